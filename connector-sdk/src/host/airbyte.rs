@@ -1,0 +1,282 @@
+//! Airbyte protocol messages: what the host writes on stdout, one JSON object a line, and the
+//! configured catalog it reads.
+
+use std::io::Write;
+
+use serde::Serialize;
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use crate::error::{Error, FailureType, Result};
+use crate::message::{LogMessage, Record, State, StateCheckpoint};
+use crate::spec::{ConnectorSpec, SyncMode};
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// The status of a stream in a TRACE STREAM_STATUS message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum StreamStatus {
+    /// Reading began.
+    Started,
+    /// The first record arrived.
+    Running,
+    /// Every record was read.
+    Complete,
+    /// The read failed part-way; the last STATE is safe to resume from.
+    Incomplete,
+}
+
+/// Writes Airbyte messages, one a line. Flushes after every STATE, so a state on stdout is never
+/// ahead of the records it covers.
+#[derive(Debug)]
+pub struct MessageWriter<W: Write> {
+    out: W,
+}
+
+#[derive(Serialize)]
+struct RecordOut<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    record: RecordBody<'a>,
+}
+
+#[derive(Serialize)]
+struct RecordBody<'a> {
+    stream: &'a str,
+    data: &'a RawValue,
+    emitted_at: i64,
+}
+
+impl<W: Write> MessageWriter<W> {
+    /// Wraps a writer (give it a buffered one).
+    pub fn new(out: W) -> Self {
+        MessageWriter { out }
+    }
+
+    /// Returns the inner writer.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+
+    fn line<T: Serialize>(&mut self, message: &T) -> Result<()> {
+        serde_json::to_writer(&mut self.out, message)
+            .map_err(|e| io("writing a message to stdout", std::io::Error::other(e)))?;
+        self.out
+            .write_all(b"\n")
+            .map_err(|e| io("writing a message to stdout", e))
+    }
+
+    /// Flushes the writer.
+    pub fn flush(&mut self) -> Result<()> {
+        self.out.flush().map_err(|e| io("flushing stdout", e))
+    }
+
+    /// A SPEC message.
+    pub fn spec(&mut self, spec: &ConnectorSpec) -> Result<()> {
+        let incremental = spec
+            .streams
+            .iter()
+            .any(|s| s.supports(SyncMode::Incremental));
+        self.line(&serde_json::json!({
+            "type": "SPEC",
+            "spec": {
+                "documentationUrl": spec.documentation_url,
+                "connectionSpecification": spec.config_schema,
+                "supportsIncremental": incremental,
+                "supported_destination_sync_modes": [],
+            }
+        }))
+    }
+
+    /// A CONNECTION_STATUS message.
+    pub fn connection_status(&mut self, failure: Option<&Error>) -> Result<()> {
+        let status = match failure {
+            None => serde_json::json!({"status": "SUCCEEDED"}),
+            Some(e) => serde_json::json!({"status": "FAILED", "message": e.to_string()}),
+        };
+        self.line(&serde_json::json!({"type": "CONNECTION_STATUS", "connectionStatus": status}))
+    }
+
+    /// A CATALOG message describing every stream of `spec`.
+    pub fn catalog(&mut self, spec: &ConnectorSpec) -> Result<()> {
+        self.line(&serde_json::json!({"type": "CATALOG", "catalog": catalog(spec)}))
+    }
+
+    /// A RECORD message.
+    pub fn record(&mut self, record: &Record) -> Result<()> {
+        self.line(&RecordOut {
+            kind: "RECORD",
+            record: RecordBody {
+                stream: &record.stream,
+                data: &record.data,
+                emitted_at: now_ms(),
+            },
+        })
+    }
+
+    /// A per-stream STATE message; flushes.
+    pub fn state(&mut self, checkpoint: &StateCheckpoint) -> Result<()> {
+        self.line(&serde_json::json!({
+            "type": "STATE",
+            "state": State::airbyte_stream_state(&checkpoint.stream, &checkpoint.state),
+        }))?;
+        self.flush()
+    }
+
+    /// A LOG message.
+    pub fn log(&mut self, log: &LogMessage) -> Result<()> {
+        self.line(&serde_json::json!({"type": "LOG", "log": {"level": log.level, "message": log.message}}))
+    }
+
+    /// A TRACE STREAM_STATUS message.
+    pub fn stream_status(&mut self, stream: &str, status: StreamStatus) -> Result<()> {
+        self.line(&serde_json::json!({
+            "type": "TRACE",
+            "trace": {
+                "type": "STREAM_STATUS",
+                "emitted_at": now_ms(),
+                "stream_status": {"stream_descriptor": {"name": stream}, "status": status},
+            }
+        }))
+    }
+
+    /// A TRACE ERROR message.
+    pub fn error(&mut self, error: &Error, stream: Option<&str>) -> Result<()> {
+        let failure_type: FailureType = error.failure_type();
+        let mut body = serde_json::json!({
+            "message": error.to_string(),
+            "internal_message": error.kind(),
+            "failure_type": failure_type,
+        });
+        if let Some(stream) = stream {
+            body["stream_descriptor"] = serde_json::json!({"name": stream});
+        }
+        self.line(&serde_json::json!({
+            "type": "TRACE",
+            "trace": {"type": "ERROR", "emitted_at": now_ms(), "error": body}
+        }))?;
+        self.flush()
+    }
+
+    /// Any JSON document on one line (the output of an action).
+    pub fn raw(&mut self, value: &Value) -> Result<()> {
+        self.line(value)
+    }
+}
+
+fn io(context: &str, source: std::io::Error) -> Error {
+    Error::Io {
+        context: context.to_string(),
+        source,
+    }
+}
+
+/// The Airbyte catalog of a spec: `{"streams":[{name, json_schema, supported_sync_modes, ...}]}`.
+pub fn catalog(spec: &ConnectorSpec) -> Value {
+    let streams: Vec<Value> = spec
+        .streams
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "name": s.name,
+                "json_schema": s.schema,
+                "supported_sync_modes": s.sync_modes,
+                "source_defined_cursor": s.cursor_field.is_some(),
+                "default_cursor_field": s.cursor_field.iter().collect::<Vec<_>>(),
+                "source_defined_primary_key": s.primary_key.iter().map(|k| vec![k]).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    serde_json::json!({ "streams": streams })
+}
+
+/// One stream selected for a read, and how to read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfiguredStream {
+    /// The stream's name.
+    pub name: String,
+    /// The sync mode.
+    pub sync_mode: SyncMode,
+}
+
+/// The streams a read covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfiguredCatalog {
+    /// The selected streams, in order.
+    pub streams: Vec<ConfiguredStream>,
+}
+
+impl ConfiguredCatalog {
+    /// Every stream of `spec`, incremental where supported.
+    pub fn all(spec: &ConnectorSpec) -> Self {
+        ConfiguredCatalog {
+            streams: spec
+                .streams
+                .iter()
+                .map(|s| ConfiguredStream {
+                    name: s.name.clone(),
+                    sync_mode: s.default_sync_mode(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Reads an Airbyte configured catalog (`{"streams":[{"stream":{"name":..},"sync_mode":..}]}`),
+    /// refusing unknown streams and undeclared sync modes.
+    pub fn from_airbyte(value: &Value, spec: &ConnectorSpec) -> Result<Self> {
+        let items = value
+            .get("streams")
+            .and_then(Value::as_array)
+            .ok_or_else(|| Error::invalid_config("catalog.streams", "is required: a list of configured streams"))?;
+        let mut streams = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let name = item
+                .pointer("/stream/name")
+                .and_then(Value::as_str)
+                .ok_or_else(|| Error::invalid_config(format!("catalog.streams[{i}].stream.name"), "is required; add it"))?;
+            let descriptor = spec.stream(name).ok_or_else(|| {
+                Error::invalid_config(
+                    format!("catalog.streams[{i}].stream.name"),
+                    format!("`{name}` is not a stream of this connector; run discover to list them"),
+                )
+            })?;
+            let sync_mode = match item.get("sync_mode") {
+                None | Some(Value::Null) => descriptor.default_sync_mode(),
+                Some(v) => serde_json::from_value::<SyncMode>(v.clone()).map_err(|_| {
+                    Error::invalid_config(
+                        format!("catalog.streams[{i}].sync_mode"),
+                        "must be \"full_refresh\" or \"incremental\"",
+                    )
+                })?,
+            };
+            if !descriptor.supports(sync_mode) {
+                return Err(Error::invalid_config(
+                    format!("catalog.streams[{i}].sync_mode"),
+                    format!("stream `{name}` supports only {:?}", descriptor.sync_modes),
+                ));
+            }
+            streams.push(ConfiguredStream {
+                name: name.to_string(),
+                sync_mode,
+            });
+        }
+        Ok(ConfiguredCatalog { streams })
+    }
+
+    /// The Airbyte form of this selection.
+    pub fn to_airbyte(&self, spec: &ConnectorSpec) -> Value {
+        let cat = catalog(spec);
+        let streams: Vec<Value> = self
+            .streams
+            .iter()
+            .filter_map(|c| {
+                let s = cat["streams"].as_array()?.iter().find(|s| s["name"] == c.name.as_str())?;
+                Some(serde_json::json!({"stream": s, "sync_mode": c.sync_mode, "destination_sync_mode": "append"}))
+            })
+            .collect();
+        serde_json::json!({ "streams": streams })
+    }
+}

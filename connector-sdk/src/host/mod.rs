@@ -1,0 +1,350 @@
+//! The protocol host: gives any connector a command line that speaks the Airbyte protocol.
+//!
+//! ```text
+//! <binary> spec
+//! <binary> check    --config F
+//! <binary> discover --config F
+//! <binary> read     --config F [--catalog F] [--state F] [--concurrency N]
+//! <binary> action NAME --config F --input F      (F may be `-` for stdin)
+//! <binary> schemas  --out DIR
+//! ```
+//! stdout carries Airbyte messages, one JSON object a line; logs, progress and the final summary
+//! go to stderr. Exit code 0 on success; on failure a TRACE ERROR message on stdout, one line on
+//! stderr naming the problem, and exit code 1. `check` also prints CONNECTION_STATUS FAILED.
+//! A connector may add *presets*: flags such as `--sandbox` that provide a config (and keep
+//! whatever serves it alive) so `--config` can be left out.
+
+pub mod airbyte;
+mod read;
+
+use std::any::Any;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::{Arg, ArgAction, CommandFactory, FromArgMatches, Parser, Subcommand};
+use futures::future::BoxFuture;
+use serde_json::Value;
+
+pub use self::read::{ReadOptions, ReadSummary, StreamSummary, read, read_to_vec};
+use self::airbyte::{ConfiguredCatalog, MessageWriter};
+use crate::connector::{ActionExt, Connector, ConnectorExt, Definition, DefinitionExt};
+use crate::error::{Error, Result};
+use crate::message::State;
+
+/// A config a preset provides, and what must stay alive while it is used (e.g. a server).
+pub struct PresetConfig {
+    /// The config document.
+    pub config: Value,
+    /// Dropped when the command ends.
+    pub guard: Box<dyn Any + Send + Sync>,
+    /// One line for stderr, e.g. `using the embedded sandbox at http://127.0.0.1:41234`.
+    pub banner: String,
+}
+
+impl std::fmt::Debug for PresetConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PresetConfig")
+            .field("banner", &self.banner)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A flag that provides a config, e.g. `--sandbox`.
+#[derive(Clone)]
+pub struct Preset {
+    /// The long flag name, without dashes.
+    pub flag: &'static str,
+    /// Help text.
+    pub help: &'static str,
+    /// Starts whatever is needed and returns the config.
+    pub provide: Arc<dyn Fn() -> BoxFuture<'static, Result<PresetConfig>> + Send + Sync>,
+}
+
+impl std::fmt::Debug for Preset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Preset").field("flag", &self.flag).finish_non_exhaustive()
+    }
+}
+
+#[derive(Parser, Debug)]
+#[command(disable_version_flag = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Print the SPEC message (the config schema).
+    Spec,
+    /// Check the config and the credentials with one request.
+    Check {
+        /// The config file (JSON).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Print the CATALOG message (every stream).
+    Discover {
+        /// The config file (JSON).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Read records; without --catalog every stream is read, incremental where supported.
+    Read {
+        /// The config file (JSON).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// An Airbyte configured catalog (JSON).
+        #[arg(long)]
+        catalog: Option<PathBuf>,
+        /// The state: the list of `state` objects a previous read emitted (JSON).
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// How many streams to read at once.
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+    },
+    /// Run an action with a JSON input and print its output as one JSON line.
+    Action {
+        /// The action's name (see `spec`).
+        name: String,
+        /// The config file (JSON).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// The input file (JSON), or `-` for stdin.
+        #[arg(long)]
+        input: PathBuf,
+    },
+    /// Write every exported schema file into a folder.
+    Schemas {
+        /// The output folder.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// Runs a connector's command line. Build one per binary and call [`Host::main`].
+pub struct Host {
+    definition: Arc<dyn Definition>,
+    presets: Vec<Preset>,
+    name: String,
+}
+
+impl std::fmt::Debug for Host {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Host").field("name", &self.name).field("presets", &self.presets).finish()
+    }
+}
+
+fn io(context: String) -> impl FnOnce(std::io::Error) -> Error {
+    move |source| Error::Io { context, source }
+}
+
+fn read_json(path: &Path, what: &str) -> Result<Value> {
+    let text = if path == Path::new("-") {
+        std::io::read_to_string(std::io::stdin()).map_err(io(format!("reading {what} from stdin")))?
+    } else {
+        std::fs::read_to_string(path).map_err(io(format!("reading {what} file {}", path.display())))?
+    };
+    serde_json::from_str(&text).map_err(|e| {
+        Error::invalid_config(
+            what.to_string(),
+            format!("{} is not valid JSON (line {}, column {}); fix the file", path.display(), e.line(), e.column()),
+        )
+    })
+}
+
+impl Host {
+    /// A host for `definition`, named after its spec.
+    pub fn new(definition: Arc<dyn Definition>) -> Self {
+        let name = definition.spec().name.clone();
+        Host {
+            definition,
+            presets: Vec::new(),
+            name,
+        }
+    }
+
+    /// Adds a preset flag to `check`, `discover`, `read` and `action`.
+    pub fn with_preset(mut self, preset: Preset) -> Self {
+        self.presets.push(preset);
+        self
+    }
+
+    fn command(&self) -> clap::Command {
+        let mut cmd = Cli::command()
+            .name(self.name.clone())
+            .about(format!("{} connector (Airbyte protocol on stdout)", self.definition.spec().title));
+        for sub in ["check", "discover", "read", "action"] {
+            for preset in &self.presets {
+                cmd = cmd.mut_subcommand(sub, |c| {
+                    c.arg(
+                        Arg::new(preset.flag)
+                            .long(preset.flag)
+                            .help(preset.help)
+                            .action(ArgAction::SetTrue)
+                            .conflicts_with("config"),
+                    )
+                });
+            }
+        }
+        cmd
+    }
+
+    /// Parses the process arguments, runs the command on a new tokio runtime with stdout and
+    /// stderr, initialises logging (`RUST_LOG`, to stderr), and returns the exit code.
+    pub fn main(self) -> std::process::ExitCode {
+        let _ = tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+            )
+            .try_init();
+        let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("error: cannot start the async runtime: {e}");
+                return std::process::ExitCode::FAILURE;
+            }
+        };
+        let args: Vec<String> = std::env::args().collect();
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+        let mut err = std::io::stderr();
+        let code = runtime.block_on(self.run(args, &mut out, &mut err, true));
+        let _ = out.flush();
+        std::process::ExitCode::from(code)
+    }
+
+    /// Runs one command line (`args[0]` is the program name), writing protocol messages to
+    /// `out` and human text to `err`. Returns the exit code.
+    pub async fn run<W: Write, E: Write>(&self, args: Vec<String>, out: &mut W, err: &mut E, progress: bool) -> u8 {
+        let matches = match self.command().try_get_matches_from(&args) {
+            Ok(m) => m,
+            Err(e) => {
+                let _ = write!(err, "{}", e.render());
+                return if e.use_stderr() { 2 } else { 0 };
+            }
+        };
+        let cli = match Cli::from_arg_matches(&matches) {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = writeln!(err, "error: {e}");
+                return 2;
+            }
+        };
+        let preset = matches.subcommand().and_then(|(_, sub)| {
+            self.presets
+                .iter()
+                .find(|p| sub.try_get_one::<bool>(p.flag).ok().flatten().copied().unwrap_or(false))
+                .cloned()
+        });
+        let mut writer = MessageWriter::new(out);
+        let is_check = matches!(cli.command, Command::Check { .. });
+        match self.execute(cli.command, preset, &mut writer, err, progress).await {
+            Ok(code) => code,
+            Err(e) => {
+                if is_check {
+                    let _ = writer.connection_status(Some(&e));
+                }
+                let _ = writer.error(&e, None);
+                let _ = writeln!(err, "error: {e}");
+                1
+            }
+        }
+    }
+
+    async fn config(&self, path: Option<PathBuf>, preset: Option<Preset>, err: &mut dyn Write) -> Result<(Value, Option<PresetConfig>)> {
+        match (path, preset) {
+            (Some(p), _) => Ok((read_json(&p, "config")?, None)),
+            (None, Some(preset)) => {
+                let provided = (preset.provide)().await?;
+                let _ = writeln!(err, "{}", provided.banner);
+                Ok((provided.config.clone(), Some(provided)))
+            }
+            (None, None) => {
+                let flags: Vec<String> = self.presets.iter().map(|p| format!(" or --{}", p.flag)).collect();
+                Err(Error::invalid_config("--config", format!("is required{}; give the path of a JSON config file", flags.concat())))
+            }
+        }
+    }
+
+    async fn connect(&self, path: Option<PathBuf>, preset: Option<Preset>, err: &mut dyn Write) -> Result<(Box<dyn Connector>, Option<PresetConfig>)> {
+        let (config, guard) = self.config(path, preset, err).await?;
+        Ok((self.definition.connect(&config)?, guard))
+    }
+
+    async fn execute<W: Write>(
+        &self,
+        command: Command,
+        preset: Option<Preset>,
+        out: &mut MessageWriter<W>,
+        err: &mut dyn Write,
+        progress: bool,
+    ) -> Result<u8> {
+        let spec = self.definition.spec();
+        match command {
+            Command::Spec => {
+                out.spec(spec)?;
+                Ok(0)
+            }
+            Command::Check { config } => {
+                let (connector, _guard) = self.connect(config, preset, err).await?;
+                let result = connector.check().await;
+                out.connection_status(result.as_ref().err())?;
+                match result {
+                    Ok(()) => {
+                        let _ = writeln!(err, "check succeeded");
+                        Ok(0)
+                    }
+                    Err(e) => {
+                        out.error(&e, None)?;
+                        let _ = writeln!(err, "error: {e}");
+                        Ok(1)
+                    }
+                }
+            }
+            Command::Discover { config } => {
+                let (_connector, _guard) = self.connect(config, preset, err).await?;
+                out.catalog(spec)?;
+                Ok(0)
+            }
+            Command::Read { config, catalog, state, concurrency } => {
+                let (connector, _guard) = self.connect(config, preset, err).await?;
+                let catalog = match catalog {
+                    Some(p) => ConfiguredCatalog::from_airbyte(&read_json(&p, "catalog")?, spec)?,
+                    None => ConfiguredCatalog::all(spec),
+                };
+                let state = match state {
+                    Some(p) => State::from_airbyte(&read_json(&p, "state")?)?,
+                    None => State::new(),
+                };
+                let options = ReadOptions { concurrency, progress };
+                let summary = read(connector.as_ref(), &catalog, &state, &options, out, err).await?;
+                let _ = write!(err, "{}", summary.render());
+                Ok(if summary.succeeded() { 0 } else { 1 })
+            }
+            Command::Action { name, config, input } => {
+                // Resolve the action and read the input before connecting: a typo costs nothing.
+                let descriptor = spec.action(&name).ok_or_else(|| Error::Unknown {
+                    kind: "action",
+                    name: name.clone(),
+                    known: spec.actions.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", "),
+                })?;
+                let input = read_json(&input, "input")?;
+                crate::validate::ValidInput::check(descriptor, input.clone())?;
+                let (connector, _guard) = self.connect(config, preset, err).await?;
+                let output = connector.action(&name)?.invoke(input).await?;
+                out.raw(&output)?;
+                Ok(0)
+            }
+            Command::Schemas { out: dir } => {
+                let written = crate::export::write(spec, &dir)?;
+                let _ = writeln!(err, "wrote {} files to {}", written.len(), dir.display());
+                Ok(0)
+            }
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! # connector-sdk
+//!
+//! The contract every connector is written against, and the host that runs any connector from
+//! a command line speaking the Airbyte protocol.
+//!
+//! * A [`Definition`] knows its [`ConnectorSpec`] without a config and builds a [`Connector`]
+//!   from a config checked against the spec's config schema ([`ValidConfig`]).
+//! * A [`Connector`] (one account) checks its credentials and hands out [`Stream`]s and
+//!   [`Action`]s. All three traits are object safe: a host holds `Vec<Box<dyn Connector>>` of
+//!   different connector types side by side.
+//! * A [`Stream`] reads lazily as a `futures` stream of [`Message`]s (records, state
+//!   checkpoints, logs); memory stays flat however many records flow.
+//! * An [`Action`] runs on a [`ValidInput`], which only exists once the input matched the
+//!   action's input schema: no request can be made with an unchecked input.
+//! * Descriptors ([`StreamDescriptor`], [`ActionDescriptor`], [`RateLimit`], [`AuthKind`],
+//!   [`PollingMode`]) are plain data with JSON schemas; what is declared is what runs.
+//! * [`host::Host`] turns a definition into a CLI (`spec`, `check`, `discover`, `read`,
+//!   `action`, `schemas`).
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use connector_sdk::{example::{ExampleBackend, ExampleDefinition}, host::Host};
+//!
+//! fn main() -> std::process::ExitCode {
+//!     let definition = ExampleDefinition::new(ExampleBackend::new(100, "letmein"));
+//!     Host::new(Arc::new(definition)).main()
+//! }
+//! ```
+#![deny(missing_docs)]
+
+pub mod connector;
+pub mod cursor;
+pub mod error;
+pub mod example;
+pub mod export;
+pub mod host;
+pub mod message;
+pub mod paginate;
+pub mod schema;
+pub mod spec;
+pub mod validate;
+
+pub use connector::{
+    Action, ActionExt, Connector, ConnectorExt, Definition, DefinitionExt, ReadRequest, Stream,
+};
+pub use error::{Error, FailureType, Result};
+pub use message::{LogLevel, LogMessage, Message, Record, State, StateCheckpoint};
+pub use spec::{
+    ActionDescriptor, ActionEffect, AuthKind, AuthScheme, ChangeDetection, ConnectorSpec,
+    Incremental, IncrementalStrategy, PollingMode, RateLimit, RateLimitScope, StreamDescriptor,
+    SyncMode,
+};
+pub use validate::{ValidConfig, ValidInput};
+
+/// Re-exports for connector authors, so their versions match the SDK's.
+pub mod reexports {
+    pub use async_trait::async_trait;
+    pub use futures;
+    pub use schemars;
+    pub use serde_json;
+}
