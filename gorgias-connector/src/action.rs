@@ -1,0 +1,387 @@
+//! The one generic action. Object modules declare [`ActionDecl`]s; [`HttpAction`] runs them.
+//!
+//! An action is a method and a path template (`/api/tickets/{id}`): input fields named in the
+//! template fill it, fields listed in `query` become query parameters (lists as repeated
+//! keys), and the rest is the JSON body (or one field's value, for endpoints whose body is a
+//! bare array). Creates are not retried after a failure that may have reached Gorgias.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use connector_sdk::{Action, ActionDescriptor, ActionEffect, Error, Result, ValidInput};
+use serde_json::{Map, Value, json};
+
+use crate::client::{Client, Method, RetryPolicy};
+use crate::page::parse_page;
+use crate::schema;
+
+/// What is sent as the request body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    /// No body.
+    None,
+    /// The input minus the fields used in the path and the query.
+    Rest,
+    /// The value of one input field (e.g. a bare JSON array).
+    Field(&'static str),
+}
+
+/// How the response becomes the output.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Reply {
+    /// The response's JSON body, as is.
+    Json,
+    /// `{"ok": true, "status": N}` (+ `response` when a body came): for 202/204 endpoints.
+    Ack,
+    /// A list page: `{"data": [...], "next_cursor": ...}`.
+    List,
+}
+
+/// An action declared by an object module.
+#[derive(Debug, Clone)]
+pub struct ActionDecl {
+    /// Name (snake_case).
+    pub name: String,
+    /// Human title.
+    pub title: String,
+    /// What it does.
+    pub description: String,
+    /// Effect on data.
+    pub effect: ActionEffect,
+    /// HTTP method.
+    pub method: Method,
+    /// Path template, e.g. `/api/tickets/{id}`.
+    pub path: String,
+    /// Input fields sent as query parameters.
+    pub query: Vec<&'static str>,
+    /// The body.
+    pub body: Body,
+    /// Input schema.
+    pub input: Value,
+    /// Output schema.
+    pub output: Value,
+    /// How the response becomes the output.
+    pub reply: Reply,
+    /// Whether sending it twice is harmless (defaults: everything but creates).
+    pub idempotent: bool,
+}
+
+impl ActionDecl {
+    /// A declaration; idempotent unless the effect is `Create`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        name: impl Into<String>,
+        title: impl Into<String>,
+        description: impl Into<String>,
+        effect: ActionEffect,
+        method: Method,
+        path: impl Into<String>,
+        input: Value,
+        output: Value,
+    ) -> Self {
+        let reply = match effect {
+            ActionEffect::Delete => Reply::Ack,
+            _ => Reply::Json,
+        };
+        let body = match method {
+            Method::Get | Method::Delete => Body::None,
+            Method::Post | Method::Put => Body::Rest,
+        };
+        ActionDecl {
+            name: name.into(),
+            title: title.into(),
+            description: description.into(),
+            effect,
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            body,
+            input,
+            output,
+            reply,
+            idempotent: effect != ActionEffect::Create,
+        }
+    }
+
+    /// Sends these input fields as query parameters.
+    pub fn query(mut self, fields: &[&'static str]) -> Self {
+        self.query = fields.to_vec();
+        self
+    }
+
+    /// Sets the body.
+    pub fn body(mut self, body: Body) -> Self {
+        self.body = body;
+        self
+    }
+
+    /// Sets the reply handling (and, for `Ack`, the output schema).
+    pub fn reply(mut self, reply: Reply) -> Self {
+        self.reply = reply;
+        if reply == Reply::Ack {
+            self.output = schema::ack();
+        }
+        self
+    }
+
+    /// Overrides idempotency.
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+
+    /// The SDK descriptor.
+    pub fn descriptor(&self) -> ActionDescriptor {
+        ActionDescriptor::new(
+            self.name.clone(),
+            self.title.clone(),
+            self.description.clone(),
+            self.effect,
+            self.input.clone(),
+            self.output.clone(),
+        )
+        .idempotent(self.idempotent)
+    }
+}
+
+/// A declared action bound to an account's client.
+#[derive(Debug)]
+pub struct HttpAction {
+    decl: ActionDecl,
+    descriptor: ActionDescriptor,
+    client: Arc<Client>,
+}
+
+impl HttpAction {
+    /// Binds `decl` to `client`.
+    pub fn new(decl: ActionDecl, client: Arc<Client>) -> Self {
+        let descriptor = decl.descriptor();
+        HttpAction { decl, descriptor, client }
+    }
+}
+
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Builds the request parts (path, query, body) of `decl` from a checked input.
+pub fn request_parts(decl: &ActionDecl, input: Value) -> Result<(String, Vec<(String, String)>, Option<Value>)> {
+    let mut fields: Map<String, Value> = match input {
+        Value::Object(m) => m,
+        Value::Null => Map::new(),
+        _ => {
+            return Err(Error::InvalidInput {
+                action: decl.name.clone(),
+                path: "(root)".into(),
+                reason: "must be an object".into(),
+            });
+        }
+    };
+    let mut path = String::with_capacity(decl.path.len() + 16);
+    let mut rest = decl.path.as_str();
+    while let Some(start) = rest.find('{') {
+        let end = rest[start..].find('}').map(|e| start + e).unwrap_or(rest.len());
+        let name = &rest[start + 1..end];
+        path.push_str(&rest[..start]);
+        let value = fields.remove(name).and_then(|v| scalar(&v)).ok_or_else(|| Error::InvalidInput {
+            action: decl.name.clone(),
+            path: name.to_string(),
+            reason: "is required; add it".into(),
+        })?;
+        path.extend(url::form_urlencoded::byte_serialize(value.as_bytes()));
+        rest = &rest[(end + 1).min(rest.len())..];
+    }
+    path.push_str(rest);
+    let mut query = Vec::new();
+    for q in &decl.query {
+        match fields.remove(*q) {
+            Some(Value::Array(items)) => query.extend(items.iter().filter_map(scalar).map(|v| (q.to_string(), v))),
+            Some(v) => {
+                if let Some(s) = scalar(&v) {
+                    query.push((q.to_string(), s));
+                }
+            }
+            None => {}
+        }
+    }
+    let body = match &decl.body {
+        Body::None => None,
+        Body::Rest => Some(Value::Object(fields)),
+        Body::Field(f) => Some(fields.remove(*f).unwrap_or(Value::Null)),
+    };
+    Ok((path, query, body))
+}
+
+#[async_trait]
+impl Action for HttpAction {
+    fn descriptor(&self) -> &ActionDescriptor {
+        &self.descriptor
+    }
+
+    async fn run(&self, input: ValidInput) -> Result<Value> {
+        let (path, query, body) = request_parts(&self.decl, input.into_value())?;
+        let policy = if self.decl.idempotent { RetryPolicy::Idempotent } else { RetryPolicy::RateLimitOnly };
+        let reply = self.decl.reply;
+        self.client
+            .send(self.decl.method, &path, &query, body.as_ref(), policy, move |r| {
+                let empty = r.body.iter().all(u8::is_ascii_whitespace);
+                match reply {
+                    Reply::Json => serde_json::from_slice(&r.body)
+                        .map_err(|e| Error::invalid_response("a JSON response", e.to_string())),
+                    Reply::Ack => {
+                        let mut out = json!({"ok": true, "status": r.status});
+                        if !empty {
+                            if let Ok(v) = serde_json::from_slice::<Value>(&r.body) {
+                                out["response"] = v;
+                            }
+                        }
+                        Ok(out)
+                    }
+                    Reply::List => {
+                        let page = parse_page(&r.body)?;
+                        let data = page
+                            .records
+                            .iter()
+                            .map(|raw| serde_json::from_str::<Value>(raw.get()))
+                            .collect::<Result<Vec<Value>, _>>()
+                            .map_err(|e| Error::invalid_response("a JSON list", e.to_string()))?;
+                        Ok(json!({"data": data, "next_cursor": page.next_cursor}))
+                    }
+                }
+            })
+            .await
+    }
+}
+
+/// What every object module tells the CRUD builders about itself.
+#[derive(Debug, Clone, Copy)]
+pub struct Obj {
+    /// Singular name, snake_case: `ticket`, `satisfaction_survey`.
+    pub singular: &'static str,
+    /// Plural name: `tickets`.
+    pub plural: &'static str,
+    /// Words for titles: `ticket`, `satisfaction survey`.
+    pub words: &'static str,
+    /// List path: `/api/tickets`.
+    pub path: &'static str,
+    /// The record schema.
+    pub record: fn() -> Value,
+}
+
+fn id_input(o: &Obj, min: i64) -> Value {
+    schema::input(
+        &format!("Get a {}", o.words),
+        &[("id", schema::field("Id", json!({"type": "integer", "minimum": min}), &format!("The {}'s id.", o.words)))],
+        &["id"],
+    )
+}
+
+/// `get_<singular>`: GET `<path>/{id}`.
+pub fn get(o: &Obj) -> ActionDecl {
+    ActionDecl::new(
+        format!("get_{}", o.singular),
+        format!("Get a {}", o.words),
+        format!("Returns one {} by id.", o.words),
+        ActionEffect::Read,
+        Method::Get,
+        format!("{}/{{id}}", o.path),
+        id_input(o, 1),
+        (o.record)(),
+    )
+}
+
+/// `delete_<singular>`: DELETE `<path>/{id}`.
+pub fn delete(o: &Obj) -> ActionDecl {
+    let mut input = id_input(o, 1);
+    input["title"] = json!(format!("Delete a {}", o.words));
+    ActionDecl::new(
+        format!("delete_{}", o.singular),
+        format!("Delete a {}", o.words),
+        format!("Deletes a {} for good.", o.words),
+        ActionEffect::Delete,
+        Method::Delete,
+        format!("{}/{{id}}", o.path),
+        input,
+        schema::ack(),
+    )
+}
+
+/// `create_<singular>`: POST `<path>` with the input as body; the output is the created record.
+pub fn create(o: &Obj, input: Value) -> ActionDecl {
+    ActionDecl::new(
+        format!("create_{}", o.singular),
+        format!("Create a {}", o.words),
+        format!("Creates a {} and returns it.", o.words),
+        ActionEffect::Create,
+        Method::Post,
+        o.path,
+        input,
+        (o.record)(),
+    )
+}
+
+/// `update_<singular>`: PUT `<path>/{id}` with the other fields as body (partial update).
+pub fn update(o: &Obj, fields: Value) -> ActionDecl {
+    ActionDecl::new(
+        format!("update_{}", o.singular),
+        format!("Update a {}", o.words),
+        format!("Changes the given fields of a {} and returns it; fields left out are kept.", o.words),
+        ActionEffect::Update,
+        Method::Put,
+        format!("{}/{{id}}", o.path),
+        with_id(fields, &format!("The {}'s id.", o.words)),
+        (o.record)(),
+    )
+}
+
+/// Prepends a required `id` to an input schema and requires at least one other field.
+pub fn with_id(mut input: Value, description: &str) -> Value {
+    let mut props = Map::new();
+    props.insert("id".into(), schema::field("Id", schema::positive_id(), description));
+    if let Some(p) = input.get("properties").and_then(Value::as_object) {
+        props.extend(p.clone());
+    }
+    input["properties"] = Value::Object(props);
+    let mut required = vec![json!("id")];
+    if let Some(r) = input.get("required").and_then(Value::as_array) {
+        required.extend(r.iter().cloned());
+    }
+    input["required"] = Value::Array(required);
+    input["minProperties"] = json!(2);
+    input
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decl() -> ActionDecl {
+        ActionDecl::new("x", "X", "x", ActionEffect::Update, Method::Put, "/api/customers/merge", json!({}), json!({}))
+            .query(&["source_id", "target_id", "roles"])
+    }
+
+    #[test]
+    fn path_query_and_body_are_split() {
+        let d = ActionDecl::new("t", "T", "t", ActionEffect::Update, Method::Put, "/api/tickets/{ticket_id}/messages/{id}", json!({}), json!({}));
+        let (path, query, body) = request_parts(&d, json!({"ticket_id": 5, "id": 7, "body_text": "hi"})).unwrap();
+        assert_eq!(path, "/api/tickets/5/messages/7");
+        assert!(query.is_empty());
+        assert_eq!(body, Some(json!({"body_text": "hi"})));
+        let (path, query, body) = request_parts(&decl(), json!({"source_id": 1, "target_id": 2, "roles": ["a", "b"], "name": "n"})).unwrap();
+        assert_eq!(path, "/api/customers/merge");
+        assert_eq!(query, vec![("source_id".into(), "1".into()), ("target_id".into(), "2".into()), ("roles".into(), "a".into()), ("roles".into(), "b".into())]);
+        assert_eq!(body, Some(json!({"name": "n"})));
+    }
+
+    #[test]
+    fn path_values_are_escaped() {
+        let d = ActionDecl::new("s", "S", "s", ActionEffect::Read, Method::Post, "/api/stats/{name}", json!({}), json!({}));
+        let (path, _, _) = request_parts(&d, json!({"name": "../account?x=1"})).unwrap();
+        assert_eq!(path, "/api/stats/..%2Faccount%3Fx%3D1");
+    }
+}

@@ -1,0 +1,421 @@
+//! One HTTP client per account: pacing, retries, auth and error mapping live here and nowhere
+//! else. Stream and action code never sleeps.
+//!
+//! * **Pacing**: a GCRA limiter (`governor`) built from the *declared* rate limit of the auth
+//!   scheme in use (40 per 20 s for API keys, 80 per 20 s for OAuth: a bucket of that capacity
+//!   leaking evenly), shared by every stream and action of the account. When the
+//!   `X-Gorgias-Account-Api-Call-Limit` header reports the account's bucket as full (another
+//!   client shares it), new requests wait one leak interval.
+//! * **429**: waits `Retry-after` seconds (case-insensitive; backoff if absent), up to
+//!   [`RetryOptions::max_rate_limited`] times.
+//! * **5xx, timeouts, resets, truncated bodies**: jittered exponential backoff (`backon`),
+//!   bounded by [`RetryOptions::max_retries`]; only for requests that cannot duplicate data
+//!   (reads, updates, deletes). Creates are retried only after a 429 (the request was refused).
+//! * **Errors**: one mapping from status to [`Error`], carrying Gorgias's own message.
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use backon::BackoffBuilder as _;
+use connector_sdk::{Error, RateLimit};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
+use serde_json::Value;
+
+/// Retry knobs; the defaults suit production, tests shrink the delays.
+#[derive(Debug, Clone)]
+pub struct RetryOptions {
+    /// Retries after 5xx, timeouts and transport errors.
+    pub max_retries: usize,
+    /// Retries after 429 (each waits `Retry-after`).
+    pub max_rate_limited: u32,
+    /// First backoff delay.
+    pub min_delay: Duration,
+    /// Largest backoff delay.
+    pub max_delay: Duration,
+    /// Longest `Retry-after` honoured; longer waits fail with [`Error::RateLimited`].
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryOptions {
+    fn default() -> Self {
+        RetryOptions {
+            max_retries: 6,
+            max_rate_limited: 10,
+            min_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(30),
+            max_retry_after: Duration::from_secs(120),
+        }
+    }
+}
+
+/// Whether a request may be sent again after a failure that may have reached the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryPolicy {
+    /// Reads, updates, deletes: retry 5xx, timeouts and transport errors.
+    Idempotent,
+    /// Creates: retry only 429 (refused before any effect).
+    RateLimitOnly,
+}
+
+/// HTTP method of a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// GET.
+    Get,
+    /// POST.
+    Post,
+    /// PUT.
+    Put,
+    /// DELETE.
+    Delete,
+}
+
+impl Method {
+    fn reqwest(self) -> reqwest::Method {
+        match self {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+            Method::Delete => reqwest::Method::DELETE,
+        }
+    }
+}
+
+/// A successful response: status and body bytes.
+#[derive(Debug)]
+pub struct Response {
+    /// HTTP status (2xx).
+    pub status: u16,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+/// Counters of what the client did, for summaries and benchmarks.
+#[derive(Debug, Default)]
+pub struct ClientStats {
+    /// Requests sent (every attempt).
+    pub requests: AtomicU64,
+    /// Attempts that were retried.
+    pub retries: AtomicU64,
+    /// 429 answers received.
+    pub rate_limited: AtomicU64,
+}
+
+/// The per-account client.
+pub struct Client {
+    http: reqwest::Client,
+    base: url::Url,
+    subdomain: String,
+    pacer: Option<DefaultDirectRateLimiter>,
+    leak_interval: Duration,
+    hold_until: Mutex<Option<tokio::time::Instant>>,
+    retry: RetryOptions,
+    stats: Arc<ClientStats>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base", &self.base.as_str())
+            .field("paced", &self.pacer.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+enum Failure {
+    RateLimited(Option<Duration>),
+    Retryable(Error),
+    Fatal(Error),
+}
+
+fn quota(limit: &RateLimit) -> Option<Quota> {
+    let requests = NonZeroU32::new(limit.requests)?;
+    let period = limit.window() / limit.requests;
+    Some(Quota::with_period(period)?.allow_burst(requests))
+}
+
+/// Gorgias's message from an error body: `error.msg` (+ field errors), `error` as a string, or
+/// `message`; otherwise a short excerpt.
+pub fn error_message(body: &[u8]) -> String {
+    let parsed: Option<Value> = serde_json::from_slice(body).ok();
+    if let Some(v) = &parsed {
+        let msg = v
+            .pointer("/error/msg")
+            .and_then(Value::as_str)
+            .or_else(|| v.get("error").and_then(Value::as_str))
+            .or_else(|| v.get("message").and_then(Value::as_str));
+        if let Some(msg) = msg {
+            let mut out = msg.to_string();
+            if let Some(fields) = v.pointer("/error/data").and_then(Value::as_object) {
+                let parts: Vec<String> = fields
+                    .iter()
+                    .map(|(k, v)| {
+                        let reasons = match v {
+                            Value::Array(a) => a.iter().map(|x| x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string())).collect::<Vec<_>>().join(" "),
+                            other => other.to_string(),
+                        };
+                        format!("{k}: {reasons}")
+                    })
+                    .collect();
+                if !parts.is_empty() {
+                    out.push_str(&format!(" ({})", parts.join("; ")));
+                }
+            }
+            return out;
+        }
+    }
+    let text = String::from_utf8_lossy(body);
+    let excerpt: String = text.chars().filter(|c| !c.is_control()).take(200).collect();
+    if excerpt.is_empty() { "(empty body)".into() } else { excerpt }
+}
+
+impl Client {
+    /// A client for `base` (already validated), authenticating with `auth`, paced by `limit`
+    /// (`None`: unpaced, for benchmarks with the limit off).
+    pub fn new(
+        base: url::Url,
+        subdomain: String,
+        auth: HeaderValue,
+        timeout: Duration,
+        limit: Option<&RateLimit>,
+        retry: RetryOptions,
+    ) -> Result<Self, Error> {
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, auth);
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .pool_max_idle_per_host(8)
+            .redirect(reqwest::redirect::Policy::none())
+            .https_only(!is_loopback(&base))
+            .user_agent(concat!("gorgias-connector/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::transport(format!("cannot build the HTTP client: {e}"), false))?;
+        let pacer = limit.and_then(quota).map(RateLimiter::direct);
+        let leak_interval = limit
+            .map(|l| l.window() / l.requests.max(1))
+            .unwrap_or(Duration::ZERO);
+        Ok(Client {
+            http,
+            base,
+            subdomain,
+            pacer,
+            leak_interval,
+            hold_until: Mutex::new(None),
+            retry,
+            stats: Arc::new(ClientStats::default()),
+        })
+    }
+
+    /// What the client has done so far.
+    pub fn stats(&self) -> Arc<ClientStats> {
+        self.stats.clone()
+    }
+
+    /// The account's subdomain.
+    pub fn subdomain(&self) -> &str {
+        &self.subdomain
+    }
+
+    async fn pace(&self) {
+        let hold = *self.hold_until.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(until) = hold {
+            tokio::time::sleep_until(until).await;
+        }
+        if let Some(pacer) = &self.pacer {
+            pacer.until_ready().await;
+        }
+    }
+
+    fn observe_usage(&self, headers: &HeaderMap) {
+        let Some((used, limit)) = headers
+            .get("x-gorgias-account-api-call-limit")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_once('/'))
+            .and_then(|(u, l)| Some((u.trim().parse::<u32>().ok()?, l.trim().parse::<u32>().ok()?)))
+        else {
+            return;
+        };
+        if self.pacer.is_some() && used >= limit {
+            let until = tokio::time::Instant::now() + self.leak_interval;
+            *self.hold_until.lock().unwrap_or_else(|p| p.into_inner()) = Some(until);
+            tracing::debug!(used, limit, "account bucket reported full; holding one leak interval");
+        }
+    }
+
+    fn url(&self, path: &str, query: &[(String, String)]) -> Result<url::Url, Error> {
+        let mut url = self
+            .base
+            .join(path.trim_start_matches('/'))
+            .map_err(|_| Error::invalid_response("a valid request path", path))?;
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        Ok(url)
+    }
+
+    async fn attempt(&self, method: Method, url: &url::Url, body: Option<&Value>) -> Result<Response, Failure> {
+        self.stats.requests.fetch_add(1, Ordering::Relaxed);
+        let mut request = self.http.request(method.reqwest(), url.clone());
+        if let Some(body) = body {
+            request = request
+                .header(CONTENT_TYPE, "application/json")
+                .body(serde_json::to_vec(body).unwrap_or_default());
+        }
+        let response = request.send().await.map_err(|e| Failure::Retryable(transport(&e)))?;
+        let status = response.status().as_u16();
+        self.observe_usage(response.headers());
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .map(Duration::from_secs_f64);
+        let is_html = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("html"));
+        let body = response.bytes().await.map_err(|e| Failure::Retryable(transport(&e)))?.to_vec();
+        match status {
+            200..=299 => Ok(Response { status, body }),
+            429 => {
+                self.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
+                Err(Failure::RateLimited(retry_after))
+            }
+            401 => Err(Failure::Fatal(Error::AuthRejected { message: error_message(&body) })),
+            403 => Err(Failure::Fatal(Error::PermissionDenied { message: error_message(&body) })),
+            404 if is_html || body.first() == Some(&b'<') => Err(Failure::Fatal(Error::NotFound {
+                what: format!("Gorgias account at subdomain {}", self.subdomain),
+                message: format!("no Gorgias account at subdomain {}; check the subdomain in the config", self.subdomain),
+            })),
+            404 => Err(Failure::Fatal(Error::NotFound {
+                what: url.path().to_string(),
+                message: error_message(&body),
+            })),
+            409 => Err(Failure::Fatal(Error::Conflict { message: error_message(&body) })),
+            408 | 500..=599 => Err(Failure::Retryable(Error::upstream(status, error_message(&body)))),
+            _ => Err(Failure::Fatal(Error::upstream(status, error_message(&body)))),
+        }
+    }
+
+    /// Sends a request with pacing and retries; `parse` turns a 2xx body into the result and
+    /// may itself fail retryably (a truncated body on a read).
+    pub async fn send<T>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<&Value>,
+        policy: RetryPolicy,
+        parse: impl Fn(Response) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let url = self.url(path, query)?;
+        let mut backoff = backon::ExponentialBuilder::default()
+            .with_min_delay(self.retry.min_delay)
+            .with_max_delay(self.retry.max_delay)
+            .with_max_times(self.retry.max_retries)
+            .with_jitter()
+            .build();
+        let mut rate_limited = 0u32;
+        loop {
+            self.pace().await;
+            let failure = match self.attempt(method, &url, body).await {
+                Ok(response) => match parse(response) {
+                    Ok(v) => return Ok(v),
+                    // A 2xx whose body cannot be read is a transport fault on a read.
+                    Err(e @ Error::InvalidResponse { .. }) if policy == RetryPolicy::Idempotent => Failure::Retryable(e),
+                    Err(e) => return Err(e),
+                },
+                Err(f) => f,
+            };
+            self.stats.retries.fetch_add(1, Ordering::Relaxed);
+            match failure {
+                Failure::Fatal(e) => return Err(e),
+                Failure::RateLimited(wait) => {
+                    rate_limited += 1;
+                    let wait = wait.or_else(|| backoff.next()).unwrap_or(self.retry.max_delay);
+                    if rate_limited > self.retry.max_rate_limited || wait > self.retry.max_retry_after {
+                        return Err(Error::RateLimited {
+                            retry_after: Some(wait),
+                            attempts: rate_limited,
+                        });
+                    }
+                    tracing::debug!(?wait, path, "429: waiting Retry-after");
+                    tokio::time::sleep(wait).await;
+                }
+                Failure::Retryable(e) if policy == RetryPolicy::Idempotent => match backoff.next() {
+                    Some(wait) => {
+                        tracing::debug!(?wait, path, error = %e, "retrying");
+                        tokio::time::sleep(wait).await;
+                    }
+                    None => return Err(e),
+                },
+                Failure::Retryable(e) => return Err(e),
+            }
+        }
+    }
+
+    /// GET with retries, returning the JSON body.
+    pub async fn get_json(&self, path: &str, query: &[(String, String)]) -> Result<Value, Error> {
+        self.send(Method::Get, path, query, None, RetryPolicy::Idempotent, |r| {
+            serde_json::from_slice(&r.body).map_err(|e| Error::invalid_response("a JSON body", e.to_string()))
+        })
+        .await
+    }
+}
+
+fn transport(e: &reqwest::Error) -> Error {
+    // Built from the error's kind and causes, never its URL: errors stay free of addresses.
+    let what = if e.is_timeout() {
+        "the request timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else if e.is_body() || e.is_decode() {
+        "the response body was cut off"
+    } else {
+        "the request failed"
+    };
+    let mut message = what.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    Error::transport(message, e.is_timeout())
+}
+
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_messages_are_read_defensively() {
+        assert_eq!(error_message(br#"{"error":{"msg":"Unauthorized."}}"#), "Unauthorized.");
+        assert_eq!(
+            error_message(br#"{"error":{"msg":"Failed to create ticket","data":{"channel":["Missing data for required field."]}}}"#),
+            "Failed to create ticket (channel: Missing data for required field.)"
+        );
+        assert_eq!(error_message(br#"{"message":"Unauthorized"}"#), "Unauthorized");
+        assert_eq!(error_message(br#"{"error":"boom"}"#), "boom");
+        assert_eq!(error_message(b""), "(empty body)");
+        assert!(error_message(b"<html><body>Not Found</body></html>").starts_with("<html>"));
+    }
+}

@@ -1,0 +1,354 @@
+//! The connector's config: which account, how to authenticate, and a few knobs.
+//!
+//! The subdomain is the only way to choose a host: a pasted `https://acme.gorgias.com/app` is
+//! normalised to `acme`, and anything that is not a plain subdomain is refused, so no config can
+//! point the connector (and its credentials) at another host. `base_url` exists for the sandbox
+//! and tests and is accepted only for loopback addresses.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use connector_sdk::Error;
+use connector_sdk::cursor::parse_datetime;
+use schemars::JsonSchema;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// # Gorgias connection
+/// How to reach one Gorgias account.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GorgiasConfig {
+    /// # Subdomain
+    /// Your Gorgias subdomain: `acme` for acme.gorgias.com. A pasted address such as
+    /// https://acme.gorgias.com/app is accepted and shortened to the subdomain.
+    #[schemars(
+        length(min = 1, max = 200),
+        regex(pattern = r"^(https?://)?[A-Za-z0-9-]+(\.gorgias\.com)?(/.*)?$"),
+        example = &"acme",
+        extend("order" = 0)
+    )]
+    pub subdomain: String,
+    /// # Authentication
+    /// An API key (HTTP Basic with the key owner's email) or an OAuth2 / bearer access token.
+    #[schemars(extend("order" = 1))]
+    pub auth: Auth,
+    /// # Start date
+    /// Only records created or changed on or after this date are read on the first sync.
+    /// Leave empty to read everything. Examples: 2024-01-31 or 2024-01-31T00:00:00Z.
+    #[serde(default)]
+    #[schemars(
+        regex(pattern = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$"),
+        example = &"2024-01-31T00:00:00Z",
+        extend("order" = 2)
+    )]
+    pub start_date: Option<String>,
+    /// # Page size
+    /// Records per request (Gorgias allows at most 100; fewer pages use less of the rate budget).
+    #[serde(default = "default_page_size")]
+    #[schemars(range(min = 1, max = 100), extend("order" = 3))]
+    pub page_size: u32,
+    /// # Request timeout (seconds)
+    /// How long one request may take before it is retried.
+    #[serde(default = "default_timeout")]
+    #[schemars(range(min = 1, max = 600), extend("order" = 4))]
+    pub request_timeout_secs: u64,
+    /// # Base URL (testing only)
+    /// Overrides https://<subdomain>.gorgias.com for a local sandbox. Only loopback addresses
+    /// (127.0.0.1, [::1], localhost) are accepted.
+    #[serde(default)]
+    #[schemars(example = &"http://127.0.0.1:8089", extend("order" = 5))]
+    pub base_url: Option<String>,
+}
+
+fn default_page_size() -> u32 {
+    100
+}
+
+fn default_timeout() -> u64 {
+    30
+}
+
+/// How the connector authenticates.
+#[derive(Deserialize, JsonSchema)]
+#[serde(tag = "type", deny_unknown_fields)]
+pub enum Auth {
+    /// # API key (HTTP Basic)
+    /// A REST API key from Settings → REST API, sent with its owner's email as HTTP Basic
+    /// credentials. Budget: 40 requests per 20 s per account.
+    #[serde(rename = "basic")]
+    Basic {
+        /// # Email
+        /// The email of the user who owns the API key.
+        #[schemars(email, length(min = 3, max = 320), example = &"agent@acme.com")]
+        email: String,
+        /// # API key
+        /// The REST API key.
+        #[schemars(with = "String", length(min = 1), extend("writeOnly" = true, "airbyte_secret" = true))]
+        api_key: SecretString,
+    },
+    /// # Access token (Bearer)
+    /// An OAuth2 access token of a Gorgias app, or an API key used as a bearer token. Budget:
+    /// 80 requests per 20 s per account for OAuth2 apps.
+    #[serde(rename = "bearer")]
+    Bearer {
+        /// # Access token
+        /// The token sent as `Authorization: Bearer`.
+        #[schemars(with = "String", length(min = 1), extend("writeOnly" = true, "airbyte_secret" = true))]
+        token: SecretString,
+    },
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Auth::Basic { email, .. } => f
+                .debug_struct("Basic")
+                .field("email", email)
+                .field("api_key", &"[redacted]")
+                .finish(),
+            Auth::Bearer { .. } => f.debug_struct("Bearer").field("token", &"[redacted]").finish(),
+        }
+    }
+}
+
+impl std::fmt::Debug for GorgiasConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GorgiasConfig")
+            .field("subdomain", &self.subdomain)
+            .field("auth", &self.auth)
+            .field("start_date", &self.start_date)
+            .field("page_size", &self.page_size)
+            .field("request_timeout_secs", &self.request_timeout_secs)
+            .field("base_url", &self.base_url)
+            .finish()
+    }
+}
+
+impl Auth {
+    /// The wire scheme.
+    pub fn scheme(&self) -> connector_sdk::AuthScheme {
+        match self {
+            Auth::Basic { .. } => connector_sdk::AuthScheme::Basic,
+            Auth::Bearer { .. } => connector_sdk::AuthScheme::Bearer,
+        }
+    }
+
+    /// The `Authorization` header value, marked sensitive so it is never logged.
+    pub(crate) fn header(&self) -> Result<reqwest::header::HeaderValue, Error> {
+        use base64::Engine as _;
+        let text = match self {
+            Auth::Basic { email, api_key } => format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD
+                    .encode(format!("{email}:{}", api_key.expose_secret()))
+            ),
+            Auth::Bearer { token } => format!("Bearer {}", token.expose_secret()),
+        };
+        let mut value = reqwest::header::HeaderValue::from_str(&text).map_err(|_| {
+            Error::invalid_config(
+                match self {
+                    Auth::Basic { .. } => "auth.api_key",
+                    Auth::Bearer { .. } => "auth.token",
+                },
+                "contains characters that cannot be sent in an HTTP header; paste the key again",
+            )
+        })?;
+        value.set_sensitive(true);
+        Ok(value)
+    }
+}
+
+/// A config after every rule the schema cannot express has been checked.
+#[derive(Debug)]
+pub struct Resolved {
+    /// The normalised subdomain.
+    pub subdomain: String,
+    /// Where requests go: `https://<subdomain>.gorgias.com` or a loopback override, no trailing slash.
+    pub base_url: url::Url,
+    /// The credentials.
+    pub auth: Auth,
+    /// The first-sync lower bound.
+    pub start_date: Option<chrono::DateTime<chrono::Utc>>,
+    /// Records per request.
+    pub page_size: u32,
+    /// Per-request timeout.
+    pub timeout: Duration,
+}
+
+/// Normalises a subdomain: `acme`, `ACME`, `acme.gorgias.com`, `https://acme.gorgias.com/app`
+/// all give `acme`. Anything else is refused with a reason.
+pub fn normalise_subdomain(input: &str) -> Result<String, Error> {
+    let refuse = |why: &str| {
+        Error::invalid_config(
+            "subdomain",
+            format!("{why}; give only your Gorgias subdomain, e.g. acme for acme.gorgias.com"),
+        )
+    };
+    let text = input.trim();
+    let host = if let Some((scheme, rest)) = text.split_once("://") {
+        if !scheme.eq_ignore_ascii_case("https") && !scheme.eq_ignore_ascii_case("http") {
+            return Err(refuse("is an address with an unsupported scheme"));
+        }
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        if authority.contains('@') {
+            return Err(refuse("contains user information (@)"));
+        }
+        if authority.contains(':') {
+            return Err(refuse("contains a port"));
+        }
+        let lower = authority.to_ascii_lowercase();
+        match lower.strip_suffix(".gorgias.com") {
+            Some(sub) => sub.to_string(),
+            None => return Err(refuse("is not a gorgias.com address")),
+        }
+    } else {
+        let lower = text.to_ascii_lowercase();
+        let bare = lower.strip_suffix(".gorgias.com").unwrap_or(&lower);
+        if bare.contains(['/', '?', '#', '@', ':']) {
+            return Err(refuse("contains characters that are not allowed in a subdomain"));
+        }
+        bare.to_string()
+    };
+    let ok = !host.is_empty()
+        && host.len() <= 63
+        && host.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !host.starts_with('-')
+        && !host.ends_with('-');
+    if !ok {
+        return Err(refuse(
+            "must be 1 to 63 letters, digits or hyphens, not starting or ending with a hyphen",
+        ));
+    }
+    Ok(host)
+}
+
+/// Accepts a base URL only if it points at this machine (loopback) with no credentials, path,
+/// query or fragment.
+pub fn loopback_base_url(input: &str) -> Result<url::Url, Error> {
+    let refuse = |why: &str| {
+        Error::invalid_config(
+            "base_url",
+            format!("{why}; base_url is for a local sandbox only (e.g. http://127.0.0.1:8089): remove it to use https://<subdomain>.gorgias.com"),
+        )
+    };
+    let url = url::Url::parse(input.trim()).map_err(|_| refuse("is not a URL"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(refuse("must use http or https"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(refuse("must not contain user information"));
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(refuse("must not have a path, query or fragment"));
+    }
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    if !loopback {
+        return Err(refuse("is not a loopback address"));
+    }
+    Ok(url)
+}
+
+impl GorgiasConfig {
+    /// Checks the rules the schema cannot express and resolves the base URL.
+    pub fn resolve(self) -> Result<Resolved, Error> {
+        let subdomain = normalise_subdomain(&self.subdomain)?;
+        let base_url = match &self.base_url {
+            Some(b) if !b.trim().is_empty() => loopback_base_url(b)?,
+            _ => url::Url::parse(&format!("https://{subdomain}.gorgias.com/"))
+                .map_err(|_| Error::invalid_config("subdomain", "does not form a valid address"))?,
+        };
+        if let Auth::Basic { email, .. } = &self.auth {
+            if !email.contains('@') {
+                return Err(Error::invalid_config("auth.email", "must be an email address like agent@acme.com"));
+            }
+        }
+        let start_date = match self.start_date.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(s) => Some(parse_datetime(s).ok_or_else(|| {
+                Error::invalid_config("start_date", "must be a date like 2024-01-31 or 2024-01-31T00:00:00Z")
+            })?),
+        };
+        if !(1..=100).contains(&self.page_size) {
+            return Err(Error::invalid_config("page_size", "must be between 1 and 100"));
+        }
+        if self.request_timeout_secs == 0 {
+            return Err(Error::invalid_config("request_timeout_secs", "must be at least 1"));
+        }
+        Ok(Resolved {
+            subdomain,
+            base_url,
+            auth: self.auth,
+            start_date,
+            page_size: self.page_size,
+            timeout: Duration::from_secs(self.request_timeout_secs),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subdomains_are_normalised() {
+        for (input, want) in [
+            ("acme", "acme"),
+            ("ACME", "acme"),
+            (" acme ", "acme"),
+            ("acme.gorgias.com", "acme"),
+            ("https://acme.gorgias.com/app", "acme"),
+            ("https://acme.gorgias.com/app/tickets?x=1", "acme"),
+            ("http://my-shop-2.gorgias.com", "my-shop-2"),
+        ] {
+            assert_eq!(normalise_subdomain(input).unwrap(), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn hostile_subdomains_are_refused() {
+        for input in [
+            "", "-acme", "acme-", "a.b", "evil.com", "acme.gorgias.com.evil.com",
+            "https://evil.com/acme", "https://acme.gorgias.com@evil.com", "https://user:pw@acme.gorgias.com",
+            "https://acme.gorgias.com:8443", "ftp://acme.gorgias.com", "acme/../x", "acme%2e", "ácme",
+            "127.0.0.1", "[::1]", "acme?x", "acme#x", "javascript://acme.gorgias.com", &"a".repeat(64),
+        ] {
+            let e = normalise_subdomain(input).expect_err(input).to_string();
+            assert!(e.starts_with("invalid config: subdomain:"), "{e}");
+        }
+    }
+
+    #[test]
+    fn base_url_must_be_loopback() {
+        for ok in ["http://127.0.0.1:8089", "http://127.0.0.1:8089/", "http://localhost:1", "http://[::1]:9", "https://127.5.0.1"] {
+            loopback_base_url(ok).expect(ok);
+        }
+        for bad in [
+            "http://10.0.0.1", "http://192.168.1.1:80", "https://acme.gorgias.com", "http://evil.com",
+            "http://user:pw@127.0.0.1", "http://127.0.0.1/api", "http://127.0.0.1?x=1", "file:///etc/passwd",
+            "http://0.0.0.0", "http://localhost.evil.com", "http://127.0.0.1.nip.io", "not a url",
+            "http://[::ffff:10.0.0.1]",
+        ] {
+            let e = loopback_base_url(bad).expect_err(bad).to_string();
+            assert!(e.starts_with("invalid config: base_url:"), "{e}");
+        }
+    }
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let auth = Auth::Basic {
+            email: "a@b.c".into(),
+            api_key: SecretString::from("CANARY-KEY"),
+        };
+        assert!(!format!("{auth:?}").contains("CANARY"));
+        let auth = Auth::Bearer {
+            token: SecretString::from("CANARY-TOKEN"),
+        };
+        assert!(!format!("{auth:?}").contains("CANARY"));
+    }
+}

@@ -1,0 +1,483 @@
+//! The one generic list stream. Object modules declare a [`StreamDecl`]; this module reads it.
+//!
+//! Incremental strategies (facts §7), all with state `{"cursor": "<RFC 3339 UTC>"}`:
+//!
+//! * [`ReadKind::Feed`] (tickets, customers by `updated_datetime`; messages, jobs, rules, tags,
+//!   users, views, teams, surveys by `created_datetime`). Without a bookmark the first sync walks
+//!   *oldest first* (`:asc`), and the state advances after every page: a crash loses nothing and
+//!   the next run only reads what is left. With a bookmark it walks *newest first* (`:desc`) and
+//!   stops at the first record older than the bookmark, so an incremental sync costs
+//!   ceil(changes / page size) + 1 requests; because a newest-first walk cannot be resumed
+//!   part-way, its intermediate checkpoints keep the old bookmark and the final one advances it.
+//! * [`ReadKind::ServerFilter`] (events): `created_datetime[gte]=bookmark - lookback`, oldest
+//!   first, state advancing every page.
+//! * [`ReadKind::ClientFilter`] (integrations, widgets, macros, custom fields): the API can
+//!   neither filter nor order by the cursor, so every page is read and only records at or after
+//!   the bookmark are emitted; the state advances when the walk ends.
+//!
+//! Records equal to the bookmark are emitted again (at-least-once; records are keyed), so ties
+//! split across pages are never lost. Every page is followed by a state checkpoint.
+
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use connector_sdk::cursor::{format_datetime, parse_datetime};
+use connector_sdk::paginate::{Page, paginate};
+use connector_sdk::{
+    Error, Incremental, IncrementalStrategy, Message, ReadRequest, Record, Result, StateCheckpoint,
+    Stream, StreamDescriptor, SyncMode,
+};
+use futures::StreamExt as _;
+use futures::stream::BoxStream;
+use serde_json::value::RawValue;
+use serde_json::{Value, json};
+
+use crate::client::{Client, Method, RetryPolicy};
+use crate::page::{Scalar, field, parse_page, with_field};
+
+/// How a stream is read.
+#[derive(Debug, Clone)]
+pub enum ReadKind {
+    /// One object at `path` (the account).
+    Single,
+    /// Every page, every time.
+    Full {
+        /// `order_by` to send, if any.
+        order_by: Option<&'static str>,
+    },
+    /// A list the API orders by the cursor: oldest first without a bookmark, newest first with
+    /// one, stopping at the bookmark.
+    Feed {
+        /// The cursor field.
+        cursor: &'static str,
+        /// `order_by` oldest first, e.g. `updated_datetime:asc`.
+        asc: &'static str,
+        /// `order_by` newest first, e.g. `updated_datetime:desc`.
+        desc: &'static str,
+        /// Whether changes to existing records move the cursor.
+        captures_updates: bool,
+        /// What a user should know.
+        note: &'static str,
+    },
+    /// A list the API filters by the cursor (`<cursor>[gte]=`).
+    ServerFilter {
+        /// The cursor field.
+        cursor: &'static str,
+        /// `order_by` oldest first.
+        asc: &'static str,
+        /// Seconds re-read before the bookmark.
+        lookback_secs: u64,
+    },
+    /// A list the API can neither filter nor order by the cursor.
+    ClientFilter {
+        /// The cursor field.
+        cursor: &'static str,
+        /// `order_by` to send, if any.
+        order_by: Option<&'static str>,
+        /// What a user should know.
+        note: &'static str,
+    },
+    /// The items of every parent record (view items of every view); adds `key` to each record.
+    Children {
+        /// The parent list path, e.g. `/api/views`.
+        parent_path: &'static str,
+        /// The child path with `{id}`, e.g. `/api/views/{id}/items`.
+        child_path: &'static str,
+        /// The field added to each record with the parent id, e.g. `view_id`.
+        key: &'static str,
+    },
+}
+
+/// A stream declared by an object module.
+#[derive(Debug, Clone)]
+pub struct StreamDecl {
+    /// Stream name (snake_case).
+    pub name: &'static str,
+    /// What the records are.
+    pub description: &'static str,
+    /// The list path, e.g. `/api/tickets`.
+    pub path: &'static str,
+    /// The record schema.
+    pub schema: Value,
+    /// Primary key fields.
+    pub primary_key: &'static [&'static str],
+    /// How it is read.
+    pub read: ReadKind,
+    /// Query parameter sets; the stream reads the list once per set (e.g. custom fields of
+    /// `object_type=Ticket` then `Customer`). Empty: one read with no extra parameters.
+    pub partitions: Vec<Vec<(&'static str, &'static str)>>,
+    /// Set when the stream may be empty on a real account, with the reason.
+    pub may_be_empty: Option<&'static str>,
+}
+
+impl StreamDecl {
+    /// A stream with no partitions that is never expected to be empty.
+    pub fn new(
+        name: &'static str,
+        description: &'static str,
+        path: &'static str,
+        schema: Value,
+        primary_key: &'static [&'static str],
+        read: ReadKind,
+    ) -> Self {
+        StreamDecl { name, description, path, schema, primary_key, read, partitions: Vec::new(), may_be_empty: None }
+    }
+
+    /// The SDK descriptor this declaration stands for.
+    pub fn descriptor(&self) -> StreamDescriptor {
+        let mut d = StreamDescriptor::new(self.name, self.description, self.schema.clone(), self.primary_key);
+        d.may_be_empty = self.may_be_empty.map(str::to_string);
+        match &self.read {
+            ReadKind::Single | ReadKind::Full { .. } | ReadKind::Children { .. } => d,
+            ReadKind::Feed { cursor, captures_updates, note, .. } => d.incremental(
+                *cursor,
+                Incremental {
+                    strategy: IncrementalStrategy::SortedFeed,
+                    lookback_secs: 0,
+                    captures_updates: *captures_updates,
+                    note: (*note).into(),
+                },
+            ),
+            ReadKind::ServerFilter { cursor, lookback_secs, .. } => d.incremental(
+                *cursor,
+                Incremental {
+                    strategy: IncrementalStrategy::ServerFilter,
+                    lookback_secs: *lookback_secs,
+                    captures_updates: false,
+                    note: format!("Append-only; the API filters by {cursor}; {lookback_secs} s are re-read to catch late writes."),
+                },
+            ),
+            ReadKind::ClientFilter { cursor, note, .. } => d.incremental(
+                *cursor,
+                Incremental {
+                    strategy: IncrementalStrategy::ClientFilter,
+                    lookback_secs: 0,
+                    captures_updates: true,
+                    note: (*note).into(),
+                },
+            ),
+        }
+    }
+}
+
+/// A declared stream bound to an account's client.
+#[derive(Debug)]
+pub struct ListStream {
+    decl: StreamDecl,
+    descriptor: StreamDescriptor,
+    client: Arc<Client>,
+    page_size: u32,
+    start_date: Option<DateTime<Utc>>,
+}
+
+impl ListStream {
+    /// Binds `decl` to `client`.
+    pub fn new(decl: StreamDecl, client: Arc<Client>, page_size: u32, start_date: Option<DateTime<Utc>>) -> Self {
+        let descriptor = decl.descriptor();
+        ListStream { decl, descriptor, client, page_size, start_date }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Segment {
+    path: String,
+    query: Vec<(String, String)>,
+    inject: Option<(&'static str, i64)>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Filter {
+    All,
+    AtLeast(DateTime<Utc>),
+    StopBelow(DateTime<Utc>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum StateMode {
+    Empty,
+    Advance,
+    AtEnd,
+}
+
+struct Walk {
+    client: Arc<Client>,
+    stream: Arc<str>,
+    segments: Vec<Segment>,
+    page_size: u32,
+    single: bool,
+    cursor_field: Option<&'static str>,
+    filter: Filter,
+    state_mode: StateMode,
+    bookmark: Option<DateTime<Utc>>,
+    incoming: Value,
+    max_seen: Mutex<Option<DateTime<Utc>>>,
+}
+
+fn bookmark_of(stream: &str, state: Option<&Value>) -> Result<Option<DateTime<Utc>>> {
+    let Some(state) = state else { return Ok(None) };
+    match state.get("cursor") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => parse_datetime(s).map(Some).ok_or_else(|| Error::InvalidState {
+            stream: stream.to_string(),
+            reason: "`cursor` is not a datetime".into(),
+        }),
+        Some(_) => Err(Error::InvalidState {
+            stream: stream.to_string(),
+            reason: "`cursor` must be a datetime string".into(),
+        }),
+    }
+}
+
+impl Walk {
+    fn state(&self, last: bool) -> Value {
+        let max = *self.max_seen.lock().unwrap_or_else(|p| p.into_inner());
+        let best = match (self.bookmark, max) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        let advanced = || best.map(|t| json!({"cursor": format_datetime(t)})).unwrap_or_else(|| self.incoming.clone());
+        match self.state_mode {
+            StateMode::Empty => json!({}),
+            StateMode::Advance => advanced(),
+            StateMode::AtEnd if last => advanced(),
+            StateMode::AtEnd => self.incoming.clone(),
+        }
+    }
+
+    async fn page(self: Arc<Self>, at: (usize, Option<String>)) -> Result<Page<(usize, Option<String>)>> {
+        let (index, cursor) = at;
+        let segment = &self.segments[index];
+        let mut query = segment.query.clone();
+        if !self.single {
+            query.push(("limit".into(), self.page_size.to_string()));
+        }
+        if let Some(c) = &cursor {
+            query.push(("cursor".into(), c.clone()));
+        }
+        let single = self.single;
+        let (records, next) = self
+            .client
+            .send(Method::Get, &segment.path, &query, None, RetryPolicy::Idempotent, |r| {
+                if single {
+                    let raw: Box<RawValue> = serde_json::from_slice(&r.body)
+                        .map_err(|e| Error::invalid_response("a JSON object", e.to_string()))?;
+                    return Ok((vec![raw], None));
+                }
+                let page = parse_page(&r.body)?;
+                let owned: Vec<Box<RawValue>> = page.records.into_iter().map(|r| r.to_owned()).collect();
+                Ok((owned, page.next_cursor))
+            })
+            .await?;
+        let mut messages = Vec::with_capacity(records.len() + 1);
+        let mut stop = false;
+        let mut page_max: Option<DateTime<Utc>> = None;
+        for raw in records {
+            let t = match self.cursor_field {
+                Some(f) => match field(&raw, f)? {
+                    Scalar::Str(s) => parse_datetime(&s),
+                    _ => None,
+                },
+                None => None,
+            };
+            match (self.filter, t) {
+                (Filter::AtLeast(b), Some(t)) if t < b => continue,
+                (Filter::StopBelow(b), Some(t)) if t < b => {
+                    stop = true;
+                    break;
+                }
+                _ => {}
+            }
+            if let Some(t) = t {
+                page_max = Some(page_max.map_or(t, |m: DateTime<Utc>| m.max(t)));
+            }
+            let data = match segment.inject {
+                Some((key, value)) => with_field(&raw, key, value)?,
+                None => raw,
+            };
+            messages.push(Message::Record(Record { stream: self.stream.clone(), data }));
+        }
+        if let Some(p) = page_max {
+            let mut max = self.max_seen.lock().unwrap_or_else(|p| p.into_inner());
+            *max = Some(max.map_or(p, |m| m.max(p)));
+        }
+        let next = if stop {
+            None
+        } else if let Some(n) = next {
+            Some((index, Some(n)))
+        } else if index + 1 < self.segments.len() {
+            Some((index + 1, None))
+        } else {
+            None
+        };
+        messages.push(Message::State(StateCheckpoint {
+            stream: self.stream.clone(),
+            state: self.state(next.is_none()),
+        }));
+        Ok(Page { messages, next })
+    }
+
+    fn run(self) -> BoxStream<'static, Result<Message>> {
+        if self.segments.is_empty() {
+            let last = Message::State(StateCheckpoint { stream: self.stream.clone(), state: self.state(true) });
+            return futures::stream::iter([Ok(last)]).boxed();
+        }
+        let walk = Arc::new(self);
+        paginate((0usize, None::<String>), move |at| walk.clone().page(at))
+    }
+}
+
+fn segments(path: &str, order_by: Option<&str>, partitions: &[Vec<(&'static str, &'static str)>], extra: &[(String, String)]) -> Vec<Segment> {
+    let mut base: Vec<(String, String)> = extra.to_vec();
+    if let Some(o) = order_by {
+        base.push(("order_by".into(), o.into()));
+    }
+    if partitions.is_empty() {
+        return vec![Segment { path: path.into(), query: base, inject: None }];
+    }
+    partitions
+        .iter()
+        .map(|p| {
+            let mut q: Vec<(String, String)> = p.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            q.extend(base.iter().cloned());
+            Segment { path: path.into(), query: q, inject: None }
+        })
+        .collect()
+}
+
+impl Stream for ListStream {
+    fn descriptor(&self) -> &StreamDescriptor {
+        &self.descriptor
+    }
+
+    fn read(&self, request: ReadRequest) -> BoxStream<'static, Result<Message>> {
+        let name: Arc<str> = self.decl.name.into();
+        let incremental = request.sync_mode == SyncMode::Incremental && self.descriptor.supports(SyncMode::Incremental);
+        let state_bookmark = if incremental {
+            match bookmark_of(&name, request.state.as_ref()) {
+                Ok(b) => b,
+                Err(e) => return futures::stream::iter([Err(e)]).boxed(),
+            }
+        } else {
+            None
+        };
+        let bookmark = if incremental { state_bookmark.or(self.start_date) } else { None };
+        let from_state = state_bookmark.is_some();
+        let incoming = request.state.clone().filter(|_| incremental).unwrap_or_else(|| json!({}));
+        let d = &self.decl;
+        let mut walk = Walk {
+            client: self.client.clone(),
+            stream: name,
+            segments: Vec::new(),
+            page_size: self.page_size,
+            single: false,
+            cursor_field: None,
+            filter: Filter::All,
+            state_mode: StateMode::Empty,
+            bookmark,
+            incoming,
+            max_seen: Mutex::new(None),
+        };
+        match (&d.read, incremental) {
+            (ReadKind::Single, _) => {
+                walk.single = true;
+                walk.segments = segments(d.path, None, &[], &[]);
+            }
+            (ReadKind::Full { order_by }, _) => walk.segments = segments(d.path, *order_by, &d.partitions, &[]),
+            (ReadKind::Feed { asc, .. }, false) => walk.segments = segments(d.path, Some(asc), &d.partitions, &[]),
+            (ReadKind::ServerFilter { asc, .. }, false) => walk.segments = segments(d.path, Some(asc), &d.partitions, &[]),
+            (ReadKind::ClientFilter { order_by, .. }, false) => walk.segments = segments(d.path, *order_by, &d.partitions, &[]),
+            (ReadKind::Feed { cursor, asc, desc, .. }, true) => {
+                walk.cursor_field = Some(cursor);
+                match bookmark {
+                    None => {
+                        walk.state_mode = StateMode::Advance;
+                        walk.segments = segments(d.path, Some(asc), &d.partitions, &[]);
+                    }
+                    Some(b) => {
+                        walk.filter = Filter::StopBelow(b);
+                        walk.state_mode = StateMode::AtEnd;
+                        walk.segments = segments(d.path, Some(desc), &d.partitions, &[]);
+                    }
+                }
+            }
+            (ReadKind::ServerFilter { cursor, asc, lookback_secs }, true) => {
+                walk.cursor_field = Some(cursor);
+                walk.state_mode = StateMode::Advance;
+                let mut extra = Vec::new();
+                if let Some(b) = bookmark {
+                    let lookback = if from_state { *lookback_secs as i64 } else { 0 };
+                    let from = b - chrono::Duration::seconds(lookback);
+                    extra.push((format!("{cursor}[gte]"), format_datetime(from)));
+                    walk.filter = Filter::AtLeast(from);
+                }
+                walk.segments = segments(d.path, Some(asc), &d.partitions, &extra);
+            }
+            (ReadKind::ClientFilter { cursor, order_by, .. }, true) => {
+                walk.cursor_field = Some(cursor);
+                walk.state_mode = StateMode::AtEnd;
+                if let Some(b) = bookmark {
+                    walk.filter = Filter::AtLeast(b);
+                }
+                walk.segments = segments(d.path, *order_by, &d.partitions, &[]);
+            }
+            (ReadKind::Children { parent_path, child_path, key }, _) => {
+                let (client, parent_path, child_path, key, page_size) =
+                    (self.client.clone(), *parent_path, *child_path, *key, self.page_size);
+                return futures::stream::once(async move {
+                    let ids = parent_ids(&client, parent_path, page_size).await?;
+                    walk.segments = ids
+                        .into_iter()
+                        .map(|id| Segment {
+                            path: child_path.replace("{id}", &id.to_string()),
+                            query: Vec::new(),
+                            inject: Some((key, id)),
+                        })
+                        .collect();
+                    Ok::<_, Error>(walk.run())
+                })
+                .map(|r| match r {
+                    Ok(s) => s,
+                    Err(e) => futures::stream::iter([Err(e)]).boxed(),
+                })
+                .flatten()
+                .boxed();
+            }
+        }
+        walk.run()
+    }
+}
+
+/// Every id of a (small) parent list, e.g. every view.
+async fn parent_ids(client: &Client, path: &str, page_size: u32) -> Result<Vec<i64>> {
+    let mut ids = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut seen = std::collections::HashSet::new();
+    loop {
+        let mut query = vec![("limit".to_string(), page_size.to_string())];
+        if let Some(c) = &cursor {
+            if !seen.insert(c.clone()) {
+                return Err(Error::invalid_response("a new pagination cursor", "the parent list repeated a cursor"));
+            }
+            query.push(("cursor".into(), c.clone()));
+        }
+        let (page_ids, next) = client
+            .send(Method::Get, path, &query, None, RetryPolicy::Idempotent, |r| {
+                let page = parse_page(&r.body)?;
+                let ids = page
+                    .records
+                    .iter()
+                    .map(|raw| match field(raw, "id")? {
+                        Scalar::Int(i) => Ok(i),
+                        _ => Err(Error::invalid_response("records with an integer id", raw.get())),
+                    })
+                    .collect::<Result<Vec<i64>>>()?;
+                Ok((ids, page.next_cursor))
+            })
+            .await?;
+        ids.extend(page_ids);
+        match next {
+            Some(n) => cursor = Some(n),
+            None => return Ok(ids),
+        }
+    }
+}

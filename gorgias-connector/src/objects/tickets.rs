@@ -1,0 +1,168 @@
+//! Tickets: the `tickets` stream and ticket actions (CRUD and ticket tags).
+//!
+//! Facts §6.12. The list orders by `updated_datetime` (asc|desc) but cannot filter by date, so
+//! incremental reads are a newest-first feed that stops at the bookmark. `trashed` defaults to
+//! true on the API: trashed tickets are included, as Gorgias lists them.
+
+use connector_sdk::ActionEffect;
+use serde_json::{Value, json};
+
+use crate::action::{self, ActionDecl, Body, Obj, Reply};
+use crate::client::Method;
+use crate::list::{ReadKind, StreamDecl};
+use crate::schema::*;
+
+/// The object, for the CRUD builders.
+pub const OBJ: Obj = Obj { singular: "ticket", plural: "tickets", words: "ticket", path: "/api/tickets", record };
+
+fn person() -> Value {
+    nested(
+        &[("id", id()), ("email", string_n()), ("name", string_n()), ("firstname", string_n()), ("lastname", string_n()), ("meta", object_n())],
+        true,
+    )
+}
+
+fn tag() -> Value {
+    nested(&[("id", id()), ("name", string()), ("decoration", object_n())], false)
+}
+
+/// A ticket as the list and detail endpoints return it.
+pub fn record() -> Value {
+    record_of(
+        "Ticket",
+        &[
+            ("id", id()),
+            ("uri", string()),
+            ("external_id", string_n()),
+            ("language", string_n()),
+            ("status", describe(string(), "open or closed.")),
+            ("priority", string_n()),
+            ("channel", string()),
+            ("via", string()),
+            ("from_agent", boolean()),
+            ("customer", person()),
+            ("assignee_user", person()),
+            ("assignee_team", nested(&[("id", id()), ("name", string()), ("decoration", object_n())], true)),
+            ("subject", string_n()),
+            ("excerpt", string_n()),
+            ("integrations", array(object())),
+            ("meta", object_n()),
+            ("tags", array(tag())),
+            ("messages_count", int_n()),
+            ("is_unread", boolean_n()),
+            ("spam", boolean_n()),
+            ("created_datetime", datetime()),
+            ("opened_datetime", datetime_n()),
+            ("last_received_message_datetime", datetime_n()),
+            ("last_message_datetime", datetime_n()),
+            ("updated_datetime", datetime()),
+            ("closed_datetime", datetime_n()),
+            ("snooze_datetime", datetime_n()),
+            ("trashed_datetime", datetime_n()),
+            ("assignee_user_id", int_n()),
+            ("assignee_team_id", int_n()),
+            ("messages", array(object())),
+            ("satisfaction_survey", object_n()),
+            ("reply_options", object_n()),
+            ("requester", object_n()),
+            ("custom_fields", object_n()),
+            ("events", array_n(object())),
+        ],
+        &["id", "updated_datetime"],
+    )
+}
+
+/// The `tickets` stream.
+pub fn streams() -> Vec<StreamDecl> {
+    vec![StreamDecl::new(
+        "tickets",
+        "Every ticket (trashed ones included), with its customer, assignee and tags.",
+        "/api/tickets",
+        record(),
+        &["id"],
+        ReadKind::Feed {
+            cursor: "updated_datetime",
+            asc: "updated_datetime:asc",
+            desc: "updated_datetime:desc",
+            captures_updates: true,
+            note: "Ordered by updated_datetime: every change to a ticket is picked up.",
+        },
+    )]
+}
+
+fn ticket_fields() -> Vec<(&'static str, Value)> {
+    vec![
+        ("subject", field("Subject", json!({"type": "string", "maxLength": 998}), "")),
+        ("status", field("Status", json!({"enum": ["open", "closed"]}), "")),
+        ("priority", field("Priority", json!({"enum": ["critical", "high", "normal", "low"]}), "")),
+        ("channel", field("Channel", text(64), "e.g. email, chat, api, phone.")),
+        ("via", field("Via", text(64), "How the ticket arrived, e.g. api, email, helpdesk.")),
+        ("from_agent", field("From agent", boolean(), "Whether the ticket was opened by an agent.")),
+        ("external_id", field("External id", json!({"type": "string", "maxLength": 255}), "Your own id for the ticket.")),
+        ("language", field("Language", json!({"type": "string", "pattern": "^[a-z]{2}$", "description": "ISO 639-1 code, e.g. en."}), "")),
+        ("customer", field("Customer", json!({"type": "object", "description": "`{\"id\": 1}` or `{\"email\": \"...\"}`."}), "")),
+        ("assignee_user", field("Assignee", json!({"type": ["object", "null"], "description": "`{\"id\": 1}`, or null to unassign."}), "")),
+        ("assignee_team", field("Team", json!({"type": ["object", "null"], "description": "`{\"id\": 1}`, or null to unassign."}), "")),
+        ("tags", field("Tags", array(json!({"type": "object", "description": "`{\"name\": \"refund\"}` or `{\"id\": 1}`."})), "Replaces every tag of the ticket.")),
+        ("meta", field("Meta", object(), "Free-form data kept on the ticket.")),
+        ("spam", field("Spam", boolean(), "")),
+        ("snooze_datetime", field("Snooze until", datetime_n(), "")),
+        ("trashed_datetime", field("Trashed at", datetime_n(), "Set to trash the ticket, null to restore it.")),
+    ]
+}
+
+fn tag_refs_input(title: &str) -> Value {
+    input(
+        title,
+        &[
+            ("ticket_id", field("Ticket id", positive_id(), "The ticket whose tags change.")),
+            ("ids", field("Tag ids", id_list(100), "Tags by id.")),
+            ("names", field("Tag names", json!({"type": "array", "items": text(255), "minItems": 1, "maxItems": 100}), "Tags by name (created when missing).")),
+        ],
+        &["ticket_id"],
+    )
+}
+
+/// Ticket actions.
+pub fn actions() -> Vec<ActionDecl> {
+    let mut create_fields = ticket_fields();
+    create_fields.push((
+        "messages",
+        field(
+            "Messages",
+            json!({"type": "array", "minItems": 1, "maxItems": 500, "items": {"type": "object", "required": ["channel", "via", "from_agent"],
+                "properties": {"channel": text(64), "via": text(64), "from_agent": boolean(), "body_text": string(), "body_html": string(),
+                    "subject": string(), "sender": object(), "receiver": object(), "source": object(), "public": boolean()}}}),
+            "The first message(s); each needs channel, via and from_agent.",
+        ),
+    ));
+    let tag_list = tag_refs_input("Ticket tags");
+    vec![
+        action::get(&OBJ),
+        action::create(&OBJ, input("Create a ticket", &create_fields, &["channel", "via", "messages"])),
+        action::update(&OBJ, input("Update a ticket", &ticket_fields(), &[])),
+        action::delete(&OBJ),
+        ActionDecl::new(
+            "list_ticket_tags",
+            "List a ticket's tags",
+            "Returns every tag of a ticket.",
+            ActionEffect::Read,
+            Method::Get,
+            "/api/tickets/{ticket_id}/tags",
+            input("List a ticket's tags", &[("ticket_id", field("Ticket id", positive_id(), ""))], &["ticket_id"]),
+            list_of(tag()),
+        )
+        .reply(Reply::List),
+        ActionDecl::new("add_ticket_tags", "Add tags to a ticket", "Adds tags (by id or name) to a ticket, keeping its other tags.",
+            ActionEffect::Update, Method::Post, "/api/tickets/{ticket_id}/tags", tag_list.clone(), ack())
+            .reply(Reply::Ack)
+            .idempotent(true),
+        ActionDecl::new("replace_ticket_tags", "Replace a ticket's tags", "Sets a ticket's tags to exactly the given ones.",
+            ActionEffect::Update, Method::Put, "/api/tickets/{ticket_id}/tags", tag_list.clone(), ack())
+            .reply(Reply::Ack),
+        ActionDecl::new("remove_ticket_tags", "Remove tags from a ticket", "Removes the given tags from a ticket.",
+            ActionEffect::Delete, Method::Delete, "/api/tickets/{ticket_id}/tags", tag_list, ack())
+            .body(Body::Rest)
+            .reply(Reply::Ack),
+    ]
+}
