@@ -130,7 +130,13 @@ pub trait ConnectorExt: Connector {
         self.streams()
             .into_iter()
             .find(|s| s.descriptor().name == name)
-            .ok_or_else(|| unknown("stream", name, self.spec().streams.iter().map(|s| s.name.clone())))
+            .ok_or_else(|| {
+                unknown(
+                    "stream",
+                    name,
+                    self.spec().streams.iter().map(|s| s.name.clone()),
+                )
+            })
     }
 
     /// The action called `name`.
@@ -138,7 +144,13 @@ pub trait ConnectorExt: Connector {
         self.actions()
             .into_iter()
             .find(|a| a.descriptor().name == name)
-            .ok_or_else(|| unknown("action", name, self.spec().actions.iter().map(|a| a.name.clone())))
+            .ok_or_else(|| {
+                unknown(
+                    "action",
+                    name,
+                    self.spec().actions.iter().map(|a| a.name.clone()),
+                )
+            })
     }
 
     /// Validates `input` and runs the action called `name`.
@@ -147,12 +159,20 @@ pub trait ConnectorExt: Connector {
     }
 
     /// Reads the stream called `name`, refusing a sync mode it does not declare.
-    fn read_stream(&self, name: &str, request: ReadRequest) -> Result<BoxStream<'static, Result<Message>>> {
+    fn read_stream(
+        &self,
+        name: &str,
+        request: ReadRequest,
+    ) -> Result<BoxStream<'static, Result<Message>>> {
         let stream = self.stream(name)?;
         if !stream.descriptor().supports(request.sync_mode) {
             return Err(Error::invalid_config(
                 format!("catalog.{name}.sync_mode"),
-                format!("stream `{name}` does not support {:?}; use one of {:?}", request.sync_mode, stream.descriptor().sync_modes),
+                format!(
+                    "stream `{name}` does not support {:?}; use one of {:?}",
+                    request.sync_mode,
+                    stream.descriptor().sync_modes
+                ),
             ));
         }
         Ok(stream.read(request))

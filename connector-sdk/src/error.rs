@@ -237,7 +237,10 @@ mod tests {
     #[test]
     fn messages_name_the_field_and_the_fix() {
         let e = Error::invalid_config("auth.api_key", "is missing; add it");
-        assert_eq!(e.to_string(), "invalid config: auth.api_key: is missing; add it");
+        assert_eq!(
+            e.to_string(),
+            "invalid config: auth.api_key: is missing; add it"
+        );
         let long = "x".repeat(1000);
         let Error::InvalidResponse { detail, .. } = Error::invalid_response("json", long) else {
             unreachable!()

@@ -137,7 +137,13 @@ impl ExampleBackend {
     }
 
     /// Books changed after `after`, oldest change first, `limit` from `offset`.
-    fn page(&self, token: &SecretString, after: Option<&CursorValue>, offset: usize, limit: usize) -> Result<(Vec<Book>, bool)> {
+    fn page(
+        &self,
+        token: &SecretString,
+        after: Option<&CursorValue>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(Vec<Book>, bool)> {
         self.authorise(token)?;
         let inner = self.lock();
         let mut books: Vec<&Book> = inner
@@ -150,7 +156,15 @@ impl ExampleBackend {
             .collect();
         books.sort_by(|a, b| (&a.updated_at, a.id).cmp(&(&b.updated_at, b.id)));
         let more = books.len() > offset + limit;
-        Ok((books.into_iter().skip(offset).take(limit).cloned().collect(), more))
+        Ok((
+            books
+                .into_iter()
+                .skip(offset)
+                .take(limit)
+                .cloned()
+                .collect(),
+            more,
+        ))
     }
 }
 
@@ -265,7 +279,13 @@ impl ExampleDefinition {
             supports_two_way_sync: false,
             supports_events: false,
             streams: vec![
-                StreamDescriptor::new("books", "Every book, oldest change first.", book_schema(), &["id"]).incremental(
+                StreamDescriptor::new(
+                    "books",
+                    "Every book, oldest change first.",
+                    book_schema(),
+                    &["id"],
+                )
+                .incremental(
                     "updated_at",
                     Incremental {
                         strategy: IncrementalStrategy::ServerFilter,
@@ -276,9 +296,30 @@ impl ExampleDefinition {
                 ),
             ],
             actions: vec![
-                ActionDescriptor::new("get_book", "Get a book", "Returns one book by id.", ActionEffect::Read, schema_for::<BookId>(), book_schema()),
-                ActionDescriptor::new("add_book", "Add a book", "Adds a book and returns it.", ActionEffect::Create, schema_for::<NewBook>(), book_schema()),
-                ActionDescriptor::new("delete_book", "Delete a book", "Removes a book for good.", ActionEffect::Delete, schema_for::<BookId>(), schema_for::<Deleted>()),
+                ActionDescriptor::new(
+                    "get_book",
+                    "Get a book",
+                    "Returns one book by id.",
+                    ActionEffect::Read,
+                    schema_for::<BookId>(),
+                    book_schema(),
+                ),
+                ActionDescriptor::new(
+                    "add_book",
+                    "Add a book",
+                    "Adds a book and returns it.",
+                    ActionEffect::Create,
+                    schema_for::<NewBook>(),
+                    book_schema(),
+                ),
+                ActionDescriptor::new(
+                    "delete_book",
+                    "Delete a book",
+                    "Removes a book for good.",
+                    ActionEffect::Delete,
+                    schema_for::<BookId>(),
+                    schema_for::<Deleted>(),
+                ),
             ],
         };
         ExampleDefinition { spec, backend }
@@ -370,8 +411,13 @@ impl Stream for BooksStream {
         let stream: Arc<str> = self.descriptor.name.as_str().into();
         let start_state = request.state.clone();
         paginate(0usize, move |offset| {
-            let (backend, token, after, stream, start_state) =
-                (backend.clone(), token.clone(), after.clone(), stream.clone(), start_state.clone());
+            let (backend, token, after, stream, start_state) = (
+                backend.clone(),
+                token.clone(),
+                after.clone(),
+                stream.clone(),
+                start_state.clone(),
+            );
             async move {
                 let (books, more) = backend.page(&token, after.as_ref(), offset, limit)?;
                 let mut messages: Vec<Message> = books

@@ -25,11 +25,20 @@ pub fn render(spec: &ConnectorSpec) -> Result<BTreeMap<String, String>> {
     files.insert("config.schema.json".into(), with_draft(&spec.config_schema));
     files.insert("ui/config.ui.json".into(), ui_schema(&spec.config_schema));
     for s in &spec.streams {
-        files.insert(format!("streams/{}.schema.json", s.name), with_draft(&s.schema));
+        files.insert(
+            format!("streams/{}.schema.json", s.name),
+            with_draft(&s.schema),
+        );
     }
     for a in &spec.actions {
-        files.insert(format!("actions/{}.input.schema.json", a.name), with_draft(&a.input_schema));
-        files.insert(format!("actions/{}.output.schema.json", a.name), with_draft(&a.output_schema));
+        files.insert(
+            format!("actions/{}.input.schema.json", a.name),
+            with_draft(&a.input_schema),
+        );
+        files.insert(
+            format!("actions/{}.output.schema.json", a.name),
+            with_draft(&a.output_schema),
+        );
         files.insert(format!("ui/{}.ui.json", a.name), ui_schema(&a.input_schema));
     }
     let index = json!({
@@ -59,13 +68,13 @@ pub fn render(spec: &ConnectorSpec) -> Result<BTreeMap<String, String>> {
 
 fn with_draft(schema: &Value) -> Value {
     let mut s = schema.clone();
-    if let Value::Object(map) = &mut s {
-        if !map.contains_key("$schema") {
-            let mut ordered = serde_json::Map::new();
-            ordered.insert("$schema".into(), Value::String(DRAFT.into()));
-            ordered.extend(std::mem::take(map));
-            *map = ordered;
-        }
+    if let Value::Object(map) = &mut s
+        && !map.contains_key("$schema")
+    {
+        let mut ordered = serde_json::Map::new();
+        ordered.insert("$schema".into(), Value::String(DRAFT.into()));
+        ordered.extend(std::mem::take(map));
+        *map = ordered;
     }
     s
 }
@@ -120,19 +129,22 @@ pub fn ui_schema(schema: &Value) -> Value {
         if secret {
             ui.insert("ui:widget".into(), "password".into());
         }
-        if let Some(example) = node.get("examples").and_then(Value::as_array).and_then(|a| a.first()) {
-            if !secret {
-                let text = match example {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                ui.insert("ui:placeholder".into(), text.into());
-            }
+        if let Some(example) = node
+            .get("examples")
+            .and_then(Value::as_array)
+            .and_then(|a| a.first())
+            && !secret
+        {
+            let text = match example {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            ui.insert("ui:placeholder".into(), text.into());
         }
-        if node.get("pattern").is_some() || node.get("format").is_some() {
-            if let Some(d) = node.get("description").and_then(Value::as_str) {
-                ui.insert("ui:help".into(), d.into());
-            }
+        if (node.get("pattern").is_some() || node.get("format").is_some())
+            && let Some(d) = node.get("description").and_then(Value::as_str)
+        {
+            ui.insert("ui:help".into(), d.into());
         }
         Value::Object(ui)
     }
@@ -161,7 +173,8 @@ pub fn write(spec: &ConnectorSpec, dir: &Path) -> Result<Vec<PathBuf>> {
     for (rel, text) in files {
         let path = dir.join(&rel);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(io(format!("creating {}", parent.display())))?;
+            std::fs::create_dir_all(parent)
+                .map_err(io(format!("creating {}", parent.display())))?;
         }
         std::fs::write(&path, text).map_err(io(format!("writing {}", path.display())))?;
         written.push(path);

@@ -37,9 +37,8 @@ impl Record {
     /// Builds a record from a JSON value (for connectors that compute their records).
     pub fn from_value(stream: Arc<str>, value: &Value) -> Self {
         let text = serde_json::to_string(value).unwrap_or_else(|_| "null".into());
-        let data = RawValue::from_string(text).unwrap_or_else(|_| {
-            RawValue::from_string("null".into()).expect("null is valid JSON")
-        });
+        let data = RawValue::from_string(text)
+            .unwrap_or_else(|_| RawValue::from_string("null".into()).expect("null is valid JSON"));
         Record { stream, data }
     }
 
@@ -173,16 +172,23 @@ impl State {
                 item
             };
             let parsed: AirbyteState = serde_json::from_value(inner.clone()).map_err(|e| {
-                Error::invalid_config(format!("state[{i}]"), format!("is not an Airbyte STREAM state: {e}"))
+                Error::invalid_config(
+                    format!("state[{i}]"),
+                    format!("is not an Airbyte STREAM state: {e}"),
+                )
             })?;
             match (parsed.kind.as_str(), parsed.stream) {
                 ("STREAM", Some(s)) => {
-                    state.streams.insert(s.stream_descriptor.name, s.stream_state);
+                    state
+                        .streams
+                        .insert(s.stream_descriptor.name, s.stream_state);
                 }
                 (kind, _) => {
                     return Err(Error::invalid_config(
                         format!("state[{i}].type"),
-                        format!("`{kind}` states are not supported; give per-stream STREAM states as emitted by read"),
+                        format!(
+                            "`{kind}` states are not supported; give per-stream STREAM states as emitted by read"
+                        ),
                     ));
                 }
             }
@@ -204,8 +210,13 @@ mod tests {
         let back = State::from_airbyte(&s.to_airbyte()).unwrap();
         assert_eq!(back, s);
         let messages = json!([{"type": "STATE", "state": State::airbyte_stream_state("tags", &json!({"cursor": 9}))}]);
-        assert_eq!(State::from_airbyte(&messages).unwrap().get("tags"), Some(&json!({"cursor": 9})));
-        let err = State::from_airbyte(&json!([{"type": "GLOBAL"}])).unwrap_err().to_string();
+        assert_eq!(
+            State::from_airbyte(&messages).unwrap().get("tags"),
+            Some(&json!({"cursor": 9}))
+        );
+        let err = State::from_airbyte(&json!([{"type": "GLOBAL"}]))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("state[0].type"), "{err}");
     }
 

@@ -67,8 +67,8 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::message::LogMessage;
     use crate::message::LogLevel;
+    use crate::message::LogMessage;
 
     fn log(n: u32) -> Message {
         Message::Log(LogMessage {
@@ -110,7 +110,12 @@ mod tests {
         let c2 = calls.clone();
         let mut s = paginate(0u32, move |c| {
             c2.fetch_add(1, Ordering::SeqCst);
-            async move { Ok(Page { messages: vec![log(c)], next: Some(c + 1) }) }
+            async move {
+                Ok(Page {
+                    messages: vec![log(c)],
+                    next: Some(c + 1),
+                })
+            }
         });
         s.next().await.unwrap().unwrap();
         s.next().await.unwrap().unwrap();

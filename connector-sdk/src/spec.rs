@@ -237,7 +237,11 @@ impl StreamDescriptor {
     }
 
     /// Declares incremental support on `cursor_field`.
-    pub fn incremental(mut self, cursor_field: impl Into<String>, incremental: Incremental) -> Self {
+    pub fn incremental(
+        mut self,
+        cursor_field: impl Into<String>,
+        incremental: Incremental,
+    ) -> Self {
         self.cursor_field = Some(cursor_field.into());
         if !self.sync_modes.contains(&SyncMode::Incremental) {
             self.sync_modes.push(SyncMode::Incremental);

@@ -28,8 +28,14 @@ pub fn compile(schema: &Value) -> Result<jsonschema::Validator, String> {
         .map_err(|e| e.to_string())
 }
 
-fn cached<'a>(cell: &'a ValidatorCell, schema: &Value) -> Result<&'a jsonschema::Validator, String> {
-    cell.0.get_or_init(|| compile(schema)).as_ref().map_err(Clone::clone)
+fn cached<'a>(
+    cell: &'a ValidatorCell,
+    schema: &Value,
+) -> Result<&'a jsonschema::Validator, String> {
+    cell.0
+        .get_or_init(|| compile(schema))
+        .as_ref()
+        .map_err(Clone::clone)
 }
 
 /// Validates `instance` against `schema`; every violation, in words, sorted by path.
@@ -41,7 +47,7 @@ pub fn violations(schema: &Value, instance: &Value) -> Result<Vec<Violation>, St
 fn collect(validator: &jsonschema::Validator, schema: &Value, instance: &Value) -> Vec<Violation> {
     let mut out = Vec::new();
     for error in validator.iter_errors(instance) {
-        describe(&error, schema, instance, &mut out);
+        describe(&error, schema, &mut out);
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     out.dedup();
@@ -101,18 +107,16 @@ fn sibling_description(schema: &Value, keyword_pointer: &str) -> Option<String> 
         .map(|s| s.trim_end_matches('.').to_string())
 }
 
-fn describe(
-    error: &jsonschema::ValidationError<'_>,
-    schema: &Value,
-    root: &Value,
-    out: &mut Vec<Violation>,
-) {
+fn describe(error: &jsonschema::ValidationError<'_>, schema: &Value, out: &mut Vec<Violation>) {
     use jsonschema::error::ValidationErrorKind as K;
     let path = pointer_to_path(&error.instance_path().to_string());
     let schema_ptr = error.schema_path().to_string();
     let reason = match error.kind() {
         K::Required { property } => {
-            let name = property.as_str().map(str::to_string).unwrap_or_else(|| property.to_string());
+            let name = property
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| property.to_string());
             out.push(Violation {
                 path: join(&path, &name),
                 reason: "is required; add it".into(),
@@ -132,11 +136,15 @@ fn describe(
             // Pick the branch the document meant: the one whose discriminator (`const`) matched.
             let meant: Vec<_> = context
                 .iter()
-                .filter(|branch| !branch.iter().any(|e| matches!(e.kind(), K::Constant { .. })))
+                .filter(|branch| {
+                    !branch
+                        .iter()
+                        .any(|e| matches!(e.kind(), K::Constant { .. }))
+                })
                 .collect();
             if meant.len() == 1 {
                 for e in meant[0] {
-                    describe(e, schema, root, out);
+                    describe(e, schema, out);
                 }
                 return;
             }
@@ -164,13 +172,21 @@ fn describe(
                 return;
             }
         }
-        K::OneOfMultipleValid { .. } => "matches more than one allowed shape; make it specific".into(),
+        K::OneOfMultipleValid { .. } => {
+            "matches more than one allowed shape; make it specific".into()
+        }
         K::Type { kind } => {
             let names: Vec<String> = match kind {
                 jsonschema::error::TypeKind::Single(t) => vec![t.to_string()],
-                jsonschema::error::TypeKind::Multiple(ts) => ts.iter().map(|t| t.to_string()).collect(),
+                jsonschema::error::TypeKind::Multiple(ts) => {
+                    ts.iter().map(|t| t.to_string()).collect()
+                }
             };
-            let words: Vec<&str> = names.iter().map(|n| type_words(n)).filter(|w| *w != "null").collect();
+            let words: Vec<&str> = names
+                .iter()
+                .map(|n| type_words(n))
+                .filter(|w| *w != "null")
+                .collect();
             let nullable = names.iter().any(|n| n == "null");
             format!(
                 "must be {}{}",
@@ -239,8 +255,12 @@ impl ValidConfig {
     /// Validates `config` against `schema`: the first violation becomes
     /// [`Error::InvalidConfig`] naming the field.
     pub fn check(schema: &Value, config: &Value) -> Result<Self> {
-        let found = violations(schema, config)
-            .map_err(|e| Error::invalid_config("(schema)", format!("the connector's config schema is invalid: {e}")))?;
+        let found = violations(schema, config).map_err(|e| {
+            Error::invalid_config(
+                "(schema)",
+                format!("the connector's config schema is invalid: {e}"),
+            )
+        })?;
         match first(found) {
             Some(v) => Err(Error::invalid_config(v.path, v.reason)),
             None => Ok(ValidConfig(config.clone())),
@@ -256,7 +276,11 @@ impl ValidConfig {
     pub fn parse<T: DeserializeOwned>(&self) -> Result<T> {
         serde_path_to_error::deserialize::<_, T>(&self.0).map_err(|e| {
             let path = e.path().to_string();
-            let path = if path == "." { "(root)".to_string() } else { path };
+            let path = if path == "." {
+                "(root)".to_string()
+            } else {
+                path
+            };
             Error::invalid_config(path, scrub(&e.into_inner().to_string()))
         })
     }
@@ -294,11 +318,12 @@ impl std::fmt::Debug for ValidInput {
 impl ValidInput {
     /// Validates `input` against the action's input schema (compiled once per descriptor).
     pub fn check(action: &ActionDescriptor, input: Value) -> Result<Self> {
-        let validator = cached(&action.validator, &action.input_schema).map_err(|e| Error::InvalidInput {
-            action: action.name.clone(),
-            path: "(schema)".into(),
-            reason: format!("the action's input schema is invalid: {e}"),
-        })?;
+        let validator =
+            cached(&action.validator, &action.input_schema).map_err(|e| Error::InvalidInput {
+                action: action.name.clone(),
+                path: "(schema)".into(),
+                reason: format!("the action's input schema is invalid: {e}"),
+            })?;
         match first(collect(validator, &action.input_schema, &input)) {
             Some(v) => Err(Error::InvalidInput {
                 action: action.name.clone(),
@@ -388,21 +413,41 @@ mod tests {
     fn each_kind_of_violation_names_its_field() {
         let r = reasons(json!({"auth": {"type": "basic", "email": "a@b.c", "api_key": "k"}}));
         assert_eq!(r, vec!["subdomain: is required; add it"]);
-        let r = reasons(json!({"subdomain": "Bad Domain!", "auth": {"type": "bearer", "token": "t"}}));
-        assert_eq!(r, vec!["subdomain: has the wrong form: Letters, digits and hyphens only"]);
-        let r = reasons(json!({"subdomain": "a", "page_size": 500, "auth": {"type": "bearer", "token": "t"}}));
+        let r =
+            reasons(json!({"subdomain": "Bad Domain!", "auth": {"type": "bearer", "token": "t"}}));
+        assert_eq!(
+            r,
+            vec!["subdomain: has the wrong form: Letters, digits and hyphens only"]
+        );
+        let r = reasons(
+            json!({"subdomain": "a", "page_size": 500, "auth": {"type": "bearer", "token": "t"}}),
+        );
         assert_eq!(r, vec!["page_size: must be at most 100"]);
-        let r = reasons(json!({"subdomain": "a", "page_size": "x", "auth": {"type": "bearer", "token": "t"}}));
+        let r = reasons(
+            json!({"subdomain": "a", "page_size": "x", "auth": {"type": "bearer", "token": "t"}}),
+        );
         assert_eq!(r, vec!["page_size: must be a whole number"]);
-        let r = reasons(json!({"subdomain": "a", "start_date": "yesterday", "auth": {"type": "bearer", "token": "t"}}));
-        assert_eq!(r, vec!["start_date: must be a date-time like 2024-01-31T00:00:00Z"]);
-        let r = reasons(json!({"subdomain": "a", "extra": 1, "auth": {"type": "bearer", "token": "t"}}));
-        assert_eq!(r, vec!["extra: is not a known field; remove it or fix its spelling"]);
+        let r = reasons(
+            json!({"subdomain": "a", "start_date": "yesterday", "auth": {"type": "bearer", "token": "t"}}),
+        );
+        assert_eq!(
+            r,
+            vec!["start_date: must be a date-time like 2024-01-31T00:00:00Z"]
+        );
+        let r = reasons(
+            json!({"subdomain": "a", "extra": 1, "auth": {"type": "bearer", "token": "t"}}),
+        );
+        assert_eq!(
+            r,
+            vec!["extra: is not a known field; remove it or fix its spelling"]
+        );
     }
 
     #[test]
     fn one_of_reports_the_branch_that_was_meant() {
-        let r = reasons(json!({"subdomain": "a", "auth": {"type": "basic", "email": "a@b.c", "api_key": ""}}));
+        let r = reasons(
+            json!({"subdomain": "a", "auth": {"type": "basic", "email": "a@b.c", "api_key": ""}}),
+        );
         assert_eq!(r, vec!["auth.api_key: must not be empty"]);
         let r = reasons(json!({"subdomain": "a", "auth": {"type": "basic", "email": "a@b.c"}}));
         assert_eq!(r, vec!["auth.api_key: is required; add it"]);

@@ -230,17 +230,29 @@ impl ConfiguredCatalog {
         let items = value
             .get("streams")
             .and_then(Value::as_array)
-            .ok_or_else(|| Error::invalid_config("catalog.streams", "is required: a list of configured streams"))?;
+            .ok_or_else(|| {
+                Error::invalid_config(
+                    "catalog.streams",
+                    "is required: a list of configured streams",
+                )
+            })?;
         let mut streams = Vec::new();
         for (i, item) in items.iter().enumerate() {
             let name = item
                 .pointer("/stream/name")
                 .and_then(Value::as_str)
-                .ok_or_else(|| Error::invalid_config(format!("catalog.streams[{i}].stream.name"), "is required; add it"))?;
+                .ok_or_else(|| {
+                    Error::invalid_config(
+                        format!("catalog.streams[{i}].stream.name"),
+                        "is required; add it",
+                    )
+                })?;
             let descriptor = spec.stream(name).ok_or_else(|| {
                 Error::invalid_config(
                     format!("catalog.streams[{i}].stream.name"),
-                    format!("`{name}` is not a stream of this connector; run discover to list them"),
+                    format!(
+                        "`{name}` is not a stream of this connector; run discover to list them"
+                    ),
                 )
             })?;
             let sync_mode = match item.get("sync_mode") {

@@ -26,8 +26,8 @@ use clap::{Arg, ArgAction, CommandFactory, FromArgMatches, Parser, Subcommand};
 use futures::future::BoxFuture;
 use serde_json::Value;
 
-pub use self::read::{ReadOptions, ReadSummary, StreamSummary, read, read_to_vec};
 use self::airbyte::{ConfiguredCatalog, MessageWriter};
+pub use self::read::{ReadOptions, ReadSummary, StreamSummary, read, read_to_vec};
 use crate::connector::{ActionExt, Connector, ConnectorExt, Definition, DefinitionExt};
 use crate::error::{Error, Result};
 use crate::message::State;
@@ -63,7 +63,9 @@ pub struct Preset {
 
 impl std::fmt::Debug for Preset {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Preset").field("flag", &self.flag).finish_non_exhaustive()
+        f.debug_struct("Preset")
+            .field("flag", &self.flag)
+            .finish_non_exhaustive()
     }
 }
 
@@ -133,7 +135,10 @@ pub struct Host {
 
 impl std::fmt::Debug for Host {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Host").field("name", &self.name).field("presets", &self.presets).finish()
+        f.debug_struct("Host")
+            .field("name", &self.name)
+            .field("presets", &self.presets)
+            .finish()
     }
 }
 
@@ -143,14 +148,21 @@ fn io(context: String) -> impl FnOnce(std::io::Error) -> Error {
 
 fn read_json(path: &Path, what: &str) -> Result<Value> {
     let text = if path == Path::new("-") {
-        std::io::read_to_string(std::io::stdin()).map_err(io(format!("reading {what} from stdin")))?
+        std::io::read_to_string(std::io::stdin())
+            .map_err(io(format!("reading {what} from stdin")))?
     } else {
-        std::fs::read_to_string(path).map_err(io(format!("reading {what} file {}", path.display())))?
+        std::fs::read_to_string(path)
+            .map_err(io(format!("reading {what} file {}", path.display())))?
     };
     serde_json::from_str(&text).map_err(|e| {
         Error::invalid_config(
             what.to_string(),
-            format!("{} is not valid JSON (line {}, column {}); fix the file", path.display(), e.line(), e.column()),
+            format!(
+                "{} is not valid JSON (line {}, column {}); fix the file",
+                path.display(),
+                e.line(),
+                e.column()
+            ),
         )
     })
 }
@@ -173,9 +185,10 @@ impl Host {
     }
 
     fn command(&self) -> clap::Command {
-        let mut cmd = Cli::command()
-            .name(self.name.clone())
-            .about(format!("{} connector (Airbyte protocol on stdout)", self.definition.spec().title));
+        let mut cmd = Cli::command().name(self.name.clone()).about(format!(
+            "{} connector (Airbyte protocol on stdout)",
+            self.definition.spec().title
+        ));
         for sub in ["check", "discover", "read", "action"] {
             for preset in &self.presets {
                 cmd = cmd.mut_subcommand(sub, |c| {
@@ -202,7 +215,10 @@ impl Host {
                     .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
             )
             .try_init();
-        let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        let runtime = match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("error: cannot start the async runtime: {e}");
@@ -220,7 +236,13 @@ impl Host {
 
     /// Runs one command line (`args[0]` is the program name), writing protocol messages to
     /// `out` and human text to `err`. Returns the exit code.
-    pub async fn run<W: Write, E: Write>(&self, args: Vec<String>, out: &mut W, err: &mut E, progress: bool) -> u8 {
+    pub async fn run<W: Write, E: Write>(
+        &self,
+        args: Vec<String>,
+        out: &mut W,
+        err: &mut E,
+        progress: bool,
+    ) -> u8 {
         let matches = match self.command().try_get_matches_from(&args) {
             Ok(m) => m,
             Err(e) => {
@@ -238,12 +260,21 @@ impl Host {
         let preset = matches.subcommand().and_then(|(_, sub)| {
             self.presets
                 .iter()
-                .find(|p| sub.try_get_one::<bool>(p.flag).ok().flatten().copied().unwrap_or(false))
+                .find(|p| {
+                    sub.try_get_one::<bool>(p.flag)
+                        .ok()
+                        .flatten()
+                        .copied()
+                        .unwrap_or(false)
+                })
                 .cloned()
         });
         let mut writer = MessageWriter::new(out);
         let is_check = matches!(cli.command, Command::Check { .. });
-        match self.execute(cli.command, preset, &mut writer, err, progress).await {
+        match self
+            .execute(cli.command, preset, &mut writer, err, progress)
+            .await
+        {
             Ok(code) => code,
             Err(e) => {
                 if is_check {
@@ -256,7 +287,12 @@ impl Host {
         }
     }
 
-    async fn config(&self, path: Option<PathBuf>, preset: Option<Preset>, err: &mut dyn Write) -> Result<(Value, Option<PresetConfig>)> {
+    async fn config(
+        &self,
+        path: Option<PathBuf>,
+        preset: Option<Preset>,
+        err: &mut dyn Write,
+    ) -> Result<(Value, Option<PresetConfig>)> {
         match (path, preset) {
             (Some(p), _) => Ok((read_json(&p, "config")?, None)),
             (None, Some(preset)) => {
@@ -265,13 +301,28 @@ impl Host {
                 Ok((provided.config.clone(), Some(provided)))
             }
             (None, None) => {
-                let flags: Vec<String> = self.presets.iter().map(|p| format!(" or --{}", p.flag)).collect();
-                Err(Error::invalid_config("--config", format!("is required{}; give the path of a JSON config file", flags.concat())))
+                let flags: Vec<String> = self
+                    .presets
+                    .iter()
+                    .map(|p| format!(" or --{}", p.flag))
+                    .collect();
+                Err(Error::invalid_config(
+                    "--config",
+                    format!(
+                        "is required{}; give the path of a JSON config file",
+                        flags.concat()
+                    ),
+                ))
             }
         }
     }
 
-    async fn connect(&self, path: Option<PathBuf>, preset: Option<Preset>, err: &mut dyn Write) -> Result<(Box<dyn Connector>, Option<PresetConfig>)> {
+    async fn connect(
+        &self,
+        path: Option<PathBuf>,
+        preset: Option<Preset>,
+        err: &mut dyn Write,
+    ) -> Result<(Box<dyn Connector>, Option<PresetConfig>)> {
         let (config, guard) = self.config(path, preset, err).await?;
         Ok((self.definition.connect(&config)?, guard))
     }
@@ -311,7 +362,12 @@ impl Host {
                 out.catalog(spec)?;
                 Ok(0)
             }
-            Command::Read { config, catalog, state, concurrency } => {
+            Command::Read {
+                config,
+                catalog,
+                state,
+                concurrency,
+            } => {
                 let (connector, _guard) = self.connect(config, preset, err).await?;
                 let catalog = match catalog {
                     Some(p) => ConfiguredCatalog::from_airbyte(&read_json(&p, "catalog")?, spec)?,
@@ -321,17 +377,30 @@ impl Host {
                     Some(p) => State::from_airbyte(&read_json(&p, "state")?)?,
                     None => State::new(),
                 };
-                let options = ReadOptions { concurrency, progress };
-                let summary = read(connector.as_ref(), &catalog, &state, &options, out, err).await?;
+                let options = ReadOptions {
+                    concurrency,
+                    progress,
+                };
+                let summary =
+                    read(connector.as_ref(), &catalog, &state, &options, out, err).await?;
                 let _ = write!(err, "{}", summary.render());
                 Ok(if summary.succeeded() { 0 } else { 1 })
             }
-            Command::Action { name, config, input } => {
+            Command::Action {
+                name,
+                config,
+                input,
+            } => {
                 // Resolve the action and read the input before connecting: a typo costs nothing.
                 let descriptor = spec.action(&name).ok_or_else(|| Error::Unknown {
                     kind: "action",
                     name: name.clone(),
-                    known: spec.actions.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", "),
+                    known: spec
+                        .actions
+                        .iter()
+                        .map(|a| a.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 })?;
                 let input = read_json(&input, "input")?;
                 crate::validate::ValidInput::check(descriptor, input.clone())?;

@@ -69,7 +69,13 @@ impl ReadSummary {
 
     /// A human summary, one line per stream and a total.
     pub fn render(&self) -> String {
-        let width = self.streams.iter().map(|s| s.name.len()).max().unwrap_or(6).max(6);
+        let width = self
+            .streams
+            .iter()
+            .map(|s| s.name.len())
+            .max()
+            .unwrap_or(6)
+            .max(6);
         let mut out = String::new();
         for s in &self.streams {
             let outcome = match &s.error {
@@ -93,7 +99,11 @@ impl ReadSummary {
             self.streams.len(),
             secs,
             self.records() as f64 / secs.max(1e-9),
-            if failed > 0 { format!("; {failed} stream(s) FAILED") } else { String::new() }
+            if failed > 0 {
+                format!("; {failed} stream(s) FAILED")
+            } else {
+                String::new()
+            }
         ));
         out
     }

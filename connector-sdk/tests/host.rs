@@ -1,0 +1,425 @@
+//! The protocol host, driven in-process: what an operator sees on stdout and stderr.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use connector_sdk::example::{ExampleBackend, ExampleDefinition};
+use connector_sdk::host::airbyte::{ConfiguredCatalog, MessageWriter};
+use connector_sdk::host::{self, Host, ReadOptions};
+use connector_sdk::paginate::{Page, paginate};
+use connector_sdk::schema::DRAFT;
+use connector_sdk::*;
+use futures::stream::BoxStream;
+use serde_json::{Value, json};
+
+const TOKEN: &str = "letmein-CANARY-7f3a";
+
+fn example() -> (Arc<ExampleDefinition>, ExampleBackend) {
+    let backend = ExampleBackend::new(23, TOKEN);
+    (Arc::new(ExampleDefinition::new(backend.clone())), backend)
+}
+
+async fn run(definition: Arc<dyn Definition>, args: &[&str]) -> (u8, Vec<Value>, String) {
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let mut argv = vec!["connector".to_string()];
+    argv.extend(args.iter().map(|s| s.to_string()));
+    let code = Host::new(definition)
+        .run(argv, &mut out, &mut err, false)
+        .await;
+    let lines = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect();
+    (code, lines, String::from_utf8(err).unwrap())
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, value: &Value) -> String {
+    let path = dir.path().join(name);
+    std::fs::write(&path, value.to_string()).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+fn of_type<'a>(lines: &'a [Value], t: &str) -> Vec<&'a Value> {
+    lines.iter().filter(|l| l["type"] == t).collect()
+}
+
+#[tokio::test]
+async fn spec_prints_exactly_one_spec_message() {
+    let (def, _) = example();
+    let (code, lines, _) = run(def, &["spec"]).await;
+    assert_eq!(code, 0);
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["type"], "SPEC");
+    assert_eq!(
+        lines[0]["spec"]["connectionSpecification"]["$schema"],
+        DRAFT
+    );
+}
+
+#[tokio::test]
+async fn invalid_config_is_one_clear_line_and_no_secret() {
+    let (def, backend) = example();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(&dir, "c.json", &json!({"token": TOKEN, "page_size": "ten"}));
+    let (code, lines, err) = run(def.clone(), &["check", "--config", &cfg]).await;
+    assert_eq!(code, 1);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("page_size: must be a whole number"), "{err}");
+    assert!(!err.contains(TOKEN));
+    let status = of_type(&lines, "CONNECTION_STATUS");
+    assert_eq!(status[0]["connectionStatus"]["status"], "FAILED");
+    let trace = of_type(&lines, "TRACE");
+    assert_eq!(trace[0]["trace"]["error"]["failure_type"], "config_error");
+    assert!(!lines.iter().any(|l| l.to_string().contains(TOKEN)));
+    assert_eq!(
+        backend.requests(),
+        0,
+        "no request is made with an invalid config"
+    );
+
+    let cfg = write(&dir, "c2.json", &json!({"page_size": 3}));
+    let (code, _, err) = run(def.clone(), &["read", "--config", &cfg]).await;
+    assert_eq!(
+        (code, err.trim()),
+        (1, "error: invalid config: token: is required; add it")
+    );
+
+    let (code, lines, err) = run(def, &["read"]).await;
+    assert_eq!(code, 1);
+    assert!(err.contains("--config: is required"), "{err}");
+    assert_eq!(of_type(&lines, "TRACE").len(), 1);
+}
+
+#[tokio::test]
+async fn bad_credentials_fail_check_without_echo() {
+    let (def, _) = example();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(&dir, "c.json", &json!({"token": "wrong-CANARY"}));
+    let (code, lines, err) = run(def, &["check", "--config", &cfg]).await;
+    assert_eq!(code, 1);
+    assert_eq!(lines[0]["connectionStatus"]["status"], "FAILED");
+    assert!(err.contains("authentication rejected"), "{err}");
+    assert!(!err.contains("wrong-CANARY"));
+}
+
+#[tokio::test]
+async fn read_resumes_from_the_states_it_printed() {
+    let (def, backend) = example();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(&dir, "c.json", &json!({"token": TOKEN, "page_size": 5}));
+    let (code, lines, err) = run(def.clone(), &["read", "--config", &cfg]).await;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(of_type(&lines, "RECORD").len(), 23);
+    assert_eq!(
+        of_type(&lines, "STATE").len(),
+        5,
+        "a state after each of the 5 pages"
+    );
+    let statuses: Vec<&Value> = of_type(&lines, "TRACE")
+        .iter()
+        .map(|t| &t["trace"]["stream_status"]["status"])
+        .collect();
+    assert_eq!(
+        statuses,
+        [&json!("STARTED"), &json!("RUNNING"), &json!("COMPLETE")]
+    );
+    for r in of_type(&lines, "RECORD") {
+        assert_eq!(r["record"]["stream"], "books");
+        assert!(r["record"]["emitted_at"].is_i64());
+    }
+    assert!(err.contains("read 23 records from 1 streams"), "{err}");
+
+    // Hand back the emitted `state` objects: only what changed comes back.
+    let states: Vec<Value> = of_type(&lines, "STATE")
+        .iter()
+        .map(|s| s["state"].clone())
+        .collect();
+    let state = write(&dir, "s.json", &Value::Array(states));
+    backend.touch(2);
+    let (code, lines, _) = run(def.clone(), &["read", "--config", &cfg, "--state", &state]).await;
+    assert_eq!(code, 0);
+    assert_eq!(of_type(&lines, "RECORD").len(), 2);
+
+    // A catalog asking for full refresh ignores the state.
+    let catalog = ConfiguredCatalog {
+        streams: vec![host::airbyte::ConfiguredStream {
+            name: "books".into(),
+            sync_mode: SyncMode::FullRefresh,
+        }],
+    };
+    let cat = write(&dir, "cat.json", &catalog.to_airbyte(def.spec()));
+    let (code, lines, _) = run(
+        def.clone(),
+        &[
+            "read",
+            "--config",
+            &cfg,
+            "--state",
+            &state,
+            "--catalog",
+            &cat,
+        ],
+    )
+    .await;
+    assert_eq!(code, 0);
+    assert_eq!(of_type(&lines, "RECORD").len(), 23);
+
+    let bad = write(
+        &dir,
+        "bad.json",
+        &json!({"streams": [{"stream": {"name": "nope"}, "sync_mode": "incremental"}]}),
+    );
+    let (code, _, err) = run(def, &["read", "--config", &cfg, "--catalog", &bad]).await;
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("catalog.streams[0].stream.name: `nope` is not a stream"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn actions_validate_before_any_request() {
+    let (def, backend) = example();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(&dir, "c.json", &json!({"token": TOKEN}));
+    let input = write(&dir, "i.json", &json!({"title": "Dune"}));
+    let before = backend.requests();
+    let (code, _, err) = run(
+        def.clone(),
+        &["action", "add_book", "--config", &cfg, "--input", &input],
+    )
+    .await;
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("invalid input for action `add_book`: author: is required"),
+        "{err}"
+    );
+    assert_eq!(backend.requests(), before);
+    let input = write(
+        &dir,
+        "i2.json",
+        &json!({"title": "Dune", "author": "Herbert"}),
+    );
+    let (code, lines, _) = run(
+        def.clone(),
+        &["action", "add_book", "--config", &cfg, "--input", &input],
+    )
+    .await;
+    assert_eq!(code, 0);
+    assert_eq!(lines[0]["title"], "Dune");
+    let (code, _, err) = run(
+        def,
+        &["action", "burn_book", "--config", &cfg, "--input", &input],
+    )
+    .await;
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("unknown action `burn_book`; known: get_book, add_book, delete_book"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn schemas_are_exported_and_stale_files_removed() {
+    let (def, _) = example();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("streams")).unwrap();
+    std::fs::write(dir.path().join("streams/gone.schema.json"), "{}").unwrap();
+    let out = dir.path().to_string_lossy().into_owned();
+    let (code, _, _) = run(def, &["schemas", "--out", &out]).await;
+    assert_eq!(code, 0);
+    let index: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("index.json")).unwrap())
+            .unwrap();
+    assert_eq!(index["draft"], DRAFT);
+    for f in index["files"].as_array().unwrap() {
+        assert!(dir.path().join(f.as_str().unwrap()).exists(), "{f}");
+    }
+    assert!(!dir.path().join("streams/gone.schema.json").exists());
+    let ui: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("ui/config.ui.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(ui["token"]["ui:widget"], "password");
+}
+
+/// A second, different connector type: counts from 1 to n, one page per 10.
+struct Counter {
+    spec: ConnectorSpec,
+    n: u64,
+}
+
+struct CountStream(StreamDescriptor, u64);
+
+impl Stream for CountStream {
+    fn descriptor(&self) -> &StreamDescriptor {
+        &self.0
+    }
+    fn read(&self, _request: ReadRequest) -> BoxStream<'static, Result<Message>> {
+        let n = self.1;
+        paginate(1u64, move |from| async move {
+            let to = (from + 9).min(n);
+            let mut messages: Vec<Message> = (from..=to)
+                .map(|i| Message::Record(Record::from_value("numbers".into(), &json!({"n": i}))))
+                .collect();
+            messages.push(Message::State(StateCheckpoint {
+                stream: "numbers".into(),
+                state: json!({"cursor": to}),
+            }));
+            Ok(Page {
+                messages,
+                next: (to < n).then_some(to + 1),
+            })
+        })
+    }
+}
+
+#[async_trait]
+impl Connector for Counter {
+    fn spec(&self) -> &ConnectorSpec {
+        &self.spec
+    }
+    async fn check(&self) -> Result<()> {
+        Ok(())
+    }
+    fn streams(&self) -> Vec<Arc<dyn Stream>> {
+        vec![Arc::new(CountStream(self.spec.streams[0].clone(), self.n))]
+    }
+    fn actions(&self) -> Vec<Arc<dyn Action>> {
+        Vec::new()
+    }
+}
+
+fn counter(n: u64) -> Counter {
+    let mut spec = ExampleDefinition::new(ExampleBackend::new(0, "x"))
+        .spec()
+        .clone();
+    spec.name = "counter".into();
+    spec.actions.clear();
+    spec.streams = vec![StreamDescriptor::new(
+        "numbers",
+        "1..n",
+        json!({"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}),
+        &["n"],
+    )];
+    Counter { spec, n }
+}
+
+#[tokio::test]
+async fn two_connector_types_side_by_side_through_the_host() {
+    let (def, _) = example();
+    let library = def
+        .connect(&json!({"token": TOKEN, "page_size": 4}))
+        .unwrap();
+    let connectors: Vec<Box<dyn Connector>> = vec![library, Box::new(counter(25))];
+    let mut totals = Vec::new();
+    for connector in &connectors {
+        connector.check().await.unwrap();
+        let catalog = ConfiguredCatalog::all(connector.spec());
+        let mut out = MessageWriter::new(Vec::new());
+        let mut log = Vec::new();
+        let summary = host::read(
+            connector.as_ref(),
+            &catalog,
+            &State::new(),
+            &ReadOptions::default(),
+            &mut out,
+            &mut log,
+        )
+        .await
+        .unwrap();
+        let text = String::from_utf8(out.into_inner()).unwrap();
+        let records = text
+            .lines()
+            .filter(|l| l.contains(r#""type":"RECORD""#))
+            .count() as u64;
+        assert_eq!(records, summary.records());
+        totals.push((connector.spec().name.clone(), summary.records()));
+    }
+    assert_eq!(
+        totals,
+        [
+            ("example_library".to_string(), 23),
+            ("counter".to_string(), 25)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_failing_stream_reports_and_the_others_complete() {
+    struct Broken(StreamDescriptor);
+    impl Stream for Broken {
+        fn descriptor(&self) -> &StreamDescriptor {
+            &self.0
+        }
+        fn read(&self, _: ReadRequest) -> BoxStream<'static, Result<Message>> {
+            Box::pin(futures::stream::iter([
+                Ok(Message::Record(Record::from_value(
+                    "broken".into(),
+                    &json!({"n": 1}),
+                ))),
+                Err(Error::upstream(503, "down")),
+                Ok(Message::Record(Record::from_value(
+                    "broken".into(),
+                    &json!({"n": 2}),
+                ))),
+            ]))
+        }
+    }
+    struct Two(Counter);
+    #[async_trait]
+    impl Connector for Two {
+        fn spec(&self) -> &ConnectorSpec {
+            &self.0.spec
+        }
+        async fn check(&self) -> Result<()> {
+            Ok(())
+        }
+        fn streams(&self) -> Vec<Arc<dyn Stream>> {
+            let mut d = self.0.spec.streams[0].clone();
+            d.name = "broken".into();
+            vec![self.0.streams().remove(0), Arc::new(Broken(d))]
+        }
+        fn actions(&self) -> Vec<Arc<dyn Action>> {
+            Vec::new()
+        }
+    }
+    let mut c = counter(12);
+    let mut d = c.spec.streams[0].clone();
+    d.name = "broken".into();
+    c.spec.streams.push(d);
+    let two = Two(c);
+    let mut out = MessageWriter::new(Vec::new());
+    let mut log = Vec::new();
+    let catalog = ConfiguredCatalog::all(two.spec());
+    let summary = host::read(
+        &two,
+        &catalog,
+        &State::new(),
+        &ReadOptions::default(),
+        &mut out,
+        &mut log,
+    )
+    .await
+    .unwrap();
+    assert!(!summary.succeeded());
+    let text = String::from_utf8(out.into_inner()).unwrap();
+    assert!(
+        text.contains(r#""failure_type":"transient_error""#),
+        "{text}"
+    );
+    assert!(text.contains(r#""status":"INCOMPLETE""#));
+    assert_eq!(
+        text.matches(r#""stream":"broken""#).count(),
+        1,
+        "nothing after the error"
+    );
+    let numbers = summary
+        .streams
+        .iter()
+        .find(|s| s.name == "numbers")
+        .unwrap();
+    assert_eq!((numbers.records, numbers.error.is_none()), (12, true));
+}
