@@ -31,6 +31,8 @@ pub mod config;
 pub mod list;
 pub mod objects;
 pub mod page;
+#[cfg(feature = "sandbox")]
+pub mod sandbox_preset;
 pub mod schema;
 
 use std::sync::Arc;

@@ -40,6 +40,9 @@ pub struct PresetConfig {
     pub guard: Box<dyn Any + Send + Sync>,
     /// One line for stderr, e.g. `using the embedded sandbox at http://127.0.0.1:41234`.
     pub banner: String,
+    /// A definition tuned for what the preset serves (e.g. pacing matched to a sandbox's
+    /// scaled rate-limit window); `None` keeps the host's definition.
+    pub definition: Option<Arc<dyn Definition>>,
 }
 
 impl std::fmt::Debug for PresetConfig {
@@ -324,7 +327,8 @@ impl Host {
         err: &mut dyn Write,
     ) -> Result<(Box<dyn Connector>, Option<PresetConfig>)> {
         let (config, guard) = self.config(path, preset, err).await?;
-        Ok((self.definition.connect(&config)?, guard))
+        let definition = guard.as_ref().and_then(|g| g.definition.clone()).unwrap_or_else(|| self.definition.clone());
+        Ok((definition.connect(&config)?, guard))
     }
 
     async fn execute<W: Write>(
