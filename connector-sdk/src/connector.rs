@@ -81,6 +81,10 @@ pub trait Stream: Send + Sync {
 
     /// Reads lazily, page by page: memory never grows with the number of records.
     ///
+    /// State shape: a JSON object the stream defines and hands back unchanged; an incremental
+    /// stream keeps its position under `"cursor"` (a datetime string or an integer), which is
+    /// what hosts and the conformance suite compare. `{}` means "from the start".
+    ///
     /// Rules: an empty account yields an empty stream, not an error; every record validates
     /// against `descriptor().schema`; a [`Message::State`] follows every page and is safe to
     /// resume from (nothing emitted before it is lost, records after it may repeat); in

@@ -202,6 +202,11 @@ pub struct ExampleDefinition {
     backend: ExampleBackend,
 }
 
+fn titled(mut schema: Value, title: &str) -> Value {
+    schema["title"] = json!(title);
+    schema
+}
+
 fn book_schema() -> Value {
     json!({
         "$schema": crate::schema::DRAFT,
@@ -317,7 +322,7 @@ impl ExampleDefinition {
                     "Delete a book",
                     "Removes a book for good.",
                     ActionEffect::Delete,
-                    schema_for::<BookId>(),
+                    titled(schema_for::<BookId>(), "Delete a book"),
                     schema_for::<Deleted>(),
                 ),
             ],
@@ -402,6 +407,13 @@ impl Stream for BooksStream {
     }
 
     fn read(&self, request: ReadRequest) -> BoxStream<'static, Result<Message>> {
+        // Full refresh ignores the state (ReadRequest's contract): read everything.
+        let request = ReadRequest {
+            state: request
+                .state
+                .filter(|_| request.sync_mode == SyncMode::Incremental),
+            ..request
+        };
         let after = request
             .state
             .as_ref()

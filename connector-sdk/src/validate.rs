@@ -148,6 +148,30 @@ fn describe(error: &jsonschema::ValidationError<'_>, schema: &Value, out: &mut V
                 }
                 return;
             }
+            // Every branch misses the same required field (typically the discriminator, e.g.
+            // `auth.type`): name that field rather than the whole object.
+            let required = |e: &jsonschema::ValidationError<'_>| match e.kind() {
+                K::Required { property } => Some((e.instance_path().to_string(), property.clone())),
+                _ => None,
+            };
+            let shared = context.first().and_then(|first| {
+                first.iter().filter_map(required).find(|r| {
+                    context
+                        .iter()
+                        .all(|branch| branch.iter().filter_map(required).any(|x| x == *r))
+                })
+            });
+            if let Some((at, property)) = shared {
+                let name = property
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| property.to_string());
+                out.push(Violation {
+                    path: join(&pointer_to_path(&at), &name),
+                    reason: "is required; add it".into(),
+                });
+                return;
+            }
             let options: Vec<String> = context
                 .iter()
                 .flat_map(|branch| branch.iter())
@@ -233,8 +257,11 @@ fn describe(error: &jsonschema::ValidationError<'_>, schema: &Value, out: &mut V
     out.push(Violation { path, reason });
 }
 
-fn first(v: Vec<Violation>) -> Option<Violation> {
-    v.into_iter().next()
+/// The violation to report: a named field rather than the whole document when both fail
+/// (`{}` for an update misses `id` *and* has too few fields: `id: is required` says what to do).
+fn first(mut v: Vec<Violation>) -> Option<Violation> {
+    let i = v.iter().position(|x| x.path != "(root)").unwrap_or(0);
+    (i < v.len()).then(|| v.swap_remove(i))
 }
 
 /// A config that has been checked against a connector's config schema.
@@ -451,6 +478,8 @@ mod tests {
         assert_eq!(r, vec!["auth.api_key: must not be empty"]);
         let r = reasons(json!({"subdomain": "a", "auth": {"type": "basic", "email": "a@b.c"}}));
         assert_eq!(r, vec!["auth.api_key: is required; add it"]);
+        let r = reasons(json!({"subdomain": "a", "auth": {"email": "a@b.c", "api_key": "k"}}));
+        assert_eq!(r, vec!["auth.type: is required; add it"]);
         let r = reasons(json!({"subdomain": "a", "auth": {"type": "oauth"}}));
         assert_eq!(r, vec!["auth.type: must be one of \"basic\", \"bearer\""]);
     }

@@ -147,16 +147,23 @@ impl ActionDecl {
 /// A declared action bound to an account's client.
 #[derive(Debug)]
 pub struct HttpAction {
-    decl: ActionDecl,
-    descriptor: ActionDescriptor,
+    decl: Arc<ActionDecl>,
+    descriptor: Arc<ActionDescriptor>,
     client: Arc<Client>,
 }
 
 impl HttpAction {
-    /// Binds `decl` to `client`.
-    pub fn new(decl: ActionDecl, client: Arc<Client>) -> Self {
-        let descriptor = decl.descriptor();
-        HttpAction { decl, descriptor, client }
+    /// Binds a declaration and its descriptor (both built once per process) to `client`.
+    pub fn new(
+        decl: Arc<ActionDecl>,
+        descriptor: Arc<ActionDescriptor>,
+        client: Arc<Client>,
+    ) -> Self {
+        HttpAction {
+            decl,
+            descriptor,
+            client,
+        }
     }
 }
 
@@ -170,7 +177,10 @@ fn scalar(v: &Value) -> Option<String> {
 }
 
 /// Builds the request parts (path, query, body) of `decl` from a checked input.
-pub fn request_parts(decl: &ActionDecl, input: Value) -> Result<(String, Vec<(String, String)>, Option<Value>)> {
+pub fn request_parts(
+    decl: &ActionDecl,
+    input: Value,
+) -> Result<(String, Vec<(String, String)>, Option<Value>)> {
     let mut fields: Map<String, Value> = match input {
         Value::Object(m) => m,
         Value::Null => Map::new(),
@@ -185,14 +195,20 @@ pub fn request_parts(decl: &ActionDecl, input: Value) -> Result<(String, Vec<(St
     let mut path = String::with_capacity(decl.path.len() + 16);
     let mut rest = decl.path.as_str();
     while let Some(start) = rest.find('{') {
-        let end = rest[start..].find('}').map(|e| start + e).unwrap_or(rest.len());
+        let end = rest[start..]
+            .find('}')
+            .map(|e| start + e)
+            .unwrap_or(rest.len());
         let name = &rest[start + 1..end];
         path.push_str(&rest[..start]);
-        let value = fields.remove(name).and_then(|v| scalar(&v)).ok_or_else(|| Error::InvalidInput {
-            action: decl.name.clone(),
-            path: name.to_string(),
-            reason: "is required; add it".into(),
-        })?;
+        let value = fields
+            .remove(name)
+            .and_then(|v| scalar(&v))
+            .ok_or_else(|| Error::InvalidInput {
+                action: decl.name.clone(),
+                path: name.to_string(),
+                reason: "is required; add it".into(),
+            })?;
         path.extend(url::form_urlencoded::byte_serialize(value.as_bytes()));
         rest = &rest[(end + 1).min(rest.len())..];
     }
@@ -200,7 +216,9 @@ pub fn request_parts(decl: &ActionDecl, input: Value) -> Result<(String, Vec<(St
     let mut query = Vec::new();
     for q in &decl.query {
         match fields.remove(*q) {
-            Some(Value::Array(items)) => query.extend(items.iter().filter_map(scalar).map(|v| (q.to_string(), v))),
+            Some(Value::Array(items)) => {
+                query.extend(items.iter().filter_map(scalar).map(|v| (q.to_string(), v)))
+            }
             Some(v) => {
                 if let Some(s) = scalar(&v) {
                     query.push((q.to_string(), s));
@@ -225,35 +243,48 @@ impl Action for HttpAction {
 
     async fn run(&self, input: ValidInput) -> Result<Value> {
         let (path, query, body) = request_parts(&self.decl, input.into_value())?;
-        let policy = if self.decl.idempotent { RetryPolicy::Idempotent } else { RetryPolicy::RateLimitOnly };
+        let policy = if self.decl.idempotent {
+            RetryPolicy::Idempotent
+        } else {
+            RetryPolicy::RateLimitOnly
+        };
         let reply = self.decl.reply;
         self.client
-            .send(self.decl.method, &path, &query, body.as_ref(), policy, move |r| {
-                let empty = r.body.iter().all(u8::is_ascii_whitespace);
-                match reply {
-                    Reply::Json => serde_json::from_slice(&r.body)
-                        .map_err(|e| Error::invalid_response("a JSON response", e.to_string())),
-                    Reply::Ack => {
-                        let mut out = json!({"ok": true, "status": r.status});
-                        if !empty {
-                            if let Ok(v) = serde_json::from_slice::<Value>(&r.body) {
-                                out["response"] = v;
+            .send(
+                self.decl.method,
+                &path,
+                &query,
+                body.as_ref(),
+                policy,
+                move |r| {
+                    let empty = r.body.iter().all(u8::is_ascii_whitespace);
+                    match reply {
+                        Reply::Json => serde_json::from_slice(&r.body)
+                            .map_err(|e| Error::invalid_response("a JSON response", e.to_string())),
+                        Reply::Ack => {
+                            let mut out = json!({"ok": true, "status": r.status});
+                            if !empty {
+                                if let Ok(v) = serde_json::from_slice::<Value>(&r.body) {
+                                    out["response"] = v;
+                                }
                             }
+                            Ok(out)
                         }
-                        Ok(out)
+                        Reply::List => {
+                            let page = parse_page(&r.body)?;
+                            let data = page
+                                .records
+                                .iter()
+                                .map(|raw| serde_json::from_str::<Value>(raw.get()))
+                                .collect::<Result<Vec<Value>, _>>()
+                                .map_err(|e| {
+                                    Error::invalid_response("a JSON list", e.to_string())
+                                })?;
+                            Ok(json!({"data": data, "next_cursor": page.next_cursor}))
+                        }
                     }
-                    Reply::List => {
-                        let page = parse_page(&r.body)?;
-                        let data = page
-                            .records
-                            .iter()
-                            .map(|raw| serde_json::from_str::<Value>(raw.get()))
-                            .collect::<Result<Vec<Value>, _>>()
-                            .map_err(|e| Error::invalid_response("a JSON list", e.to_string()))?;
-                        Ok(json!({"data": data, "next_cursor": page.next_cursor}))
-                    }
-                }
-            })
+                },
+            )
             .await
     }
 }
@@ -276,7 +307,14 @@ pub struct Obj {
 fn id_input(o: &Obj, min: i64) -> Value {
     schema::input(
         &format!("Get a {}", o.words),
-        &[("id", schema::field("Id", json!({"type": "integer", "minimum": min}), &format!("The {}'s id.", o.words)))],
+        &[(
+            "id",
+            schema::field(
+                "Id",
+                json!({"type": "integer", "minimum": min}),
+                &format!("The {}'s id.", o.words),
+            ),
+        )],
         &["id"],
     )
 }
@@ -330,7 +368,10 @@ pub fn update(o: &Obj, fields: Value) -> ActionDecl {
     ActionDecl::new(
         format!("update_{}", o.singular),
         format!("Update a {}", o.words),
-        format!("Changes the given fields of a {} and returns it; fields left out are kept.", o.words),
+        format!(
+            "Changes the given fields of a {} and returns it; fields left out are kept.",
+            o.words
+        ),
         ActionEffect::Update,
         Method::Put,
         format!("{}/{{id}}", o.path),
@@ -342,7 +383,10 @@ pub fn update(o: &Obj, fields: Value) -> ActionDecl {
 /// Prepends a required `id` to an input schema and requires at least one other field.
 pub fn with_id(mut input: Value, description: &str) -> Value {
     let mut props = Map::new();
-    props.insert("id".into(), schema::field("Id", schema::positive_id(), description));
+    props.insert(
+        "id".into(),
+        schema::field("Id", schema::positive_id(), description),
+    );
     if let Some(p) = input.get("properties").and_then(Value::as_object) {
         props.extend(p.clone());
     }
@@ -361,26 +405,66 @@ mod tests {
     use super::*;
 
     fn decl() -> ActionDecl {
-        ActionDecl::new("x", "X", "x", ActionEffect::Update, Method::Put, "/api/customers/merge", json!({}), json!({}))
-            .query(&["source_id", "target_id", "roles"])
+        ActionDecl::new(
+            "x",
+            "X",
+            "x",
+            ActionEffect::Update,
+            Method::Put,
+            "/api/customers/merge",
+            json!({}),
+            json!({}),
+        )
+        .query(&["source_id", "target_id", "roles"])
     }
 
     #[test]
     fn path_query_and_body_are_split() {
-        let d = ActionDecl::new("t", "T", "t", ActionEffect::Update, Method::Put, "/api/tickets/{ticket_id}/messages/{id}", json!({}), json!({}));
-        let (path, query, body) = request_parts(&d, json!({"ticket_id": 5, "id": 7, "body_text": "hi"})).unwrap();
+        let d = ActionDecl::new(
+            "t",
+            "T",
+            "t",
+            ActionEffect::Update,
+            Method::Put,
+            "/api/tickets/{ticket_id}/messages/{id}",
+            json!({}),
+            json!({}),
+        );
+        let (path, query, body) =
+            request_parts(&d, json!({"ticket_id": 5, "id": 7, "body_text": "hi"})).unwrap();
         assert_eq!(path, "/api/tickets/5/messages/7");
         assert!(query.is_empty());
         assert_eq!(body, Some(json!({"body_text": "hi"})));
-        let (path, query, body) = request_parts(&decl(), json!({"source_id": 1, "target_id": 2, "roles": ["a", "b"], "name": "n"})).unwrap();
+        let (path, query, body) = request_parts(
+            &decl(),
+            json!({"source_id": 1, "target_id": 2, "roles": ["a", "b"], "name": "n"}),
+        )
+        .unwrap();
         assert_eq!(path, "/api/customers/merge");
-        assert_eq!(query, vec![("source_id".into(), "1".into()), ("target_id".into(), "2".into()), ("roles".into(), "a".into()), ("roles".into(), "b".into())]);
+        assert_eq!(
+            query,
+            vec![
+                ("source_id".into(), "1".into()),
+                ("target_id".into(), "2".into()),
+                ("roles".into(), "a".into()),
+                ("roles".into(), "b".into())
+            ]
+        );
         assert_eq!(body, Some(json!({"name": "n"})));
     }
 
     #[test]
     fn path_values_are_escaped() {
-        let d = ActionDecl::new("s", "S", "s", ActionEffect::Read, Method::Post, "/api/stats/{name}", json!({}), json!({}));
+        let d = ActionDecl::new(
+            "s",
+            "S",
+            "s",
+            ActionEffect::Read,
+            Method::Post,
+            "/api/stats/{name}",
+            json!({}),
+            json!({}),
+        );
         let (path, _, _) = request_parts(&d, json!({"name": "../account?x=1"})).unwrap();
         assert_eq!(path, "/api/stats/..%2Faccount%3Fx%3D1");
     }

@@ -108,6 +108,8 @@ pub struct ClientStats {
 /// The per-account client.
 pub struct Client {
     http: reqwest::Client,
+    auth: HeaderValue,
+    timeout: Duration,
     base: url::Url,
     subdomain: String,
     pacer: Option<DefaultDirectRateLimiter>,
@@ -155,7 +157,15 @@ pub fn error_message(body: &[u8]) -> String {
                     .iter()
                     .map(|(k, v)| {
                         let reasons = match v {
-                            Value::Array(a) => a.iter().map(|x| x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string())).collect::<Vec<_>>().join(" "),
+                            Value::Array(a) => a
+                                .iter()
+                                .map(|x| {
+                                    x.as_str()
+                                        .map(str::to_string)
+                                        .unwrap_or_else(|| x.to_string())
+                                })
+                                .collect::<Vec<_>>()
+                                .join(" "),
                             other => other.to_string(),
                         };
                         format!("{k}: {reasons}")
@@ -170,13 +180,34 @@ pub fn error_message(body: &[u8]) -> String {
     }
     let text = String::from_utf8_lossy(body);
     let excerpt: String = text.chars().filter(|c| !c.is_control()).take(200).collect();
-    if excerpt.is_empty() { "(empty body)".into() } else { excerpt }
+    if excerpt.is_empty() {
+        "(empty body)".into()
+    } else {
+        excerpt
+    }
 }
 
 impl Client {
-    /// A client for `base` (already validated), authenticating with `auth`, paced by `limit`
-    /// (`None`: unpaced, for benchmarks with the limit off).
+    /// The HTTP client every account of a definition shares (connection pools, TLS config):
+    /// no redirects (a redirect could carry credentials elsewhere), JSON accepted.
+    pub fn shared_http() -> Result<reqwest::Client, Error> {
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        reqwest::Client::builder()
+            .default_headers(headers)
+            .connect_timeout(Duration::from_secs(10))
+            .pool_max_idle_per_host(8)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("gorgias-connector/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::transport(format!("cannot build the HTTP client: {e}"), false))
+    }
+
+    /// A client for one account at `base` (already validated), over the shared `http` client,
+    /// authenticating every request with `auth`, paced by `limit` (`None`: unpaced, for
+    /// benchmarks with the limit off).
     pub fn new(
+        http: reqwest::Client,
         base: url::Url,
         subdomain: String,
         auth: HeaderValue,
@@ -184,25 +215,20 @@ impl Client {
         limit: Option<&RateLimit>,
         retry: RetryOptions,
     ) -> Result<Self, Error> {
-        let mut headers = HeaderMap::new();
-        headers.insert(AUTHORIZATION, auth);
-        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        let http = reqwest::Client::builder()
-            .default_headers(headers)
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(10)))
-            .pool_max_idle_per_host(8)
-            .redirect(reqwest::redirect::Policy::none())
-            .https_only(!is_loopback(&base))
-            .user_agent(concat!("gorgias-connector/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::transport(format!("cannot build the HTTP client: {e}"), false))?;
+        if base.scheme() != "https" && !is_loopback(&base) {
+            return Err(Error::invalid_config(
+                "base_url",
+                "must use https unless it is a loopback address",
+            ));
+        }
         let pacer = limit.and_then(quota).map(RateLimiter::direct);
         let leak_interval = limit
             .map(|l| l.window() / l.requests.max(1))
             .unwrap_or(Duration::ZERO);
         Ok(Client {
             http,
+            auth,
+            timeout,
             base,
             subdomain,
             pacer,
@@ -238,14 +264,20 @@ impl Client {
             .get("x-gorgias-account-api-call-limit")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split_once('/'))
-            .and_then(|(u, l)| Some((u.trim().parse::<u32>().ok()?, l.trim().parse::<u32>().ok()?)))
+            .and_then(|(u, l)| {
+                Some((u.trim().parse::<u32>().ok()?, l.trim().parse::<u32>().ok()?))
+            })
         else {
             return;
         };
         if self.pacer.is_some() && used >= limit {
             let until = tokio::time::Instant::now() + self.leak_interval;
             *self.hold_until.lock().unwrap_or_else(|p| p.into_inner()) = Some(until);
-            tracing::debug!(used, limit, "account bucket reported full; holding one leak interval");
+            tracing::debug!(
+                used,
+                limit,
+                "account bucket reported full; holding one leak interval"
+            );
         }
     }
 
@@ -260,15 +292,27 @@ impl Client {
         Ok(url)
     }
 
-    async fn attempt(&self, method: Method, url: &url::Url, body: Option<&Value>) -> Result<Response, Failure> {
+    async fn attempt(
+        &self,
+        method: Method,
+        url: &url::Url,
+        body: Option<&Value>,
+    ) -> Result<Response, Failure> {
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
-        let mut request = self.http.request(method.reqwest(), url.clone());
+        let mut request = self
+            .http
+            .request(method.reqwest(), url.clone())
+            .header(AUTHORIZATION, self.auth.clone())
+            .timeout(self.timeout);
         if let Some(body) = body {
             request = request
                 .header(CONTENT_TYPE, "application/json")
                 .body(serde_json::to_vec(body).unwrap_or_default());
         }
-        let response = request.send().await.map_err(|e| Failure::Retryable(transport(&e)))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| Failure::Retryable(transport(&e)))?;
         let status = response.status().as_u16();
         self.observe_usage(response.headers());
         let retry_after = response
@@ -283,26 +327,45 @@ impl Client {
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("html"));
-        let body = response.bytes().await.map_err(|e| Failure::Retryable(transport(&e)))?.to_vec();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| Failure::Retryable(transport(&e)))?
+            .to_vec();
         match status {
             200..=299 => Ok(Response { status, body }),
             429 => {
                 self.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
                 Err(Failure::RateLimited(retry_after))
             }
-            401 => Err(Failure::Fatal(Error::AuthRejected { message: error_message(&body) })),
-            403 => Err(Failure::Fatal(Error::PermissionDenied { message: error_message(&body) })),
+            401 => Err(Failure::Fatal(Error::AuthRejected {
+                message: error_message(&body),
+            })),
+            403 => Err(Failure::Fatal(Error::PermissionDenied {
+                message: error_message(&body),
+            })),
             404 if is_html || body.first() == Some(&b'<') => Err(Failure::Fatal(Error::NotFound {
                 what: format!("Gorgias account at subdomain {}", self.subdomain),
-                message: format!("no Gorgias account at subdomain {}; check the subdomain in the config", self.subdomain),
+                message: format!(
+                    "no Gorgias account at subdomain {}; check the subdomain in the config",
+                    self.subdomain
+                ),
             })),
             404 => Err(Failure::Fatal(Error::NotFound {
                 what: url.path().to_string(),
                 message: error_message(&body),
             })),
-            409 => Err(Failure::Fatal(Error::Conflict { message: error_message(&body) })),
-            408 | 500..=599 => Err(Failure::Retryable(Error::upstream(status, error_message(&body)))),
-            _ => Err(Failure::Fatal(Error::upstream(status, error_message(&body)))),
+            409 => Err(Failure::Fatal(Error::Conflict {
+                message: error_message(&body),
+            })),
+            408 | 500..=599 => Err(Failure::Retryable(Error::upstream(
+                status,
+                error_message(&body),
+            ))),
+            _ => Err(Failure::Fatal(Error::upstream(
+                status,
+                error_message(&body),
+            ))),
         }
     }
 
@@ -331,7 +394,9 @@ impl Client {
                 Ok(response) => match parse(response) {
                     Ok(v) => return Ok(v),
                     // A 2xx whose body cannot be read is a transport fault on a read.
-                    Err(e @ Error::InvalidResponse { .. }) if policy == RetryPolicy::Idempotent => Failure::Retryable(e),
+                    Err(e @ Error::InvalidResponse { .. }) if policy == RetryPolicy::Idempotent => {
+                        Failure::Retryable(e)
+                    }
                     Err(e) => return Err(e),
                 },
                 Err(f) => f,
@@ -341,8 +406,12 @@ impl Client {
                 Failure::Fatal(e) => return Err(e),
                 Failure::RateLimited(wait) => {
                     rate_limited += 1;
-                    let wait = wait.or_else(|| backoff.next()).unwrap_or(self.retry.max_delay);
-                    if rate_limited > self.retry.max_rate_limited || wait > self.retry.max_retry_after {
+                    let wait = wait
+                        .or_else(|| backoff.next())
+                        .unwrap_or(self.retry.max_delay);
+                    if rate_limited > self.retry.max_rate_limited
+                        || wait > self.retry.max_retry_after
+                    {
                         return Err(Error::RateLimited {
                             retry_after: Some(wait),
                             attempts: rate_limited,
@@ -351,13 +420,15 @@ impl Client {
                     tracing::debug!(?wait, path, "429: waiting Retry-after");
                     tokio::time::sleep(wait).await;
                 }
-                Failure::Retryable(e) if policy == RetryPolicy::Idempotent => match backoff.next() {
-                    Some(wait) => {
-                        tracing::debug!(?wait, path, error = %e, "retrying");
-                        tokio::time::sleep(wait).await;
+                Failure::Retryable(e) if policy == RetryPolicy::Idempotent => {
+                    match backoff.next() {
+                        Some(wait) => {
+                            tracing::debug!(?wait, path, error = %e, "retrying");
+                            tokio::time::sleep(wait).await;
+                        }
+                        None => return Err(e),
                     }
-                    None => return Err(e),
-                },
+                }
                 Failure::Retryable(e) => return Err(e),
             }
         }
@@ -365,9 +436,17 @@ impl Client {
 
     /// GET with retries, returning the JSON body.
     pub async fn get_json(&self, path: &str, query: &[(String, String)]) -> Result<Value, Error> {
-        self.send(Method::Get, path, query, None, RetryPolicy::Idempotent, |r| {
-            serde_json::from_slice(&r.body).map_err(|e| Error::invalid_response("a JSON body", e.to_string()))
-        })
+        self.send(
+            Method::Get,
+            path,
+            query,
+            None,
+            RetryPolicy::Idempotent,
+            |r| {
+                serde_json::from_slice(&r.body)
+                    .map_err(|e| Error::invalid_response("a JSON body", e.to_string()))
+            },
+        )
         .await
     }
 }
@@ -408,12 +487,18 @@ mod tests {
 
     #[test]
     fn error_messages_are_read_defensively() {
-        assert_eq!(error_message(br#"{"error":{"msg":"Unauthorized."}}"#), "Unauthorized.");
+        assert_eq!(
+            error_message(br#"{"error":{"msg":"Unauthorized."}}"#),
+            "Unauthorized."
+        );
         assert_eq!(
             error_message(br#"{"error":{"msg":"Failed to create ticket","data":{"channel":["Missing data for required field."]}}}"#),
             "Failed to create ticket (channel: Missing data for required field.)"
         );
-        assert_eq!(error_message(br#"{"message":"Unauthorized"}"#), "Unauthorized");
+        assert_eq!(
+            error_message(br#"{"message":"Unauthorized"}"#),
+            "Unauthorized"
+        );
         assert_eq!(error_message(br#"{"error":"boom"}"#), "boom");
         assert_eq!(error_message(b""), "(empty body)");
         assert!(error_message(b"<html><body>Not Found</body></html>").starts_with("<html>"));

@@ -35,13 +35,14 @@ pub mod page;
 pub mod sandbox_preset;
 pub mod schema;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use connector_sdk::{
-    Action, AuthKind, AuthScheme, ChangeDetection, Connector, ConnectorSpec, Definition, PollingMode,
-    RateLimit, RateLimitScope, Result, Stream, ValidConfig,
+    Action, ActionDescriptor, AuthKind, AuthScheme, ChangeDetection, Connector, ConnectorSpec,
+    Definition, PollingMode, RateLimit, RateLimitScope, Result, Stream, StreamDescriptor,
+    ValidConfig,
 };
 
 pub use client::{ClientStats, RetryOptions};
@@ -75,15 +76,102 @@ pub struct ClientOptions {
 
 impl Default for ClientOptions {
     fn default() -> Self {
-        ClientOptions { pacing: Pacing::Declared, retry: RetryOptions::default() }
+        ClientOptions {
+            pacing: Pacing::Declared,
+            retry: RetryOptions::default(),
+        }
+    }
+}
+
+/// The environment variable that overrides the pacing of [`GorgiasDefinition::new`] (and so of
+/// the binary): `declared` (the default), `off`, or a window such as `10s` or `2000ms` over
+/// which the declared request counts are spread (Enterprise accounts have a 10 s window).
+pub const PACING_ENV: &str = "GORGIAS_PACING";
+
+impl Pacing {
+    /// Reads a pacing from its [`PACING_ENV`] form; `None` if it is not one.
+    pub fn parse(text: &str) -> Option<Pacing> {
+        let t = text.trim().to_ascii_lowercase();
+        let window = |n: &str, unit_ms: u64| {
+            n.trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .map(|n| Pacing::Window(Duration::from_millis(n * unit_ms)))
+        };
+        match t.as_str() {
+            "" | "declared" => Some(Pacing::Declared),
+            "off" | "none" => Some(Pacing::Off),
+            _ => match t.strip_suffix("ms") {
+                Some(n) => window(n, 1),
+                None => t.strip_suffix('s').and_then(|n| window(n, 1000)),
+            },
+        }
+    }
+}
+
+impl ClientOptions {
+    /// The production options, with the pacing taken from [`PACING_ENV`] when it is set (an
+    /// unreadable value keeps the declared pacing and logs a warning).
+    pub fn from_env() -> Self {
+        let mut options = ClientOptions::default();
+        if let Ok(text) = std::env::var(PACING_ENV) {
+            match Pacing::parse(&text) {
+                Some(p) => options.pacing = p,
+                None => {
+                    tracing::warn!(value = %text, "{PACING_ENV} must be declared, off, or a window like 10s; using the declared limit")
+                }
+            }
+        }
+        options
     }
 }
 
 /// The Gorgias connector definition: its spec, and a factory of per-account connectors.
+///
+/// The spec and the object declarations are built once per process; the HTTP client (TLS
+/// configuration, connection pools) is built once per definition and shared by every account's
+/// connector, each of which keeps its own credentials, pacer and retry state.
 #[derive(Debug)]
 pub struct GorgiasDefinition {
-    spec: ConnectorSpec,
     options: ClientOptions,
+    http: OnceLock<reqwest::Client>,
+}
+
+/// The object declarations with their descriptors, built once per process.
+struct Catalog {
+    streams: Vec<(Arc<list::StreamDecl>, Arc<StreamDescriptor>)>,
+    actions: Vec<(Arc<action::ActionDecl>, Arc<ActionDescriptor>)>,
+    spec: ConnectorSpec,
+}
+
+fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(|| {
+        let streams: Vec<_> = objects::streams()
+            .into_iter()
+            .map(|d| {
+                let descriptor = Arc::new(d.descriptor());
+                (Arc::new(d), descriptor)
+            })
+            .collect();
+        let actions: Vec<_> = objects::actions()
+            .into_iter()
+            .map(|d| {
+                let descriptor = Arc::new(d.descriptor());
+                (Arc::new(d), descriptor)
+            })
+            .collect();
+        let spec = spec(
+            streams.iter().map(|(_, d)| (**d).clone()).collect(),
+            actions.iter().map(|(_, d)| (**d).clone()).collect(),
+        );
+        Catalog {
+            streams,
+            actions,
+            spec,
+        }
+    })
 }
 
 impl Default for GorgiasDefinition {
@@ -104,66 +192,91 @@ pub fn rate_limits() -> Vec<RateLimit> {
         note: note.into(),
     };
     vec![
-        limit(AuthScheme::Basic, 40, "API-key integrations: a leaky bucket of 40 requests per 20 s per account (Enterprise accounts: the same count per 10 s)."),
-        limit(AuthScheme::Bearer, 80, "OAuth2 apps: a leaky bucket of 80 requests per 20 s per account (Enterprise accounts: the same count per 10 s)."),
+        limit(
+            AuthScheme::Basic,
+            40,
+            "API-key integrations: a leaky bucket of 40 requests per 20 s per account (Enterprise accounts: the same count per 10 s).",
+        ),
+        limit(
+            AuthScheme::Bearer,
+            80,
+            "OAuth2 apps: a leaky bucket of 80 requests per 20 s per account (Enterprise accounts: the same count per 10 s).",
+        ),
     ]
 }
 
 impl GorgiasDefinition {
-    /// The definition with production client options.
+    /// The definition with production client options ([`ClientOptions::from_env`]: the
+    /// declared pacing unless [`PACING_ENV`] says otherwise).
     pub fn new() -> Self {
-        Self::with_options(ClientOptions::default())
+        Self::with_options(ClientOptions::from_env())
     }
 
     /// The definition with other client options (tests, benchmarks).
     pub fn with_options(options: ClientOptions) -> Self {
-        let spec = ConnectorSpec {
-            name: "gorgias".into(),
-            title: "Gorgias".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            documentation_url: "https://developers.gorgias.com/reference/introduction".into(),
-            config_schema: connector_sdk::schema::schema_for::<GorgiasConfig>(),
-            auth_kinds: vec![
-                AuthKind {
-                    scheme: AuthScheme::Basic,
-                    config_type: "basic".into(),
-                    title: "API key (HTTP Basic)".into(),
-                    description: "The key owner's email and a REST API key, as Gorgias's REST reference documents.".into(),
-                    secret_fields: vec!["auth.api_key".into()],
-                },
-                AuthKind {
-                    scheme: AuthScheme::Bearer,
-                    config_type: "bearer".into(),
-                    title: "Access token (Bearer)".into(),
-                    description: "An OAuth2 access token of a Gorgias app (or an API key sent as a bearer token).".into(),
-                    secret_fields: vec!["auth.token".into()],
-                },
-            ],
-            polling: PollingMode {
-                kind: ChangeDetection::Polled,
-                recommended_interval_secs: 900,
-                note: "Gorgias has no change feed for connectors: poll. An incremental sync costs about one request per 100 changed records per stream plus one, so every 15 minutes fits the 40-per-20-s budget of busy accounts.".into(),
+        GorgiasDefinition {
+            options,
+            http: OnceLock::new(),
+        }
+    }
+
+    fn http(&self) -> Result<reqwest::Client> {
+        if let Some(c) = self.http.get() {
+            return Ok(c.clone());
+        }
+        let built = client::Client::shared_http()?;
+        Ok(self.http.get_or_init(|| built).clone())
+    }
+}
+
+/// The spec, from the stream and action descriptors.
+fn spec(streams: Vec<StreamDescriptor>, actions: Vec<ActionDescriptor>) -> ConnectorSpec {
+    ConnectorSpec {
+        name: "gorgias".into(),
+        title: "Gorgias".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        documentation_url: "https://developers.gorgias.com/reference/introduction".into(),
+        config_schema: connector_sdk::schema::schema_for::<GorgiasConfig>(),
+        auth_kinds: vec![
+            AuthKind {
+                scheme: AuthScheme::Basic,
+                config_type: "basic".into(),
+                title: "API key (HTTP Basic)".into(),
+                description: "The key owner's email and a REST API key, as Gorgias's REST reference documents.".into(),
+                secret_fields: vec!["auth.api_key".into()],
             },
-            rate_limits: rate_limits(),
-            supports_two_way_sync: false,
-            supports_events: false,
-            streams: objects::streams().iter().map(|s| s.descriptor()).collect(),
-            actions: objects::actions().iter().map(|a| a.descriptor()).collect(),
-        };
-        GorgiasDefinition { spec, options }
+            AuthKind {
+                scheme: AuthScheme::Bearer,
+                config_type: "bearer".into(),
+                title: "Access token (Bearer)".into(),
+                description: "An OAuth2 access token of a Gorgias app (or an API key sent as a bearer token).".into(),
+                secret_fields: vec!["auth.token".into()],
+            },
+        ],
+        polling: PollingMode {
+            kind: ChangeDetection::Polled,
+            recommended_interval_secs: 900,
+            note: "Gorgias has no change feed for connectors: poll. An incremental sync costs about one request per 100 changed records per stream plus one, so every 15 minutes fits the 40-per-20-s budget of busy accounts.".into(),
+        },
+        rate_limits: rate_limits(),
+        supports_two_way_sync: false,
+        supports_events: false,
+        streams,
+        actions,
     }
 }
 
 impl Definition for GorgiasDefinition {
     fn spec(&self) -> &ConnectorSpec {
-        &self.spec
+        &catalog().spec
     }
 
     fn build(&self, config: ValidConfig) -> Result<Box<dyn Connector>> {
         let config: GorgiasConfig = config.parse()?;
         let resolved = config.resolve()?;
         let scheme = resolved.auth.scheme();
-        let declared = self.spec.rate_limit_for(scheme).cloned();
+        let catalog = catalog();
+        let declared = catalog.spec.rate_limit_for(scheme).cloned();
         let limit = match (&self.options.pacing, declared) {
             (Pacing::Declared, d) => d,
             (Pacing::Window(w), Some(mut d)) => {
@@ -173,6 +286,7 @@ impl Definition for GorgiasDefinition {
             (Pacing::Window(_), None) | (Pacing::Off, _) => None,
         };
         let client = Arc::new(client::Client::new(
+            self.http()?,
             resolved.base_url.clone(),
             resolved.subdomain.clone(),
             resolved.auth.header()?,
@@ -180,21 +294,42 @@ impl Definition for GorgiasDefinition {
             limit.as_ref(),
             self.options.retry.clone(),
         )?);
-        let streams = objects::streams()
-            .into_iter()
-            .map(|d| Arc::new(list::ListStream::new(d, client.clone(), resolved.page_size, resolved.start_date)) as Arc<dyn Stream>)
+        let streams = catalog
+            .streams
+            .iter()
+            .map(|(decl, d)| {
+                Arc::new(list::ListStream::new(
+                    decl.clone(),
+                    d.clone(),
+                    client.clone(),
+                    resolved.page_size,
+                    resolved.start_date,
+                )) as Arc<dyn Stream>
+            })
             .collect();
-        let actions = objects::actions()
-            .into_iter()
-            .map(|d| Arc::new(action::HttpAction::new(d, client.clone())) as Arc<dyn Action>)
+        let actions = catalog
+            .actions
+            .iter()
+            .map(|(decl, d)| {
+                Arc::new(action::HttpAction::new(
+                    decl.clone(),
+                    d.clone(),
+                    client.clone(),
+                )) as Arc<dyn Action>
+            })
             .collect();
-        Ok(Box::new(GorgiasConnector { spec: self.spec.clone(), client, streams, actions }))
+        Ok(Box::new(GorgiasConnector {
+            spec: &catalog.spec,
+            client,
+            streams,
+            actions,
+        }))
     }
 }
 
 /// The connector for one Gorgias account.
 pub struct GorgiasConnector {
-    spec: ConnectorSpec,
+    spec: &'static ConnectorSpec,
     client: Arc<client::Client>,
     streams: Vec<Arc<dyn Stream>>,
     actions: Vec<Arc<dyn Action>>,
@@ -202,7 +337,9 @@ pub struct GorgiasConnector {
 
 impl std::fmt::Debug for GorgiasConnector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GorgiasConnector").field("client", &self.client).finish_non_exhaustive()
+        f.debug_struct("GorgiasConnector")
+            .field("client", &self.client)
+            .finish_non_exhaustive()
     }
 }
 
@@ -216,7 +353,7 @@ impl GorgiasConnector {
 #[async_trait]
 impl Connector for GorgiasConnector {
     fn spec(&self) -> &ConnectorSpec {
-        &self.spec
+        self.spec
     }
 
     async fn check(&self) -> Result<()> {

@@ -120,12 +120,26 @@ impl StreamDecl {
         primary_key: &'static [&'static str],
         read: ReadKind,
     ) -> Self {
-        StreamDecl { name, description, path, schema, primary_key, read, partitions: Vec::new(), may_be_empty: None }
+        StreamDecl {
+            name,
+            description,
+            path,
+            schema,
+            primary_key,
+            read,
+            partitions: Vec::new(),
+            may_be_empty: None,
+        }
     }
 
     /// The SDK descriptor this declaration stands for.
     pub fn descriptor(&self) -> StreamDescriptor {
-        let mut d = StreamDescriptor::new(self.name, self.description, self.schema.clone(), self.primary_key);
+        let mut d = StreamDescriptor::new(
+            self.name,
+            self.description,
+            self.schema.clone(),
+            self.primary_key,
+        );
         d.may_be_empty = self.may_be_empty.map(str::to_string);
         match &self.read {
             ReadKind::Single | ReadKind::Full { .. } | ReadKind::Children { .. } => d,
@@ -163,18 +177,29 @@ impl StreamDecl {
 /// A declared stream bound to an account's client.
 #[derive(Debug)]
 pub struct ListStream {
-    decl: StreamDecl,
-    descriptor: StreamDescriptor,
+    decl: Arc<StreamDecl>,
+    descriptor: Arc<StreamDescriptor>,
     client: Arc<Client>,
     page_size: u32,
     start_date: Option<DateTime<Utc>>,
 }
 
 impl ListStream {
-    /// Binds `decl` to `client`.
-    pub fn new(decl: StreamDecl, client: Arc<Client>, page_size: u32, start_date: Option<DateTime<Utc>>) -> Self {
-        let descriptor = decl.descriptor();
-        ListStream { decl, descriptor, client, page_size, start_date }
+    /// Binds a declaration and its descriptor (both built once per process) to `client`.
+    pub fn new(
+        decl: Arc<StreamDecl>,
+        descriptor: Arc<StreamDescriptor>,
+        client: Arc<Client>,
+        page_size: u32,
+        start_date: Option<DateTime<Utc>>,
+    ) -> Self {
+        ListStream {
+            decl,
+            descriptor,
+            client,
+            page_size,
+            start_date,
+        }
     }
 }
 
@@ -217,10 +242,12 @@ fn bookmark_of(stream: &str, state: Option<&Value>) -> Result<Option<DateTime<Ut
     let Some(state) = state else { return Ok(None) };
     match state.get("cursor") {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => parse_datetime(s).map(Some).ok_or_else(|| Error::InvalidState {
-            stream: stream.to_string(),
-            reason: "`cursor` is not a datetime".into(),
-        }),
+        Some(Value::String(s)) => parse_datetime(s)
+            .map(Some)
+            .ok_or_else(|| Error::InvalidState {
+                stream: stream.to_string(),
+                reason: "`cursor` is not a datetime".into(),
+            }),
         Some(_) => Err(Error::InvalidState {
             stream: stream.to_string(),
             reason: "`cursor` must be a datetime string".into(),
@@ -235,7 +262,10 @@ impl Walk {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         };
-        let advanced = || best.map(|t| json!({"cursor": format_datetime(t)})).unwrap_or_else(|| self.incoming.clone());
+        let advanced = || {
+            best.map(|t| json!({"cursor": format_datetime(t)}))
+                .unwrap_or_else(|| self.incoming.clone())
+        };
         match self.state_mode {
             StateMode::Empty => json!({}),
             StateMode::Advance => advanced(),
@@ -244,7 +274,10 @@ impl Walk {
         }
     }
 
-    async fn page(self: Arc<Self>, at: (usize, Option<String>)) -> Result<Page<(usize, Option<String>)>> {
+    async fn page(
+        self: Arc<Self>,
+        at: (usize, Option<String>),
+    ) -> Result<Page<(usize, Option<String>)>> {
         let (index, cursor) = at;
         let segment = &self.segments[index];
         let mut query = segment.query.clone();
@@ -257,16 +290,24 @@ impl Walk {
         let single = self.single;
         let (records, next) = self
             .client
-            .send(Method::Get, &segment.path, &query, None, RetryPolicy::Idempotent, |r| {
-                if single {
-                    let raw: Box<RawValue> = serde_json::from_slice(&r.body)
-                        .map_err(|e| Error::invalid_response("a JSON object", e.to_string()))?;
-                    return Ok((vec![raw], None));
-                }
-                let page = parse_page(&r.body)?;
-                let owned: Vec<Box<RawValue>> = page.records.into_iter().map(|r| r.to_owned()).collect();
-                Ok((owned, page.next_cursor))
-            })
+            .send(
+                Method::Get,
+                &segment.path,
+                &query,
+                None,
+                RetryPolicy::Idempotent,
+                |r| {
+                    if single {
+                        let raw: Box<RawValue> = serde_json::from_slice(&r.body)
+                            .map_err(|e| Error::invalid_response("a JSON object", e.to_string()))?;
+                        return Ok((vec![raw], None));
+                    }
+                    let page = parse_page(&r.body)?;
+                    let owned: Vec<Box<RawValue>> =
+                        page.records.into_iter().map(|r| r.to_owned()).collect();
+                    Ok((owned, page.next_cursor))
+                },
+            )
             .await?;
         let mut messages = Vec::with_capacity(records.len() + 1);
         let mut stop = false;
@@ -294,7 +335,10 @@ impl Walk {
                 Some((key, value)) => with_field(&raw, key, value)?,
                 None => raw,
             };
-            messages.push(Message::Record(Record { stream: self.stream.clone(), data }));
+            messages.push(Message::Record(Record {
+                stream: self.stream.clone(),
+                data,
+            }));
         }
         if let Some(p) = page_max {
             let mut max = self.max_seen.lock().unwrap_or_else(|p| p.into_inner());
@@ -318,7 +362,10 @@ impl Walk {
 
     fn run(self) -> BoxStream<'static, Result<Message>> {
         if self.segments.is_empty() {
-            let last = Message::State(StateCheckpoint { stream: self.stream.clone(), state: self.state(true) });
+            let last = Message::State(StateCheckpoint {
+                stream: self.stream.clone(),
+                state: self.state(true),
+            });
             return futures::stream::iter([Ok(last)]).boxed();
         }
         let walk = Arc::new(self);
@@ -326,20 +373,36 @@ impl Walk {
     }
 }
 
-fn segments(path: &str, order_by: Option<&str>, partitions: &[Vec<(&'static str, &'static str)>], extra: &[(String, String)]) -> Vec<Segment> {
+fn segments(
+    path: &str,
+    order_by: Option<&str>,
+    partitions: &[Vec<(&'static str, &'static str)>],
+    extra: &[(String, String)],
+) -> Vec<Segment> {
     let mut base: Vec<(String, String)> = extra.to_vec();
     if let Some(o) = order_by {
         base.push(("order_by".into(), o.into()));
     }
     if partitions.is_empty() {
-        return vec![Segment { path: path.into(), query: base, inject: None }];
+        return vec![Segment {
+            path: path.into(),
+            query: base,
+            inject: None,
+        }];
     }
     partitions
         .iter()
         .map(|p| {
-            let mut q: Vec<(String, String)> = p.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            let mut q: Vec<(String, String)> = p
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
             q.extend(base.iter().cloned());
-            Segment { path: path.into(), query: q, inject: None }
+            Segment {
+                path: path.into(),
+                query: q,
+                inject: None,
+            }
         })
         .collect()
 }
@@ -351,7 +414,8 @@ impl Stream for ListStream {
 
     fn read(&self, request: ReadRequest) -> BoxStream<'static, Result<Message>> {
         let name: Arc<str> = self.decl.name.into();
-        let incremental = request.sync_mode == SyncMode::Incremental && self.descriptor.supports(SyncMode::Incremental);
+        let incremental = request.sync_mode == SyncMode::Incremental
+            && self.descriptor.supports(SyncMode::Incremental);
         let state_bookmark = if incremental {
             match bookmark_of(&name, request.state.as_ref()) {
                 Ok(b) => b,
@@ -360,9 +424,17 @@ impl Stream for ListStream {
         } else {
             None
         };
-        let bookmark = if incremental { state_bookmark.or(self.start_date) } else { None };
+        let bookmark = if incremental {
+            state_bookmark.or(self.start_date)
+        } else {
+            None
+        };
         let from_state = state_bookmark.is_some();
-        let incoming = request.state.clone().filter(|_| incremental).unwrap_or_else(|| json!({}));
+        let incoming = request
+            .state
+            .clone()
+            .filter(|_| incremental)
+            .unwrap_or_else(|| json!({}));
         let d = &self.decl;
         let mut walk = Walk {
             client: self.client.clone(),
@@ -382,11 +454,24 @@ impl Stream for ListStream {
                 walk.single = true;
                 walk.segments = segments(d.path, None, &[], &[]);
             }
-            (ReadKind::Full { order_by }, _) => walk.segments = segments(d.path, *order_by, &d.partitions, &[]),
-            (ReadKind::Feed { asc, .. }, false) => walk.segments = segments(d.path, Some(asc), &d.partitions, &[]),
-            (ReadKind::ServerFilter { asc, .. }, false) => walk.segments = segments(d.path, Some(asc), &d.partitions, &[]),
-            (ReadKind::ClientFilter { order_by, .. }, false) => walk.segments = segments(d.path, *order_by, &d.partitions, &[]),
-            (ReadKind::Feed { cursor, asc, desc, .. }, true) => {
+            (ReadKind::Full { order_by }, _) => {
+                walk.segments = segments(d.path, *order_by, &d.partitions, &[])
+            }
+            (ReadKind::Feed { asc, .. }, false) => {
+                walk.segments = segments(d.path, Some(asc), &d.partitions, &[])
+            }
+            (ReadKind::ServerFilter { asc, .. }, false) => {
+                walk.segments = segments(d.path, Some(asc), &d.partitions, &[])
+            }
+            (ReadKind::ClientFilter { order_by, .. }, false) => {
+                walk.segments = segments(d.path, *order_by, &d.partitions, &[])
+            }
+            (
+                ReadKind::Feed {
+                    cursor, asc, desc, ..
+                },
+                true,
+            ) => {
                 walk.cursor_field = Some(cursor);
                 match bookmark {
                     None => {
@@ -400,7 +485,14 @@ impl Stream for ListStream {
                     }
                 }
             }
-            (ReadKind::ServerFilter { cursor, asc, lookback_secs }, true) => {
+            (
+                ReadKind::ServerFilter {
+                    cursor,
+                    asc,
+                    lookback_secs,
+                },
+                true,
+            ) => {
                 walk.cursor_field = Some(cursor);
                 walk.state_mode = StateMode::Advance;
                 let mut extra = Vec::new();
@@ -412,7 +504,12 @@ impl Stream for ListStream {
                 }
                 walk.segments = segments(d.path, Some(asc), &d.partitions, &extra);
             }
-            (ReadKind::ClientFilter { cursor, order_by, .. }, true) => {
+            (
+                ReadKind::ClientFilter {
+                    cursor, order_by, ..
+                },
+                true,
+            ) => {
                 walk.cursor_field = Some(cursor);
                 walk.state_mode = StateMode::AtEnd;
                 if let Some(b) = bookmark {
@@ -420,9 +517,21 @@ impl Stream for ListStream {
                 }
                 walk.segments = segments(d.path, *order_by, &d.partitions, &[]);
             }
-            (ReadKind::Children { parent_path, child_path, key }, _) => {
-                let (client, parent_path, child_path, key, page_size) =
-                    (self.client.clone(), *parent_path, *child_path, *key, self.page_size);
+            (
+                ReadKind::Children {
+                    parent_path,
+                    child_path,
+                    key,
+                },
+                _,
+            ) => {
+                let (client, parent_path, child_path, key, page_size) = (
+                    self.client.clone(),
+                    *parent_path,
+                    *child_path,
+                    *key,
+                    self.page_size,
+                );
                 return futures::stream::once(async move {
                     let ids = parent_ids(&client, parent_path, page_size).await?;
                     walk.segments = ids
@@ -456,23 +565,36 @@ async fn parent_ids(client: &Client, path: &str, page_size: u32) -> Result<Vec<i
         let mut query = vec![("limit".to_string(), page_size.to_string())];
         if let Some(c) = &cursor {
             if !seen.insert(c.clone()) {
-                return Err(Error::invalid_response("a new pagination cursor", "the parent list repeated a cursor"));
+                return Err(Error::invalid_response(
+                    "a new pagination cursor",
+                    "the parent list repeated a cursor",
+                ));
             }
             query.push(("cursor".into(), c.clone()));
         }
         let (page_ids, next) = client
-            .send(Method::Get, path, &query, None, RetryPolicy::Idempotent, |r| {
-                let page = parse_page(&r.body)?;
-                let ids = page
-                    .records
-                    .iter()
-                    .map(|raw| match field(raw, "id")? {
-                        Scalar::Int(i) => Ok(i),
-                        _ => Err(Error::invalid_response("records with an integer id", raw.get())),
-                    })
-                    .collect::<Result<Vec<i64>>>()?;
-                Ok((ids, page.next_cursor))
-            })
+            .send(
+                Method::Get,
+                path,
+                &query,
+                None,
+                RetryPolicy::Idempotent,
+                |r| {
+                    let page = parse_page(&r.body)?;
+                    let ids = page
+                        .records
+                        .iter()
+                        .map(|raw| match field(raw, "id")? {
+                            Scalar::Int(i) => Ok(i),
+                            _ => Err(Error::invalid_response(
+                                "records with an integer id",
+                                raw.get(),
+                            )),
+                        })
+                        .collect::<Result<Vec<i64>>>()?;
+                    Ok((ids, page.next_cursor))
+                },
+            )
             .await?;
         ids.extend(page_ids);
         match next {

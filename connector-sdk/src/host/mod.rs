@@ -230,7 +230,7 @@ impl Host {
         };
         let args: Vec<String> = std::env::args().collect();
         let stdout = std::io::stdout();
-        let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
         let mut err = std::io::stderr();
         let code = runtime.block_on(self.run(args, &mut out, &mut err, true));
         let _ = out.flush();
@@ -239,7 +239,7 @@ impl Host {
 
     /// Runs one command line (`args[0]` is the program name), writing protocol messages to
     /// `out` and human text to `err`. Returns the exit code.
-    pub async fn run<W: Write, E: Write>(
+    pub async fn run<W: Write + Send, E: Write + Send>(
         &self,
         args: Vec<String>,
         out: &mut W,
@@ -327,16 +327,19 @@ impl Host {
         err: &mut dyn Write,
     ) -> Result<(Box<dyn Connector>, Option<PresetConfig>)> {
         let (config, guard) = self.config(path, preset, err).await?;
-        let definition = guard.as_ref().and_then(|g| g.definition.clone()).unwrap_or_else(|| self.definition.clone());
+        let definition = guard
+            .as_ref()
+            .and_then(|g| g.definition.clone())
+            .unwrap_or_else(|| self.definition.clone());
         Ok((definition.connect(&config)?, guard))
     }
 
-    async fn execute<W: Write>(
+    async fn execute<W: Write + Send>(
         &self,
         command: Command,
         preset: Option<Preset>,
         out: &mut MessageWriter<W>,
-        err: &mut dyn Write,
+        err: &mut (dyn Write + Send),
         progress: bool,
     ) -> Result<u8> {
         let spec = self.definition.spec();

@@ -119,13 +119,13 @@ enum Event {
 /// and writes Airbyte messages to `out`. Stream failures are reported (TRACE ERROR, status
 /// INCOMPLETE) and recorded in the summary; the other streams go on. Only a failure to write
 /// is returned as an error.
-pub async fn read<W: Write>(
+pub async fn read<W: Write + Send>(
     connector: &dyn Connector,
     catalog: &ConfiguredCatalog,
     state: &State,
     options: &ReadOptions,
     out: &mut MessageWriter<W>,
-    log: &mut dyn Write,
+    log: &mut (dyn Write + Send),
 ) -> Result<ReadSummary> {
     let began = Instant::now();
     let mut streams: Vec<BoxStream<'static, Event>> = Vec::new();
@@ -253,7 +253,10 @@ pub async fn read_to_vec(
     for configured in &catalog.streams {
         let request = ReadRequest {
             sync_mode: configured.sync_mode,
-            state: state.get(&configured.name).cloned(),
+            state: match configured.sync_mode {
+                SyncMode::Incremental => state.get(&configured.name).cloned(),
+                SyncMode::FullRefresh => None,
+            },
         };
         let mut s = connector.read_stream(&configured.name, request)?;
         while let Some(item) = s.next().await {
