@@ -148,6 +148,20 @@ fn describe(error: &jsonschema::ValidationError<'_>, schema: &Value, out: &mut V
                 }
                 return;
             }
+            // Every branch wants another type here (e.g. a string where an object goes): say which.
+            let wrong_type = |e: &&jsonschema::ValidationError<'_>| {
+                matches!(e.kind(), K::Type { .. })
+                    && pointer_to_path(&e.instance_path().to_string()) == path
+            };
+            if !context.is_empty()
+                && context
+                    .iter()
+                    .all(|branch| branch.iter().any(|e| wrong_type(&e)))
+                && let Some(e) = context[0].iter().find(wrong_type)
+            {
+                describe(e, schema, out);
+                return;
+            }
             // Every branch misses the same required field (typically the discriminator, e.g.
             // `auth.type`): name that field rather than the whole object.
             let required = |e: &jsonschema::ValidationError<'_>| match e.kind() {
@@ -480,6 +494,8 @@ mod tests {
         assert_eq!(r, vec!["auth.api_key: is required; add it"]);
         let r = reasons(json!({"subdomain": "a", "auth": {"email": "a@b.c", "api_key": "k"}}));
         assert_eq!(r, vec!["auth.type: is required; add it"]);
+        let r = reasons(json!({"subdomain": "a", "auth": "basic"}));
+        assert_eq!(r, vec!["auth: must be an object"]);
         let r = reasons(json!({"subdomain": "a", "auth": {"type": "oauth"}}));
         assert_eq!(r, vec!["auth.type: must be one of \"basic\", \"bearer\""]);
     }

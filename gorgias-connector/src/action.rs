@@ -176,11 +176,11 @@ fn scalar(v: &Value) -> Option<String> {
     }
 }
 
+/// A request built from an action's input: path, query parameters, body.
+pub type RequestParts = (String, Vec<(String, String)>, Option<Value>);
+
 /// Builds the request parts (path, query, body) of `decl` from a checked input.
-pub fn request_parts(
-    decl: &ActionDecl,
-    input: Value,
-) -> Result<(String, Vec<(String, String)>, Option<Value>)> {
+pub fn request_parts(decl: &ActionDecl, input: Value) -> Result<RequestParts> {
     let mut fields: Map<String, Value> = match input {
         Value::Object(m) => m,
         Value::Null => Map::new(),
@@ -263,10 +263,8 @@ impl Action for HttpAction {
                             .map_err(|e| Error::invalid_response("a JSON response", e.to_string())),
                         Reply::Ack => {
                             let mut out = json!({"ok": true, "status": r.status});
-                            if !empty {
-                                if let Ok(v) = serde_json::from_slice::<Value>(&r.body) {
-                                    out["response"] = v;
-                                }
+                            if !empty && let Ok(v) = serde_json::from_slice::<Value>(&r.body) {
+                                out["response"] = v;
                             }
                             Ok(out)
                         }
@@ -304,9 +302,19 @@ pub struct Obj {
     pub record: fn() -> Value,
 }
 
+/// "a ticket", "an integration".
+fn a(words: &str) -> String {
+    let article = if words.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {words}")
+}
+
 fn id_input(o: &Obj, min: i64) -> Value {
     schema::input(
-        &format!("Get a {}", o.words),
+        &format!("Get {}", a(o.words)),
         &[(
             "id",
             schema::field(
@@ -323,7 +331,7 @@ fn id_input(o: &Obj, min: i64) -> Value {
 pub fn get(o: &Obj) -> ActionDecl {
     ActionDecl::new(
         format!("get_{}", o.singular),
-        format!("Get a {}", o.words),
+        format!("Get {}", a(o.words)),
         format!("Returns one {} by id.", o.words),
         ActionEffect::Read,
         Method::Get,
@@ -336,11 +344,11 @@ pub fn get(o: &Obj) -> ActionDecl {
 /// `delete_<singular>`: DELETE `<path>/{id}`.
 pub fn delete(o: &Obj) -> ActionDecl {
     let mut input = id_input(o, 1);
-    input["title"] = json!(format!("Delete a {}", o.words));
+    input["title"] = json!(format!("Delete {}", a(o.words)));
     ActionDecl::new(
         format!("delete_{}", o.singular),
-        format!("Delete a {}", o.words),
-        format!("Deletes a {} for good.", o.words),
+        format!("Delete {}", a(o.words)),
+        format!("Deletes {} for good.", a(o.words)),
         ActionEffect::Delete,
         Method::Delete,
         format!("{}/{{id}}", o.path),
@@ -353,8 +361,8 @@ pub fn delete(o: &Obj) -> ActionDecl {
 pub fn create(o: &Obj, input: Value) -> ActionDecl {
     ActionDecl::new(
         format!("create_{}", o.singular),
-        format!("Create a {}", o.words),
-        format!("Creates a {} and returns it.", o.words),
+        format!("Create {}", a(o.words)),
+        format!("Creates {} and returns it.", a(o.words)),
         ActionEffect::Create,
         Method::Post,
         o.path,
@@ -367,10 +375,10 @@ pub fn create(o: &Obj, input: Value) -> ActionDecl {
 pub fn update(o: &Obj, fields: Value) -> ActionDecl {
     ActionDecl::new(
         format!("update_{}", o.singular),
-        format!("Update a {}", o.words),
+        format!("Update {}", a(o.words)),
         format!(
-            "Changes the given fields of a {} and returns it; fields left out are kept.",
-            o.words
+            "Changes the given fields of {} and returns it; fields left out are kept.",
+            a(o.words)
         ),
         ActionEffect::Update,
         Method::Put,

@@ -1,14 +1,440 @@
-//! PLACEHOLDER: being written (see objects/tickets.rs for the pattern).
+//! Customers: the `customers` stream and customer actions (CRUD, bulk delete, merge, custom
+//! data and custom field values).
+//!
+//! Facts §6.2. A customer carries its contact `channels`, free-form `meta` and `data`, the raw
+//! data of each e-commerce `integrations` (keyed by integration id; ids there exceed 32 bits),
+//! and custom field values. Writes:
+//!
+//! * `PUT /api/customers/{id}` is partial, but `channels`, when sent, replaces every channel.
+//! * `PUT /api/customers/merge?source_id=&target_id=` merges the source into the target (the
+//!   source is deleted); the body holds fields to set on the target. The two ids are query
+//!   parameters, as the official merge page and python-gorgias send them (MCP1 puts them in the
+//!   body). Gorgias answers 409 when both customers have data for the same integration. Not
+//!   idempotent: once merged, the source is gone.
+//! * `PUT /api/customers/{id}/data` answers 202 with no body, ignores a `version` older than the
+//!   one Gorgias holds, and answers 301 when the customer was merged into another: that comes back
+//!   as an upstream error with status 301 (the client follows no redirect; set the data on the
+//!   target instead).
+//! * `DELETE /api/customers` with `{"ids": [...]}` deletes several customers. No maximum is
+//!   documented; this connector sends at most 100 ids per call.
+//! * Custom field values: `GET`/`PUT /api/customers/{id}/custom-fields`; the `PUT` body is a bare
+//!   JSON array `[{id, value}]`. Its response is not documented, so the action acknowledges and
+//!   passes on whatever body came.
+//!
+//! Incremental: a newest-first feed on `updated_datetime`. **CONFLICT** (facts §6.2): MCP1 lists
+//! `updated_datetime:asc|desc` as `order_by` values and Airbyte reads customers with
+//! `order_by=updated_datetime:desc` as a data feed, while an older Gorgias page says customers are
+//! ordered by name and a 2022 tap found only `created_datetime` orderable. This follows the
+//! documented `order_by` values and Airbyte's production use; if a live account refused
+//! `updated_datetime`, the fallback would be a client-side filter over a full read.
 
-use crate::action::ActionDecl;
-use crate::list::StreamDecl;
+use connector_sdk::ActionEffect;
+use serde_json::{Value, json};
 
-/// Streams of this object.
-pub fn streams() -> Vec<StreamDecl> {
-    Vec::new()
+use crate::action::{self, ActionDecl, Body, Obj, Reply};
+use crate::client::Method;
+use crate::list::{ReadKind, StreamDecl};
+use crate::schema::*;
+
+/// The object, for the CRUD builders.
+pub const OBJ: Obj = Obj {
+    singular: "customer",
+    plural: "customers",
+    words: "customer",
+    path: "/api/customers",
+    record,
+};
+
+fn summary() -> Value {
+    nested(&[("id", id()), ("name", string_n())], true)
 }
 
-/// Actions of this object.
+fn channel() -> Value {
+    nested(
+        &[
+            ("id", id()),
+            (
+                "type",
+                describe(
+                    string(),
+                    "e.g. email, phone, chat, facebook, instagram, whatsapp, twitter, sms.",
+                ),
+            ),
+            ("address", string()),
+            ("preferred", boolean()),
+            ("created_datetime", datetime()),
+            ("updated_datetime", datetime()),
+            ("deleted_datetime", datetime_n()),
+            ("user", summary()),
+            ("customer", summary()),
+        ],
+        false,
+    )
+}
+
+/// A customer as the list and detail endpoints return it (list items may omit the heavier
+/// fields: `channels`, `integrations`, `data`, `custom_fields`, ...).
+pub fn record() -> Value {
+    record_of(
+        "Customer",
+        &[
+            ("id", id()),
+            ("uri", string()),
+            ("external_id", string_n()),
+            ("active", boolean()),
+            ("email", string_n()),
+            ("name", string_n()),
+            ("firstname", string()),
+            ("lastname", string()),
+            ("channels", array(channel())),
+            ("language", describe(string_n(), "ISO 639-1 code, e.g. en.")),
+            (
+                "timezone",
+                describe(string_n(), "IANA time zone name; UTC by default."),
+            ),
+            ("created_datetime", datetime()),
+            ("updated_datetime", datetime()),
+            ("meta", object_n()),
+            (
+                "data",
+                describe(
+                    any(),
+                    "Custom data set with `set_customer_data`: any JSON value (an object as a rule), or null.",
+                ),
+            ),
+            ("customer", object_n()),
+            (
+                "integrations",
+                describe(
+                    object(),
+                    "Raw data of each e-commerce integration, keyed by integration id.",
+                ),
+            ),
+            ("note", string_n()),
+            ("custom_fields", object()),
+            ("external_data", object()),
+            ("ecommerce_data", object()),
+        ],
+        &["id", "updated_datetime"],
+    )
+}
+
+/// A custom field value of a customer: the field's definition and the value.
+pub fn custom_field_value() -> Value {
+    nested(
+        &[("id", id()), ("field", object_n()), ("value", any())],
+        false,
+    )
+}
+
+/// The `customers` stream.
+pub fn streams() -> Vec<StreamDecl> {
+    vec![StreamDecl::new(
+        "customers",
+        "Every customer, with contact channels, notes, custom data and e-commerce integration data.",
+        "/api/customers",
+        record(),
+        &["id"],
+        ReadKind::Feed {
+            cursor: "updated_datetime",
+            asc: "updated_datetime:asc",
+            desc: "updated_datetime:desc",
+            captures_updates: true,
+            note: "Ordered by updated_datetime (as Airbyte reads it; older Gorgias docs disagree): every change to a customer is picked up.",
+        },
+    )]
+}
+
+/// Turns a field schema into the same schema that also accepts null.
+fn or_null(mut schema: Value) -> Value {
+    if let Some(t) = schema.get("type").and_then(Value::as_str) {
+        schema["type"] = json!([t, "null"]);
+    }
+    schema
+}
+
+fn email() -> Value {
+    json!({"type": "string", "format": "email", "maxLength": 320})
+}
+
+fn language() -> Value {
+    json!({"type": "string", "pattern": "^[a-z]{2}$", "description": "ISO 639-1 code: two lowercase letters, e.g. en or fr."})
+}
+
+fn channels_field() -> Value {
+    let item = input(
+        "Channel",
+        &[
+            (
+                "type",
+                field(
+                    "Type",
+                    text(64),
+                    "email, phone, sms, chat, facebook, instagram, whatsapp, twitter, or a custom channel slug.",
+                ),
+            ),
+            (
+                "address",
+                field(
+                    "Address",
+                    text(320),
+                    "The email address, phone number or account id on that channel.",
+                ),
+            ),
+            (
+                "preferred",
+                field(
+                    "Preferred",
+                    boolean(),
+                    "Whether to contact the customer on this channel first.",
+                ),
+            ),
+        ],
+        &["type", "address"],
+    );
+    field(
+        "Channels",
+        json!({"type": "array", "items": strip_root(item), "maxItems": 100}),
+        "The customer's contact channels; when updating, they replace every existing channel.",
+    )
+}
+
+/// Writable customer fields; `nullable` lets an update clear the optional ones.
+fn customer_fields(nullable: bool) -> Vec<(&'static str, Value)> {
+    let n = |s: Value| if nullable { or_null(s) } else { s };
+    vec![
+        ("name", field("Name", n(text(255)), "Full name.")),
+        ("firstname", field("First name", n(text(255)), "")),
+        ("lastname", field("Last name", n(text(255)), "")),
+        (
+            "email",
+            field(
+                "Email",
+                n(email()),
+                "Primary email address (unique in the account).",
+            ),
+        ),
+        (
+            "external_id",
+            field(
+                "External id",
+                n(json!({"type": "string", "maxLength": 255})),
+                "The customer's id in another system.",
+            ),
+        ),
+        ("language", field("Language", n(language()), "")),
+        (
+            "timezone",
+            field(
+                "Time zone",
+                text(64),
+                "IANA time zone name, e.g. UTC or America/New_York.",
+            ),
+        ),
+        (
+            "note",
+            field(
+                "Note",
+                n(json!({"type": "string", "maxLength": 10000})),
+                "An internal note about the customer.",
+            ),
+        ),
+        ("channels", channels_field()),
+        (
+            "meta",
+            field("Meta", n(object()), "Free-form data kept on the customer."),
+        ),
+    ]
+}
+
+fn value_schema() -> Value {
+    json!({"type": ["string", "number", "boolean", "null"], "description": "A string, number or boolean as the field's data type requires; null clears it."})
+}
+
+fn values_field(title: &str) -> Value {
+    let item = input(
+        "Custom field value",
+        &[
+            (
+                "id",
+                field(
+                    "Custom field id",
+                    positive_id(),
+                    "The custom field definition's id.",
+                ),
+            ),
+            ("value", field("Value", value_schema(), "")),
+        ],
+        &["id", "value"],
+    );
+    field(
+        title,
+        json!({"type": "array", "items": strip_root(item), "minItems": 1, "maxItems": 100}),
+        "Pairs of custom field id and value.",
+    )
+}
+
+fn customer_id() -> Value {
+    field("Customer id", positive_id(), "The customer's id.")
+}
+
+/// Customer actions.
 pub fn actions() -> Vec<ActionDecl> {
-    Vec::new()
+    let mut create_fields = customer_fields(false);
+    create_fields.push(("custom_fields", values_field("Custom field values")));
+    let mut create_input = input("Create a customer", &create_fields, &[]);
+    create_input["minProperties"] = json!(1);
+    let mut merge_fields = vec![
+        (
+            "source_id",
+            field(
+                "Source customer id",
+                positive_id(),
+                "The customer merged away (deleted after the merge).",
+            ),
+        ),
+        (
+            "target_id",
+            field(
+                "Target customer id",
+                positive_id(),
+                "The customer kept; it receives the source's tickets and data.",
+            ),
+        ),
+    ];
+    merge_fields.extend(customer_fields(true));
+    vec![
+        action::get(&OBJ),
+        action::create(&OBJ, create_input),
+        action::update(&OBJ, input("Update a customer", &customer_fields(true), &[])),
+        action::delete(&OBJ),
+        ActionDecl::new(
+            "delete_customers",
+            "Delete customers",
+            "Deletes several customers for good.",
+            ActionEffect::Delete,
+            Method::Delete,
+            "/api/customers",
+            input("Delete customers", &[("ids", field("Customer ids", id_list(100), "The customers to delete (at most 100)."))], &["ids"]),
+            ack(),
+        )
+        .body(Body::Rest),
+        ActionDecl::new(
+            "merge_customers",
+            "Merge two customers",
+            "Merges the source customer into the target (tickets, channels and data move; the source is deleted), sets the given fields on the target and returns it. Refused when both have data for the same integration.",
+            ActionEffect::Update,
+            Method::Put,
+            "/api/customers/merge",
+            input("Merge two customers", &merge_fields, &["source_id", "target_id"]),
+            record(),
+        )
+        .query(&["source_id", "target_id"])
+        .idempotent(false),
+        ActionDecl::new(
+            "set_customer_data",
+            "Set a customer's data",
+            "Replaces a customer's custom data (the `data` field). Ignored when Gorgias holds a newer version.",
+            ActionEffect::Update,
+            Method::Put,
+            "/api/customers/{id}/data",
+            input(
+                "Set a customer's data",
+                &[
+                    ("id", customer_id()),
+                    ("data", field("Data", json!({}), "Any JSON value (an object as a rule); replaces the customer's data.")),
+                    ("version", field("Version", datetime_n(), "ISO 8601 datetime of this data; an older version than Gorgias holds is ignored.")),
+                ],
+                &["id", "data"],
+            ),
+            ack(),
+        )
+        .reply(Reply::Ack),
+        ActionDecl::new(
+            "list_customer_custom_field_values",
+            "List a customer's custom field values",
+            "Returns every custom field value set on a customer, each with its field definition.",
+            ActionEffect::Read,
+            Method::Get,
+            "/api/customers/{id}/custom-fields",
+            input("List a customer's custom field values", &[("id", customer_id())], &["id"]),
+            list_of(custom_field_value()),
+        )
+        .reply(Reply::List),
+        ActionDecl::new(
+            "set_customer_custom_field_values",
+            "Set a customer's custom field values",
+            "Sets the given custom field values of a customer; other values are kept.",
+            ActionEffect::Update,
+            Method::Put,
+            "/api/customers/{id}/custom-fields",
+            input("Set a customer's custom field values", &[("id", customer_id()), ("values", values_field("Values"))], &["id", "values"]),
+            ack(),
+        )
+        .body(Body::Field("values"))
+        .reply(Reply::Ack),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::action::request_parts;
+
+    fn find(name: &str) -> ActionDecl {
+        actions().into_iter().find(|a| a.name == name).unwrap()
+    }
+
+    #[test]
+    fn schemas_compile() {
+        connector_sdk::validate::compile(&record()).unwrap();
+        for a in actions() {
+            connector_sdk::validate::compile(&a.input).unwrap();
+            connector_sdk::validate::compile(&a.output).unwrap();
+        }
+    }
+
+    #[test]
+    fn merge_sends_ids_as_query_and_the_rest_as_body() {
+        let (path, query, body) = request_parts(
+            &find("merge_customers"),
+            json!({"source_id": 4, "target_id": 9, "name": "Ada"}),
+        )
+        .unwrap();
+        assert_eq!(path, "/api/customers/merge");
+        assert_eq!(
+            query,
+            vec![
+                ("source_id".to_string(), "4".to_string()),
+                ("target_id".to_string(), "9".to_string())
+            ]
+        );
+        assert_eq!(body, Some(json!({"name": "Ada"})));
+        assert!(!find("merge_customers").idempotent);
+    }
+
+    #[test]
+    fn bulk_delete_sends_ids_in_the_body() {
+        let (path, query, body) =
+            request_parts(&find("delete_customers"), json!({"ids": [1, 2]})).unwrap();
+        assert_eq!(path, "/api/customers");
+        assert!(query.is_empty());
+        assert_eq!(body, Some(json!({"ids": [1, 2]})));
+    }
+
+    #[test]
+    fn custom_field_values_are_a_bare_array() {
+        let input = json!({"id": 5, "values": [{"id": 2, "value": "gold"}]});
+        let (path, _, body) =
+            request_parts(&find("set_customer_custom_field_values"), input).unwrap();
+        assert_eq!(path, "/api/customers/5/custom-fields");
+        assert_eq!(body, Some(json!([{"id": 2, "value": "gold"}])));
+        let (path, _, body) = request_parts(
+            &find("set_customer_data"),
+            json!({"id": 5, "data": {"vip": true}}),
+        )
+        .unwrap();
+        assert_eq!(path, "/api/customers/5/data");
+        assert_eq!(body, Some(json!({"data": {"vip": true}})));
+    }
 }

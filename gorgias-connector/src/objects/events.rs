@@ -1,14 +1,105 @@
-//! PLACEHOLDER: being written (see objects/tickets.rs for the pattern).
+//! Events: the `events` stream (the account's audit trail) and `get_event`.
+//!
+//! Facts §6.3. Events are read-only and append-only: each has an `object_type` / `object_id`,
+//! a `type` (e.g. `ticket-updated`, `customer-merged`), the acting `user_id`, free-form `data`
+//! and a `context` uuid grouping one causal chain. `GET /api/events` is the only Gorgias list
+//! with a server-side datetime range filter (`created_datetime[gt|gte|lt|lte]`) and orders by
+//! `created_datetime:asc|desc`.
+//!
+//! Incremental: server-filtered. Each sync asks for `created_datetime[gte]=<bookmark - 300 s>`
+//! oldest first (`created_datetime:asc`), so the state advances with every page and a crash
+//! loses nothing; the five-minute overlap (Airbyte uses the same lookback) catches events
+//! written late with an earlier timestamp. Re-read events are emitted again (keyed by `id`).
 
-use crate::action::ActionDecl;
-use crate::list::StreamDecl;
+use serde_json::Value;
 
-/// Streams of this object.
-pub fn streams() -> Vec<StreamDecl> {
-    Vec::new()
+use crate::action::{self, ActionDecl, Obj};
+use crate::list::{ReadKind, StreamDecl};
+use crate::schema::*;
+
+/// The object, for the CRUD builders.
+pub const OBJ: Obj = Obj {
+    singular: "event",
+    plural: "events",
+    words: "event",
+    path: "/api/events",
+    record,
+};
+
+/// An event.
+pub fn record() -> Value {
+    record_of(
+        "Event",
+        &[
+            ("id", id()),
+            ("uri", string()),
+            (
+                "context",
+                describe(string(), "A uuid shared by the events of one causal chain."),
+            ),
+            ("created_datetime", datetime()),
+            (
+                "data",
+                describe(object_n(), "Details, e.g. the changes of an update."),
+            ),
+            (
+                "object_id",
+                describe(id(), "The id of the object the event is about."),
+            ),
+            (
+                "object_type",
+                describe(
+                    string(),
+                    "Account, Macro, Tag, Customer, Team, View, Widget, User, TicketMessage, Ticket, Rule, Integration or SatisfactionSurvey.",
+                ),
+            ),
+            (
+                "type",
+                describe(
+                    string(),
+                    "What happened, e.g. ticket-created, ticket-updated, customer-merged.",
+                ),
+            ),
+            (
+                "user_id",
+                describe(int_n(), "The user who acted; null for the system."),
+            ),
+        ],
+        &["id", "created_datetime"],
+    )
 }
 
-/// Actions of this object.
+/// The `events` stream.
+pub fn streams() -> Vec<StreamDecl> {
+    vec![StreamDecl::new(
+        "events",
+        "The account's audit trail: every creation, change and deletion of tickets, customers, users and other objects.",
+        "/api/events",
+        record(),
+        &["id"],
+        ReadKind::ServerFilter {
+            cursor: "created_datetime",
+            asc: "created_datetime:asc",
+            lookback_secs: 300,
+        },
+    )]
+}
+
+/// Event actions (events are read-only).
 pub fn actions() -> Vec<ActionDecl> {
-    Vec::new()
+    vec![action::get(&OBJ)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schemas_compile() {
+        connector_sdk::validate::compile(&record()).unwrap();
+        for a in actions() {
+            connector_sdk::validate::compile(&a.input).unwrap();
+            connector_sdk::validate::compile(&a.output).unwrap();
+        }
+    }
 }

@@ -23,8 +23,11 @@ pub mod users;
 pub mod views;
 pub mod widgets;
 
-/// The object modules in catalog order, as (streams, actions) declaration functions.
-const MODULES: &[(fn() -> Vec<StreamDecl>, fn() -> Vec<ActionDecl>)] = &[
+/// An object module's two declaration functions.
+type Module = (fn() -> Vec<StreamDecl>, fn() -> Vec<ActionDecl>);
+
+/// The object modules in catalog order.
+const MODULES: &[Module] = &[
     (account::streams, account::actions),
     (customers::streams, customers::actions),
     (custom_fields::streams, custom_fields::actions),

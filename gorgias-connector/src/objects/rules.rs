@@ -1,14 +1,216 @@
-//! PLACEHOLDER: being written (see objects/tickets.rs for the pattern).
+//! Rules: the `rules` stream (automation rules) and rule actions.
+//!
+//! Facts §6.7. A rule is JavaScript `code` (with its ESTree `code_ast`) run on the ticket events
+//! listed in `event_types` (a comma-separated string); rules with a higher `priority` run first.
+//! `POST /api/rules` requires `name` and `code`. `POST /api/rules/priorities` with
+//! `{"priorities": [{"id", "priority"}]}` reorders several rules and answers 202 (with the rules,
+//! passed on in the acknowledgement's `response`). The list's default page size is 100.
+//! `updated_datetime` is **UNCONFIRMED** (seen in one third-party type only); the schema allows
+//! it.
+//!
+//! Incremental: a newest-first feed on `created_datetime`, the only orderable datetime (as
+//! Airbyte reads rules). New rules are picked up; edits of rules already synced (code, priority,
+//! deactivation) are **not**: a full refresh shows them.
 
-use crate::action::ActionDecl;
-use crate::list::StreamDecl;
+use connector_sdk::ActionEffect;
+use serde_json::{Value, json};
 
-/// Streams of this object.
-pub fn streams() -> Vec<StreamDecl> {
-    Vec::new()
+use crate::action::{self, ActionDecl, Obj, Reply};
+use crate::client::Method;
+use crate::list::{ReadKind, StreamDecl};
+use crate::schema::*;
+
+/// The object, for the CRUD builders.
+pub const OBJ: Obj = Obj {
+    singular: "rule",
+    plural: "rules",
+    words: "rule",
+    path: "/api/rules",
+    record,
+};
+
+const EVENT_TYPES: &str = "ticket-created, ticket-updated, ticket-message-created, ticket-assigned, ticket-self-unsnoozed, satisfaction-survey-responded";
+
+/// A rule.
+pub fn record() -> Value {
+    record_of(
+        "Rule",
+        &[
+            ("id", id()),
+            ("uri", string()),
+            ("name", string()),
+            ("description", string_n()),
+            ("code", describe(string(), "The rule as JavaScript.")),
+            (
+                "code_ast",
+                describe(object_n(), "The rule's code as an ESTree syntax tree."),
+            ),
+            (
+                "event_types",
+                describe(
+                    string(),
+                    "Comma-separated events that run the rule, e.g. ticket-created,ticket-updated.",
+                ),
+            ),
+            (
+                "priority",
+                describe(id(), "Rules with a higher priority run first."),
+            ),
+            (
+                "deactivated_datetime",
+                describe(
+                    datetime_n(),
+                    "ISO 8601 datetime the rule was turned off (UTC when no offset is given); null while active.",
+                ),
+            ),
+            ("created_datetime", datetime()),
+            ("updated_datetime", datetime_n()),
+        ],
+        &["id", "created_datetime"],
+    )
 }
 
-/// Actions of this object.
+/// The `rules` stream.
+pub fn streams() -> Vec<StreamDecl> {
+    let mut s = StreamDecl::new(
+        "rules",
+        "Every automation rule: its JavaScript code, triggering events, priority and state.",
+        "/api/rules",
+        record(),
+        &["id"],
+        ReadKind::Feed {
+            cursor: "created_datetime",
+            asc: "created_datetime:asc",
+            desc: "created_datetime:desc",
+            captures_updates: false,
+            note: "Ordered by created_datetime (the only ordering the API offers): new rules are picked up, edits of synced rules are not; a full refresh shows them.",
+        },
+    );
+    s.may_be_empty = Some("An account that never set up an automation rule has none.");
+    vec![s]
+}
+
+fn rule_fields() -> Vec<(&'static str, Value)> {
+    vec![
+        ("name", field("Name", text(255), "")),
+        (
+            "code",
+            field(
+                "Code",
+                json!({"type": "string", "minLength": 1, "maxLength": 100_000}),
+                "The rule as JavaScript.",
+            ),
+        ),
+        (
+            "description",
+            field(
+                "Description",
+                json!({"type": ["string", "null"], "maxLength": 1024}),
+                "",
+            ),
+        ),
+        (
+            "code_ast",
+            field(
+                "Code syntax tree",
+                object(),
+                "The code as an ESTree tree; Gorgias derives it from the code when left out.",
+            ),
+        ),
+        (
+            "event_types",
+            field(
+                "Event types",
+                json!({"type": "string", "maxLength": 1024, "pattern": "^[a-z-]+(,[a-z-]+)*$",
+                       "description": format!("Events that run the rule, separated by commas without spaces (lowercase words and hyphens), from: {EVENT_TYPES}.")}),
+                "",
+            ),
+        ),
+        (
+            "priority",
+            field(
+                "Priority",
+                json!({"type": "integer"}),
+                "Rules with a higher priority run first.",
+            ),
+        ),
+        (
+            "deactivated_datetime",
+            field(
+                "Deactivated at",
+                datetime_n(),
+                "ISO 8601 datetime: set to turn the rule off, null to turn it on.",
+            ),
+        ),
+    ]
+}
+
+/// Rule actions.
 pub fn actions() -> Vec<ActionDecl> {
-    Vec::new()
+    let pair = input(
+        "Rule priority",
+        &[
+            ("id", field("Rule id", positive_id(), "")),
+            (
+                "priority",
+                field("Priority", json!({"type": "integer"}), "Higher runs first."),
+            ),
+        ],
+        &["id", "priority"],
+    );
+    vec![
+        action::get(&OBJ),
+        action::create(&OBJ, input("Create a rule", &rule_fields(), &["name", "code"])),
+        action::update(&OBJ, input("Update a rule", &rule_fields(), &[])),
+        action::delete(&OBJ),
+        ActionDecl::new(
+            "update_rule_priorities",
+            "Update rule priorities",
+            "Sets the priority of several rules at once (rules with a higher priority run first).",
+            ActionEffect::Update,
+            Method::Post,
+            "/api/rules/priorities",
+            input(
+                "Update rule priorities",
+                &[(
+                    "priorities",
+                    field(
+                        "Priorities",
+                        json!({"type": "array", "items": strip_root(pair), "minItems": 1, "maxItems": 1000}),
+                        "Pairs of rule id and new priority.",
+                    ),
+                )],
+                &["priorities"],
+            ),
+            ack(),
+        )
+        .reply(Reply::Ack),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schemas_compile() {
+        connector_sdk::validate::compile(&record()).unwrap();
+        for a in actions() {
+            connector_sdk::validate::compile(&a.input).unwrap();
+            connector_sdk::validate::compile(&a.output).unwrap();
+        }
+    }
+
+    #[test]
+    fn priorities_are_posted_as_an_object() {
+        let a = actions()
+            .into_iter()
+            .find(|a| a.name == "update_rule_priorities")
+            .unwrap();
+        let input = json!({"priorities": [{"id": 1, "priority": 5}]});
+        let (path, _, body) = crate::action::request_parts(&a, input.clone()).unwrap();
+        assert_eq!(path, "/api/rules/priorities");
+        assert_eq!(body, Some(input));
+        assert!(a.idempotent);
+    }
 }

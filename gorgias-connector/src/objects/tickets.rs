@@ -13,17 +13,33 @@ use crate::list::{ReadKind, StreamDecl};
 use crate::schema::*;
 
 /// The object, for the CRUD builders.
-pub const OBJ: Obj = Obj { singular: "ticket", plural: "tickets", words: "ticket", path: "/api/tickets", record };
+pub const OBJ: Obj = Obj {
+    singular: "ticket",
+    plural: "tickets",
+    words: "ticket",
+    path: "/api/tickets",
+    record,
+};
 
 fn person() -> Value {
     nested(
-        &[("id", id()), ("email", string_n()), ("name", string_n()), ("firstname", string_n()), ("lastname", string_n()), ("meta", object_n())],
+        &[
+            ("id", id()),
+            ("email", string_n()),
+            ("name", string_n()),
+            ("firstname", string_n()),
+            ("lastname", string_n()),
+            ("meta", object_n()),
+        ],
         true,
     )
 }
 
 fn tag() -> Value {
-    nested(&[("id", id()), ("name", string()), ("decoration", object_n())], false)
+    nested(
+        &[("id", id()), ("name", string()), ("decoration", object_n())],
+        false,
+    )
 }
 
 /// A ticket as the list and detail endpoints return it.
@@ -42,7 +58,13 @@ pub fn record() -> Value {
             ("from_agent", boolean()),
             ("customer", person()),
             ("assignee_user", person()),
-            ("assignee_team", nested(&[("id", id()), ("name", string()), ("decoration", object_n())], true)),
+            (
+                "assignee_team",
+                nested(
+                    &[("id", id()), ("name", string()), ("decoration", object_n())],
+                    true,
+                ),
+            ),
             ("subject", string_n()),
             ("excerpt", string_n()),
             ("integrations", array(object())),
@@ -92,22 +114,106 @@ pub fn streams() -> Vec<StreamDecl> {
 
 fn ticket_fields() -> Vec<(&'static str, Value)> {
     vec![
-        ("subject", field("Subject", json!({"type": "string", "maxLength": 998}), "")),
-        ("status", field("Status", json!({"enum": ["open", "closed"]}), "")),
-        ("priority", field("Priority", json!({"enum": ["critical", "high", "normal", "low"]}), "")),
-        ("channel", field("Channel", text(64), "e.g. email, chat, api, phone.")),
-        ("via", field("Via", text(64), "How the ticket arrived, e.g. api, email, helpdesk.")),
-        ("from_agent", field("From agent", boolean(), "Whether the ticket was opened by an agent.")),
-        ("external_id", field("External id", json!({"type": "string", "maxLength": 255}), "Your own id for the ticket.")),
-        ("language", field("Language", json!({"type": "string", "pattern": "^[a-z]{2}$", "description": "ISO 639-1 code, e.g. en."}), "")),
-        ("customer", field("Customer", json!({"type": "object", "description": "`{\"id\": 1}` or `{\"email\": \"...\"}`."}), "")),
-        ("assignee_user", field("Assignee", json!({"type": ["object", "null"], "description": "`{\"id\": 1}`, or null to unassign."}), "")),
-        ("assignee_team", field("Team", json!({"type": ["object", "null"], "description": "`{\"id\": 1}`, or null to unassign."}), "")),
-        ("tags", field("Tags", array(json!({"type": "object", "description": "`{\"name\": \"refund\"}` or `{\"id\": 1}`."})), "Replaces every tag of the ticket.")),
-        ("meta", field("Meta", object(), "Free-form data kept on the ticket.")),
+        (
+            "subject",
+            field("Subject", json!({"type": "string", "maxLength": 998}), ""),
+        ),
+        (
+            "status",
+            field("Status", json!({"enum": ["open", "closed"]}), ""),
+        ),
+        (
+            "priority",
+            field(
+                "Priority",
+                json!({"enum": ["critical", "high", "normal", "low"]}),
+                "",
+            ),
+        ),
+        (
+            "channel",
+            field("Channel", text(64), "e.g. email, chat, api, phone."),
+        ),
+        (
+            "via",
+            field(
+                "Via",
+                text(64),
+                "How the ticket arrived, e.g. api, email, helpdesk.",
+            ),
+        ),
+        (
+            "from_agent",
+            field(
+                "From agent",
+                boolean(),
+                "Whether the ticket was opened by an agent.",
+            ),
+        ),
+        (
+            "external_id",
+            field(
+                "External id",
+                json!({"type": "string", "maxLength": 255}),
+                "Your own id for the ticket.",
+            ),
+        ),
+        (
+            "language",
+            field(
+                "Language",
+                json!({"type": "string", "pattern": "^[a-z]{2}$", "description": "ISO 639-1 code, e.g. en."}),
+                "",
+            ),
+        ),
+        (
+            "customer",
+            field(
+                "Customer",
+                json!({"type": "object", "description": "`{\"id\": 1}` or `{\"email\": \"...\"}`."}),
+                "",
+            ),
+        ),
+        (
+            "assignee_user",
+            field(
+                "Assignee",
+                json!({"type": ["object", "null"], "description": "`{\"id\": 1}`, or null to unassign."}),
+                "",
+            ),
+        ),
+        (
+            "assignee_team",
+            field(
+                "Team",
+                json!({"type": ["object", "null"], "description": "`{\"id\": 1}`, or null to unassign."}),
+                "",
+            ),
+        ),
+        (
+            "tags",
+            field(
+                "Tags",
+                array(
+                    json!({"type": "object", "description": "`{\"name\": \"refund\"}` or `{\"id\": 1}`."}),
+                ),
+                "Replaces every tag of the ticket.",
+            ),
+        ),
+        (
+            "meta",
+            field("Meta", object(), "Free-form data kept on the ticket."),
+        ),
         ("spam", field("Spam", boolean(), "")),
         ("snooze_datetime", field("Snooze until", datetime_n(), "")),
-        ("trashed_datetime", field("Trashed at", datetime_n(), "Set to trash the ticket, null to restore it.")),
+        (
+            "trashed_datetime",
+            field(
+                "Trashed at",
+                datetime_n(),
+                "Set to trash the ticket, null to restore it.",
+            ),
+        ),
     ]
 }
 
@@ -115,9 +221,19 @@ fn tag_refs_input(title: &str) -> Value {
     input(
         title,
         &[
-            ("ticket_id", field("Ticket id", positive_id(), "The ticket whose tags change.")),
+            (
+                "ticket_id",
+                field("Ticket id", positive_id(), "The ticket whose tags change."),
+            ),
             ("ids", field("Tag ids", id_list(100), "Tags by id.")),
-            ("names", field("Tag names", json!({"type": "array", "items": text(255), "minItems": 1, "maxItems": 100}), "Tags by name (created when missing).")),
+            (
+                "names",
+                field(
+                    "Tag names",
+                    json!({"type": "array", "items": text(255), "minItems": 1, "maxItems": 100}),
+                    "Tags by name (created when missing).",
+                ),
+            ),
         ],
         &["ticket_id"],
     )
@@ -139,7 +255,14 @@ pub fn actions() -> Vec<ActionDecl> {
     let tag_list = tag_refs_input("Ticket tags");
     vec![
         action::get(&OBJ),
-        action::create(&OBJ, input("Create a ticket", &create_fields, &["channel", "via", "messages"])),
+        action::create(
+            &OBJ,
+            input(
+                "Create a ticket",
+                &create_fields,
+                &["channel", "via", "messages"],
+            ),
+        ),
         action::update(&OBJ, input("Update a ticket", &ticket_fields(), &[])),
         action::delete(&OBJ),
         ActionDecl::new(
@@ -149,20 +272,48 @@ pub fn actions() -> Vec<ActionDecl> {
             ActionEffect::Read,
             Method::Get,
             "/api/tickets/{ticket_id}/tags",
-            input("List a ticket's tags", &[("ticket_id", field("Ticket id", positive_id(), ""))], &["ticket_id"]),
+            input(
+                "List a ticket's tags",
+                &[("ticket_id", field("Ticket id", positive_id(), ""))],
+                &["ticket_id"],
+            ),
             list_of(tag()),
         )
         .reply(Reply::List),
-        ActionDecl::new("add_ticket_tags", "Add tags to a ticket", "Adds tags (by id or name) to a ticket, keeping its other tags.",
-            ActionEffect::Update, Method::Post, "/api/tickets/{ticket_id}/tags", tag_list.clone(), ack())
-            .reply(Reply::Ack)
-            .idempotent(true),
-        ActionDecl::new("replace_ticket_tags", "Replace a ticket's tags", "Sets a ticket's tags to exactly the given ones.",
-            ActionEffect::Update, Method::Put, "/api/tickets/{ticket_id}/tags", tag_list.clone(), ack())
-            .reply(Reply::Ack),
-        ActionDecl::new("remove_ticket_tags", "Remove tags from a ticket", "Removes the given tags from a ticket.",
-            ActionEffect::Delete, Method::Delete, "/api/tickets/{ticket_id}/tags", tag_list, ack())
-            .body(Body::Rest)
-            .reply(Reply::Ack),
+        ActionDecl::new(
+            "add_ticket_tags",
+            "Add tags to a ticket",
+            "Adds tags (by id or name) to a ticket, keeping its other tags.",
+            ActionEffect::Update,
+            Method::Post,
+            "/api/tickets/{ticket_id}/tags",
+            tag_list.clone(),
+            ack(),
+        )
+        .reply(Reply::Ack)
+        .idempotent(true),
+        ActionDecl::new(
+            "replace_ticket_tags",
+            "Replace a ticket's tags",
+            "Sets a ticket's tags to exactly the given ones.",
+            ActionEffect::Update,
+            Method::Put,
+            "/api/tickets/{ticket_id}/tags",
+            tag_list.clone(),
+            ack(),
+        )
+        .reply(Reply::Ack),
+        ActionDecl::new(
+            "remove_ticket_tags",
+            "Remove tags from a ticket",
+            "Removes the given tags from a ticket.",
+            ActionEffect::Delete,
+            Method::Delete,
+            "/api/tickets/{ticket_id}/tags",
+            tag_list,
+            ack(),
+        )
+        .body(Body::Rest)
+        .reply(Reply::Ack),
     ]
 }

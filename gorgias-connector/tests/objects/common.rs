@@ -54,7 +54,9 @@ pub fn config(sandbox: &SandboxHandle, index: usize, bearer: bool) -> Value {
 /// Starts a sandbox with `options` and connects to its first account with an API key.
 pub async fn start_with(options: SandboxOptions) -> Env {
     let sandbox = Sandbox::start(options).await.expect("sandbox starts");
-    let connector = definition().connect(&config(&sandbox, 0, false)).expect("config is valid");
+    let connector = definition()
+        .connect(&config(&sandbox, 0, false))
+        .expect("config is valid");
     Env { sandbox, connector }
 }
 
@@ -78,13 +80,18 @@ impl Read {
 
     /// The values of a field, e.g. the ids.
     pub fn ids(&self) -> Vec<i64> {
-        self.records.iter().filter_map(|r| r["id"].as_i64()).collect()
+        self.records
+            .iter()
+            .filter_map(|r| r["id"].as_i64())
+            .collect()
     }
 }
 
 /// Reads a stream to the end, failing the test on an error.
 pub async fn read(connector: &dyn Connector, stream: &str, request: ReadRequest) -> Read {
-    let mut s = connector.read_stream(stream, request).expect("stream exists");
+    let mut s = connector
+        .read_stream(stream, request)
+        .expect("stream exists");
     let mut out = Read::default();
     while let Some(m) = s.next().await {
         match m.unwrap_or_else(|e| panic!("reading {stream}: {e}")) {
@@ -110,7 +117,10 @@ pub fn assert_records_valid(connector: &dyn Connector, stream: &str, records: &[
 pub fn assert_output_valid(connector: &dyn Connector, action: &str, output: &Value) {
     let descriptor = connector.spec().action(action).expect("declared action");
     let found = violations(&descriptor.output_schema, output).expect("output schema compiles");
-    assert!(found.is_empty(), "{action} output violates its schema: {found:?}\n{output}");
+    assert!(
+        found.is_empty(),
+        "{action} output violates its schema: {found:?}\n{output}"
+    );
 }
 
 /// Runs an action, asserting its output is valid, and returns the output.

@@ -1,0 +1,286 @@
+//! The conformance suite run against `gorgias-connector` on the Gorgias sandbox: a fresh
+//! seeded sandbox per check (rate limit enforced over a 1 s window, the connector paced to
+//! match), requests and 429s observed through the sandbox's statistics.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use conformance_tests::{Backend, Capabilities, Harness, HarnessError, Redaction, async_trait};
+use connector_sdk::Definition;
+use gorgias_connector::{ClientOptions, GorgiasDefinition, Pacing};
+use gorgias_sandbox::{
+    AccountOptions, DataSizes, ObjectKind, Sandbox, SandboxHandle, SandboxOptions,
+};
+use serde_json::{Value, json};
+
+/// The sandbox's rate-limit window, scaled from Gorgias's 20 s.
+const WINDOW: Duration = Duration::from_secs(1);
+const SUBDOMAIN: &str = "acme";
+
+fn options() -> SandboxOptions {
+    SandboxOptions::default()
+        .accounts(vec![
+            AccountOptions::new(SUBDOMAIN).sizes(DataSizes::scaled(30)),
+        ])
+        .rate_limit_window(WINDOW)
+}
+
+/// The object behind a stream, for the change hook and seeded ids.
+fn kind(stream: &str) -> Option<ObjectKind> {
+    Some(match stream {
+        "customers" => ObjectKind::Customers,
+        "custom_fields" => ObjectKind::CustomFields,
+        "events" => ObjectKind::Events,
+        "integrations" => ObjectKind::Integrations,
+        "jobs" => ObjectKind::Jobs,
+        "macros" => ObjectKind::Macros,
+        "rules" => ObjectKind::Rules,
+        "satisfaction_surveys" => ObjectKind::SatisfactionSurveys,
+        "tags" => ObjectKind::Tags,
+        "teams" => ObjectKind::Teams,
+        "tickets" => ObjectKind::Tickets,
+        "ticket_messages" => ObjectKind::Messages,
+        "users" => ObjectKind::Users,
+        "views" => ObjectKind::Views,
+        "widgets" => ObjectKind::Widgets,
+        _ => return None,
+    })
+}
+
+/// Streams whose cursor is `updated_datetime`: changed by touching records; the others (cursor
+/// `created_datetime`) are changed by inserting records.
+const UPDATED_CURSOR: &[&str] = &[
+    "customers",
+    "custom_fields",
+    "integrations",
+    "macros",
+    "tickets",
+    "widgets",
+];
+const CREATED_CURSOR: &[&str] = &[
+    "jobs",
+    "rules",
+    "satisfaction_surveys",
+    "tags",
+    "teams",
+    "ticket_messages",
+    "users",
+    "views",
+    "events",
+];
+
+/// The first seeded id of every object (the sandbox is deterministic from its seed).
+fn seeded_ids() -> &'static BTreeMap<&'static str, i64> {
+    static IDS: OnceLock<BTreeMap<&'static str, i64>> = OnceLock::new();
+    IDS.get_or_init(|| {
+        std::thread::spawn(|| {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async {
+                let h = Sandbox::start(options()).await.expect("sandbox starts");
+                let mut ids = BTreeMap::new();
+                for stream in UPDATED_CURSOR.iter().chain(CREATED_CURSOR) {
+                    let k = kind(stream).expect("known stream");
+                    let all = h.all_ids(SUBDOMAIN, k).expect("ids");
+                    ids.insert(*stream, *all.first().expect("seeded records"));
+                }
+                h.shutdown().await;
+                ids
+            })
+        })
+        .join()
+        .expect("seeding thread")
+    })
+}
+
+struct Gorgias;
+
+struct Sb {
+    handle: SandboxHandle,
+    config: Value,
+    bad: Value,
+}
+
+fn definition() -> Arc<dyn Definition> {
+    static D: OnceLock<Arc<dyn Definition>> = OnceLock::new();
+    D.get_or_init(|| {
+        Arc::new(GorgiasDefinition::with_options(ClientOptions {
+            pacing: Pacing::Window(WINDOW),
+            ..ClientOptions::default()
+        }))
+    })
+    .clone()
+}
+
+#[async_trait]
+impl Harness for Gorgias {
+    fn name(&self) -> String {
+        "gorgias".into()
+    }
+
+    fn definition(&self) -> Arc<dyn Definition> {
+        Arc::new(GorgiasDefinition::new())
+    }
+
+    async fn start(&self) -> Result<Box<dyn Backend>, HarnessError> {
+        let handle = Sandbox::start(options()).await?;
+        let a = handle.account(SUBDOMAIN).ok_or("no sandbox account")?;
+        let config = json!({
+            "subdomain": a.subdomain,
+            "auth": {"type": "basic", "email": a.email, "api_key": a.api_key},
+            "base_url": handle.base_url(),
+        });
+        let mut bad = config.clone();
+        bad["auth"]["api_key"] = json!("wrong-key-CANARY-0000");
+        Ok(Box::new(Sb {
+            handle,
+            config,
+            bad,
+        }))
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            counts_requests: true,
+            logs_request_instants: true,
+            counts_rate_limited: true,
+            changes_records: UPDATED_CURSOR
+                .iter()
+                .chain(CREATED_CURSOR)
+                .map(|s| s.to_string())
+                .collect(),
+            isolated_backends: true,
+        }
+    }
+
+    fn action_samples(&self) -> BTreeMap<String, Vec<Value>> {
+        let id = |s: &str| seeded_ids()[s];
+        let period = json!({"period": {"start_datetime": "2024-01-01T00:00:00Z", "end_datetime": "2026-12-31T00:00:00Z"}});
+        let mut m = BTreeMap::new();
+        let mut add = |name: &str, input: Value| {
+            m.insert(name.to_string(), vec![input]);
+        };
+        add("get_account", json!({}));
+        add("list_account_settings", json!({}));
+        for (action, stream) in [
+            ("get_customer", "customers"),
+            ("get_custom_field", "custom_fields"),
+            ("get_event", "events"),
+            ("get_integration", "integrations"),
+            ("get_job", "jobs"),
+            ("get_macro", "macros"),
+            ("get_rule", "rules"),
+            ("get_satisfaction_survey", "satisfaction_surveys"),
+            ("get_tag", "tags"),
+            ("get_team", "teams"),
+            ("get_ticket", "tickets"),
+            ("get_user", "users"),
+            ("get_view", "views"),
+            ("get_widget", "widgets"),
+        ] {
+            add(action, json!({"id": id(stream)}));
+        }
+        add("list_ticket_tags", json!({"ticket_id": id("tickets")}));
+        add(
+            "list_view_items",
+            json!({"view_id": id("views"), "limit": 5}),
+        );
+        add(
+            "list_customer_custom_field_values",
+            json!({"id": id("customers")}),
+        );
+        add(
+            "create_tag",
+            json!({"name": "conformance-vip", "description": "made by the suite"}),
+        );
+        add("create_team", json!({"name": "Conformance team"}));
+        add(
+            "update_ticket",
+            json!({"id": id("tickets"), "status": "closed"}),
+        );
+        add(
+            "search",
+            json!({"type": "customer", "query": "a", "size": 5}),
+        );
+        add(
+            "get_statistic",
+            json!({"name": "total-tickets-created", "filters": period}),
+        );
+        m
+    }
+
+    fn snapshot_dir(&self) -> Option<PathBuf> {
+        Some(PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/snapshots"
+        )))
+    }
+
+    fn redactions(&self, snapshot: &str) -> Vec<(String, Redaction)> {
+        let volatile = ["id", "uri", "created_datetime", "updated_datetime", "meta"];
+        match snapshot {
+            s if s.starts_with("action.create_") || s.starts_with("action.update_") => volatile
+                .iter()
+                .map(|f| (format!("[].output.{f}"), Redaction::from("[volatile]")))
+                .collect(),
+            "action.get_statistic" => vec![("[].output.meta".into(), Redaction::from("[period]"))],
+            _ => Vec::new(),
+        }
+    }
+
+    fn timeout(&self) -> Duration {
+        Duration::from_secs(120)
+    }
+}
+
+#[async_trait]
+impl Backend for Sb {
+    fn definition(&self) -> Arc<dyn Definition> {
+        definition()
+    }
+
+    fn valid_config(&self) -> Value {
+        self.config.clone()
+    }
+
+    fn bad_credentials_config(&self) -> Value {
+        self.bad.clone()
+    }
+
+    async fn requests(&self) -> Option<u64> {
+        let s = self.handle.stats();
+        Some(s.account(SUBDOMAIN).total_requests + s.unauthenticated)
+    }
+
+    async fn request_instants(&self) -> Option<Vec<Duration>> {
+        Some(self.handle.stats().account(SUBDOMAIN).request_log)
+    }
+
+    async fn rate_limited(&self) -> Option<u64> {
+        Some(self.handle.stats().account(SUBDOMAIN).rate_limited)
+    }
+
+    async fn change(&self, stream: &str) -> Result<usize, HarnessError> {
+        let k = kind(stream).ok_or_else(|| format!("cannot change {stream}"))?;
+        if UPDATED_CURSOR.contains(&stream) {
+            Ok(self.handle.touch(SUBDOMAIN, k, 3)?.len())
+        } else {
+            for _ in 0..3 {
+                self.handle.insert(SUBDOMAIN, k)?;
+            }
+            Ok(3)
+        }
+    }
+
+    fn rate_limit_window(&self, _declared: Duration) -> Duration {
+        WINDOW
+    }
+}
+
+fn main() {
+    conformance_tests::run(Gorgias).exit()
+}

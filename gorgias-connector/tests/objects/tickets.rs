@@ -1,0 +1,408 @@
+//! End-to-end tests of `tickets` against the sandbox: full and incremental reads, every ticket
+//! action, bad credentials, 429s and an unknown subdomain. Also holds [`support`], the stream
+//! checks the other object modules of this binary share.
+
+use std::time::Duration;
+
+use connector_sdk::{ConnectorExt, DefinitionExt, Error, ReadRequest};
+use futures::StreamExt;
+use gorgias_sandbox::{DataSizes, ObjectKind, RateLimitOptions};
+use serde_json::json;
+
+use crate::common;
+use support::{connect, sub};
+
+/// Stream checks shared by the object test modules (candidates for `common.rs`).
+pub mod support {
+    use connector_sdk::{Connector, DefinitionExt, ReadRequest};
+    use gorgias_sandbox::{ObjectKind, SandboxHandle};
+    use serde_json::{Value, json};
+
+    use crate::common;
+
+    /// The first account's subdomain.
+    pub fn sub(sandbox: &SandboxHandle) -> String {
+        sandbox.accounts()[0].subdomain.clone()
+    }
+
+    /// A connector to the first account reading `page_size` records per request.
+    pub fn connect(sandbox: &SandboxHandle, page_size: u32) -> Box<dyn Connector> {
+        let mut config = common::config(sandbox, 0, false);
+        config["page_size"] = json!(page_size);
+        common::definition()
+            .connect(&config)
+            .expect("config is valid")
+    }
+
+    fn sorted(mut ids: Vec<i64>) -> Vec<i64> {
+        ids.sort_unstable();
+        ids
+    }
+
+    fn cursor(state: &Value) -> String {
+        state["cursor"]
+            .as_str()
+            .unwrap_or_else(|| panic!("state without a cursor: {state}"))
+            .to_string()
+    }
+
+    /// Reads `stream` fully and incrementally against the records of `kind`:
+    ///
+    /// * a full refresh returns every record once, each valid against the stream's schema;
+    /// * a first incremental read returns the same records and a cursor;
+    /// * after `change` (which inserts or touches records and returns their ids), a second
+    ///   incremental read returns them (plus at most the record at the bookmark), and a sorted
+    ///   feed (`feed`) spends at most ceil(k / page) + 1 requests;
+    /// * a state from the future returns nothing.
+    pub async fn check_stream(
+        sandbox: &SandboxHandle,
+        stream: &str,
+        kind: ObjectKind,
+        page: u32,
+        feed: bool,
+        change: impl FnOnce(&SandboxHandle, &str) -> Vec<i64>,
+    ) {
+        let sub = sub(sandbox);
+        let c = connect(sandbox, page);
+        let all = sorted(sandbox.all_ids(&sub, kind).expect("account exists"));
+        assert!(!all.is_empty(), "{stream}: the sandbox has no records");
+
+        let full = common::read(c.as_ref(), stream, ReadRequest::full_refresh()).await;
+        common::assert_records_valid(c.as_ref(), stream, &full.records);
+        assert_eq!(
+            sorted(full.ids()),
+            all,
+            "{stream}: a full refresh returns every record once"
+        );
+
+        let first = common::read(c.as_ref(), stream, ReadRequest::incremental(None)).await;
+        common::assert_records_valid(c.as_ref(), stream, &first.records);
+        assert_eq!(
+            sorted(first.ids()),
+            all,
+            "{stream}: a first incremental read returns every record once"
+        );
+        let first_cursor = cursor(&first.last_state());
+
+        let changed = change(sandbox, &sub);
+        let k = changed.len();
+        assert!(k > 0);
+        sandbox.reset_stats();
+        let second = common::read(
+            c.as_ref(),
+            stream,
+            ReadRequest::incremental(Some(first.last_state())),
+        )
+        .await;
+        let requests = sandbox.stats().account(&sub).total_requests;
+        common::assert_records_valid(c.as_ref(), stream, &second.records);
+        let got = second.ids();
+        for id in &changed {
+            assert!(
+                got.contains(id),
+                "{stream}: changed record {id} not returned by the incremental read ({got:?})"
+            );
+        }
+        assert!(
+            got.len() <= k + 1,
+            "{stream}: {} records returned for {k} changes",
+            got.len()
+        );
+        if feed {
+            let bound = k.div_ceil(page as usize) as u64 + 1;
+            assert!(
+                requests <= bound,
+                "{stream}: {requests} requests for {k} changes at {page} a page (at most {bound})"
+            );
+        }
+        assert!(
+            cursor(&second.last_state()) >= first_cursor,
+            "{stream}: the cursor went back"
+        );
+
+        let future = common::read(
+            c.as_ref(),
+            stream,
+            ReadRequest::incremental(Some(common::future_state())),
+        )
+        .await;
+        assert!(
+            future.records.is_empty(),
+            "{stream}: a state from the future returned {} records",
+            future.records.len()
+        );
+    }
+
+    /// `n` records of `kind` inserted now.
+    pub fn insert(sandbox: &SandboxHandle, sub: &str, kind: ObjectKind, n: usize) -> Vec<i64> {
+        (0..n)
+            .map(|_| sandbox.insert(sub, kind).expect("insert"))
+            .collect()
+    }
+
+    /// Whether a read of `stream` returns a record with this id.
+    pub async fn listed(connector: &dyn Connector, stream: &str, id: i64) -> bool {
+        common::read(connector, stream, ReadRequest::full_refresh())
+            .await
+            .ids()
+            .contains(&id)
+    }
+
+    /// The id of an action output that is a record.
+    pub fn id_of(record: &Value) -> i64 {
+        record["id"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("no id in {record}"))
+    }
+}
+
+fn small() -> gorgias_sandbox::SandboxOptions {
+    common::sized(DataSizes::scaled(40))
+}
+
+#[tokio::test]
+async fn tickets_are_read_fully_and_incrementally() {
+    let env = common::start_with(small()).await;
+    support::check_stream(
+        &env.sandbox,
+        "tickets",
+        ObjectKind::Tickets,
+        2,
+        true,
+        |s, sub| s.touch(sub, ObjectKind::Tickets, 3).expect("touch"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn ticket_crud_round_trips() {
+    let env = common::start_with(small()).await;
+    let c = env.connector.as_ref();
+    let created = common::run(
+        c,
+        "create_ticket",
+        json!({
+            "channel": "email", "via": "api", "subject": "Where is my order?",
+            "messages": [{"channel": "email", "via": "api", "from_agent": false,
+                          "sender": {"email": "e2e-buyer@example.com"}, "body_text": "It has not arrived."}],
+        }),
+    )
+    .await;
+    let id = support::id_of(&created);
+    assert!(
+        support::listed(c, "tickets", id).await,
+        "a created ticket is listed"
+    );
+
+    let got = common::run(c, "get_ticket", json!({"id": id})).await;
+    assert_eq!(got["subject"], "Where is my order?");
+
+    let updated = common::run(
+        c,
+        "update_ticket",
+        json!({"id": id, "status": "closed", "priority": "high"}),
+    )
+    .await;
+    assert_eq!(
+        (updated["status"].as_str(), updated["priority"].as_str()),
+        (Some("closed"), Some("high"))
+    );
+    assert_eq!(
+        common::run(c, "get_ticket", json!({"id": id})).await["status"],
+        "closed"
+    );
+
+    let deleted = common::run(c, "delete_ticket", json!({"id": id})).await;
+    assert_eq!(deleted["ok"], true);
+    let gone = c
+        .run_action("get_ticket", json!({"id": id}))
+        .await
+        .expect_err("deleted");
+    assert!(matches!(gone, Error::NotFound { .. }), "{gone}");
+    assert!(
+        !support::listed(c, "tickets", id).await,
+        "a deleted ticket is not listed"
+    );
+}
+
+#[tokio::test]
+async fn ticket_tags_are_added_replaced_and_removed() {
+    let env = common::start_with(small()).await;
+    let c = env.connector.as_ref();
+    let ticket = env
+        .sandbox
+        .all_ids(&sub(&env.sandbox), ObjectKind::Tickets)
+        .expect("ids")[0];
+    let names = |out: &serde_json::Value| -> Vec<String> {
+        out["data"]
+            .as_array()
+            .expect("data")
+            .iter()
+            .filter_map(|t| t["name"].as_str().map(str::to_string))
+            .collect()
+    };
+
+    let before = common::run(c, "list_ticket_tags", json!({"ticket_id": ticket})).await;
+    let added = common::run(
+        c,
+        "add_ticket_tags",
+        json!({"ticket_id": ticket, "names": ["e2e-added"]}),
+    )
+    .await;
+    assert_eq!(added["ok"], true);
+    let after_add = names(&common::run(c, "list_ticket_tags", json!({"ticket_id": ticket})).await);
+    assert!(after_add.contains(&"e2e-added".to_string()));
+    assert_eq!(
+        after_add.len(),
+        names(&before).len() + 1,
+        "adding keeps the other tags"
+    );
+
+    common::run(
+        c,
+        "replace_ticket_tags",
+        json!({"ticket_id": ticket, "names": ["e2e-only"]}),
+    )
+    .await;
+    assert_eq!(
+        names(&common::run(c, "list_ticket_tags", json!({"ticket_id": ticket})).await),
+        vec!["e2e-only"]
+    );
+
+    common::run(
+        c,
+        "remove_ticket_tags",
+        json!({"ticket_id": ticket, "names": ["e2e-only"]}),
+    )
+    .await;
+    assert!(
+        names(&common::run(c, "list_ticket_tags", json!({"ticket_id": ticket})).await).is_empty()
+    );
+    let ticket_record = common::run(c, "get_ticket", json!({"id": ticket})).await;
+    assert_eq!(
+        ticket_record["tags"],
+        json!([]),
+        "the ticket itself shows the change"
+    );
+}
+
+#[tokio::test]
+async fn bad_credentials_are_auth_rejected() {
+    let env = common::start_with(small()).await;
+    let mut config = common::config(&env.sandbox, 0, false);
+    config["auth"]["api_key"] = json!("not-the-key");
+    let c = common::definition()
+        .connect(&config)
+        .expect("config is valid");
+    let e = c.check().await.expect_err("bad key");
+    assert!(matches!(e, Error::AuthRejected { .. }), "{e}");
+    let mut s = c
+        .read_stream("tickets", ReadRequest::full_refresh())
+        .expect("stream");
+    let first = s.next().await.expect("an item");
+    assert!(
+        matches!(first, Err(Error::AuthRejected { .. })),
+        "{first:?}"
+    );
+
+    let mut config = common::config(&env.sandbox, 0, true);
+    config["auth"]["token"] = json!("not-a-token");
+    let c = common::definition()
+        .connect(&config)
+        .expect("config is valid");
+    let e = c
+        .run_action("get_ticket", json!({"id": 1}))
+        .await
+        .expect_err("bad token");
+    assert!(matches!(e, Error::AuthRejected { .. }), "{e}");
+}
+
+#[tokio::test]
+async fn rate_limited_reads_wait_and_complete() {
+    // 40 requests per 2 s: a read of 51 pages at full speed overflows the bucket once and waits
+    // the sandbox's Retry-after (1 s) before finishing.
+    let options = common::sized(DataSizes::scaled(50))
+        .rate_limit(RateLimitOptions::with_window(Duration::from_secs(2)));
+    let env = common::start_with(options).await;
+    let sub = sub(&env.sandbox);
+    let c = connect(&env.sandbox, 1);
+    let read = common::read(c.as_ref(), "tickets", ReadRequest::full_refresh()).await;
+    assert_eq!(
+        read.records.len(),
+        env.sandbox
+            .record_count(&sub, ObjectKind::Tickets)
+            .expect("count")
+    );
+    let stats = env.sandbox.stats().account(&sub);
+    assert!(
+        stats.rate_limited >= 1,
+        "the read was never rate limited: {stats:?}"
+    );
+}
+
+/// A loopback proxy to `target` that rewrites the `Host` header of the first request of each
+/// connection to `host` (the sandbox routes `<sub>.localhost` hosts to accounts).
+fn host_proxy(target: std::net::SocketAddr, host: &'static str) -> std::net::SocketAddr {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        for mut client in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut head = Vec::new();
+                let mut chunk = [0u8; 4096];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match client.read(&mut chunk) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let text = String::from_utf8_lossy(&head).to_string();
+                let rewritten: Vec<String> = text
+                    .split("\r\n")
+                    .map(|line| {
+                        if line.to_ascii_lowercase().starts_with("host:") {
+                            format!("host: {host}")
+                        } else {
+                            line.to_string()
+                        }
+                    })
+                    .collect();
+                let Ok(mut upstream) = std::net::TcpStream::connect(target) else {
+                    return;
+                };
+                if upstream
+                    .write_all(rewritten.join("\r\n").as_bytes())
+                    .is_err()
+                {
+                    return;
+                }
+                let (Ok(mut up), Ok(mut down)) = (upstream.try_clone(), client.try_clone()) else {
+                    return;
+                };
+                std::thread::spawn(move || std::io::copy(&mut down, &mut up));
+                let _ = std::io::copy(&mut upstream, &mut client);
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn an_unknown_subdomain_is_named() {
+    let env = common::start_with(small()).await;
+    let proxy = host_proxy(env.sandbox.addr(), "nosuchshop.localhost");
+    let mut config = common::config(&env.sandbox, 0, false);
+    config["subdomain"] = json!("nosuchshop");
+    config["base_url"] = json!(format!("http://{proxy}"));
+    let c = common::definition()
+        .connect(&config)
+        .expect("config is valid");
+    let e = c.check().await.expect_err("no such account");
+    assert!(matches!(e, Error::NotFound { .. }), "{e}");
+    assert!(
+        e.to_string()
+            .contains("no Gorgias account at subdomain nosuchshop"),
+        "{e}"
+    );
+}
