@@ -1,0 +1,276 @@
+//! Start-up options: where to listen, the seed, the accounts and their data sizes, the rate
+//! limit and the initial fault plan.
+
+use crate::faults::FaultPlan;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// Everything [`crate::Sandbox::start`] needs. `Default` gives one account (`acme`) with
+/// [`DataSizes::default`], the documented rate limits and no faults, listening on a free
+/// loopback port.
+#[derive(Debug, Clone)]
+pub struct SandboxOptions {
+    /// Address to listen on; default `127.0.0.1:0` (a free loopback port).
+    pub bind: SocketAddr,
+    /// Seed of all generated data and credentials.
+    pub seed: u64,
+    /// The accounts (subdomains) served, each with its own data, credentials and buckets.
+    pub accounts: Vec<AccountOptions>,
+    /// The leaky-bucket rate limit.
+    pub rate_limit: RateLimitOptions,
+    /// Faults injected from the start (can be replaced at run time).
+    pub faults: FaultPlan,
+}
+
+impl Default for SandboxOptions {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            seed: 42,
+            accounts: vec![AccountOptions::new("acme")],
+            rate_limit: RateLimitOptions::default(),
+            faults: FaultPlan::default(),
+        }
+    }
+}
+
+impl SandboxOptions {
+    /// Sets the listen address.
+    #[must_use]
+    pub fn bind(mut self, bind: SocketAddr) -> Self {
+        self.bind = bind;
+        self
+    }
+
+    /// Sets the seed.
+    #[must_use]
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Replaces the accounts.
+    #[must_use]
+    pub fn accounts(mut self, accounts: Vec<AccountOptions>) -> Self {
+        self.accounts = accounts;
+        self
+    }
+
+    /// Adds one account.
+    #[must_use]
+    pub fn account(mut self, account: AccountOptions) -> Self {
+        self.accounts.push(account);
+        self
+    }
+
+    /// Sets the data sizes of every account configured so far (call it after `accounts`).
+    #[must_use]
+    pub fn sizes(mut self, sizes: DataSizes) -> Self {
+        for a in &mut self.accounts {
+            a.sizes = sizes.clone();
+        }
+        self
+    }
+
+    /// Sets the rate-limit options.
+    #[must_use]
+    pub fn rate_limit(mut self, rate_limit: RateLimitOptions) -> Self {
+        self.rate_limit = rate_limit;
+        self
+    }
+
+    /// Turns the rate limit off.
+    #[must_use]
+    pub fn without_rate_limit(mut self) -> Self {
+        self.rate_limit.enabled = false;
+        self
+    }
+
+    /// Sets the rate-limit window (the bucket leaks `capacity / window`).
+    #[must_use]
+    pub fn rate_limit_window(mut self, window: Duration) -> Self {
+        self.rate_limit.window = window;
+        self
+    }
+
+    /// Sets the initial fault plan.
+    #[must_use]
+    pub fn faults(mut self, faults: FaultPlan) -> Self {
+        self.faults = faults;
+        self
+    }
+}
+
+/// One Gorgias account (a subdomain).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AccountOptions {
+    /// The subdomain, e.g. `acme` for `acme.gorgias.com`.
+    pub subdomain: String,
+    /// How many records of each object to generate.
+    pub sizes: DataSizes,
+}
+
+impl AccountOptions {
+    /// An account with the default sizes.
+    pub fn new(subdomain: impl Into<String>) -> Self {
+        Self {
+            subdomain: subdomain.into(),
+            sizes: DataSizes::default(),
+        }
+    }
+
+    /// Sets the data sizes.
+    #[must_use]
+    pub fn sizes(mut self, sizes: DataSizes) -> Self {
+        self.sizes = sizes;
+        self
+    }
+}
+
+/// Number of generated records per object. `Default` is small but multi-page for the big
+/// objects and non-empty for every list endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataSizes {
+    /// Tickets.
+    pub tickets: usize,
+    /// Smallest number of messages per ticket (at least 1).
+    pub messages_per_ticket_min: usize,
+    /// Largest number of messages per ticket.
+    pub messages_per_ticket_max: usize,
+    /// Customers.
+    pub customers: usize,
+    /// Events (on top of none: writes append more).
+    pub events: usize,
+    /// Integrations.
+    pub integrations: usize,
+    /// Jobs.
+    pub jobs: usize,
+    /// Macros.
+    pub macros: usize,
+    /// Rules.
+    pub rules: usize,
+    /// Satisfaction surveys (at most one per ticket).
+    pub satisfaction_surveys: usize,
+    /// Tags.
+    pub tags: usize,
+    /// Users (agents); the first is the account owner, the caller of `/api/users/0`.
+    pub users: usize,
+    /// Views.
+    pub views: usize,
+    /// Widgets.
+    pub widgets: usize,
+    /// Teams.
+    pub teams: usize,
+    /// Custom fields (split between `Ticket` and `Customer`).
+    pub custom_fields: usize,
+}
+
+impl Default for DataSizes {
+    fn default() -> Self {
+        Self {
+            tickets: 250,
+            messages_per_ticket_min: 2,
+            messages_per_ticket_max: 4,
+            customers: 150,
+            events: 300,
+            integrations: 6,
+            jobs: 8,
+            macros: 12,
+            rules: 6,
+            satisfaction_surveys: 40,
+            tags: 15,
+            users: 8,
+            views: 8,
+            widgets: 5,
+            teams: 4,
+            custom_fields: 6,
+        }
+    }
+}
+
+impl DataSizes {
+    /// Sizes for a given number of tickets, everything else scaled in proportion (customers
+    /// about half the tickets, events about 1.2 times, surveys about a sixth).
+    pub fn scaled(tickets: usize) -> Self {
+        let d = Self::default();
+        Self {
+            tickets,
+            customers: (tickets * 3 / 5).max(5),
+            events: (tickets * 6 / 5).max(5),
+            satisfaction_surveys: (tickets / 6).max(3).min(tickets),
+            ..d
+        }
+    }
+
+    /// Builder: sets the number of tickets.
+    #[must_use]
+    pub fn tickets(mut self, n: usize) -> Self {
+        self.tickets = n;
+        self
+    }
+
+    /// Builder: sets the number of customers.
+    #[must_use]
+    pub fn customers(mut self, n: usize) -> Self {
+        self.customers = n;
+        self
+    }
+
+    /// Builder: sets the number of seeded events.
+    #[must_use]
+    pub fn events(mut self, n: usize) -> Self {
+        self.events = n;
+        self
+    }
+
+    /// Builder: sets the range of messages per ticket.
+    #[must_use]
+    pub fn messages_per_ticket(mut self, min: usize, max: usize) -> Self {
+        self.messages_per_ticket_min = min;
+        self.messages_per_ticket_max = max;
+        self
+    }
+}
+
+/// The per-account leaky bucket (Gorgias: 40 requests per 20 s with an API key, 80 with OAuth).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RateLimitOptions {
+    /// Whether requests are limited at all.
+    pub enabled: bool,
+    /// The window: a full bucket drains in this time (default 20 s).
+    pub window: Duration,
+    /// Bucket capacity for HTTP Basic (email + API key) requests (default 40).
+    pub basic_capacity: u32,
+    /// Bucket capacity for Bearer (OAuth2) requests (default 80).
+    pub bearer_capacity: u32,
+}
+
+impl Default for RateLimitOptions {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            window: Duration::from_secs(20),
+            basic_capacity: 40,
+            bearer_capacity: 80,
+        }
+    }
+}
+
+impl RateLimitOptions {
+    /// The documented limits with a different window (for fast tests).
+    pub fn with_window(window: Duration) -> Self {
+        Self {
+            window,
+            ..Self::default()
+        }
+    }
+
+    /// No rate limit.
+    pub fn disabled() -> Self {
+        Self {
+            enabled: false,
+            ..Self::default()
+        }
+    }
+}

@@ -1,0 +1,427 @@
+//! The HTTP server: shared state, the request pipeline (account resolution, auth, rate limit,
+//! faults, statistics) and the router.
+
+use crate::auth::{self, AccountCredentials, AuthKind};
+use crate::error::ApiError;
+use crate::faults::{FaultEngine, FaultKind};
+use crate::options::RateLimitOptions;
+use crate::rate_limit::{AccountBuckets, Decision};
+use crate::stats::{Recorder, Stats};
+use crate::store::AccountData;
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequestParts, MatchedPath, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::{Duration, Instant};
+
+/// The usage header.
+pub const CALL_LIMIT_HEADER: &str = "x-gorgias-account-api-call-limit";
+
+/// One account: credentials, data, buckets and counters.
+#[derive(Debug)]
+pub struct Account {
+    /// Credentials.
+    pub creds: AccountCredentials,
+    data: RwLock<AccountData>,
+    buckets: Mutex<AccountBuckets>,
+    stats: Mutex<Recorder>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Account {
+    /// Wraps generated data.
+    pub fn new(creds: AccountCredentials, data: AccountData) -> Self {
+        Self {
+            creds,
+            data: RwLock::new(data),
+            buckets: Mutex::new(AccountBuckets::default()),
+            stats: Mutex::new(Recorder::default()),
+        }
+    }
+
+    /// Read access to the data.
+    pub fn read(&self) -> RwLockReadGuard<'_, AccountData> {
+        self.data
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Write access to the data.
+    pub fn write(&self) -> RwLockWriteGuard<'_, AccountData> {
+        self.data
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> MutexGuard<'_, Recorder> {
+        lock(&self.stats)
+    }
+}
+
+/// State shared by every request.
+#[derive(Debug)]
+pub struct Shared {
+    /// Accounts, in option order.
+    pub accounts: Vec<Arc<Account>>,
+    rate_limit: RwLock<RateLimitOptions>,
+    faults: Mutex<FaultEngine>,
+    started: Instant,
+    unauthenticated: AtomicU64,
+}
+
+/// The router state.
+pub type AppState = Arc<Shared>;
+
+impl Shared {
+    /// New state.
+    pub fn new(
+        accounts: Vec<Arc<Account>>,
+        rate_limit: RateLimitOptions,
+        faults: FaultEngine,
+    ) -> Self {
+        Self {
+            accounts,
+            rate_limit: RwLock::new(rate_limit),
+            faults: Mutex::new(faults),
+            started: Instant::now(),
+            unauthenticated: AtomicU64::new(0),
+        }
+    }
+
+    /// The account with a subdomain.
+    pub fn account(&self, sub: &str) -> Option<&Arc<Account>> {
+        self.accounts
+            .iter()
+            .find(|a| a.creds.subdomain.eq_ignore_ascii_case(sub))
+    }
+
+    /// Replaces the fault plan (counters restart).
+    pub fn set_faults(&self, engine: FaultEngine) {
+        *lock(&self.faults) = engine;
+    }
+
+    /// The current fault plan.
+    pub fn fault_plan(&self) -> crate::faults::FaultPlan {
+        lock(&self.faults).plan().clone()
+    }
+
+    /// Current rate-limit options.
+    pub fn rate_limit(&self) -> RateLimitOptions {
+        self.rate_limit
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Replaces the rate-limit options.
+    pub fn set_rate_limit(&self, opts: RateLimitOptions) {
+        *self
+            .rate_limit
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = opts;
+    }
+
+    /// A statistics snapshot.
+    pub fn stats(&self) -> Stats {
+        Stats {
+            accounts: self
+                .accounts
+                .iter()
+                .map(|a| (a.creds.subdomain.clone(), a.stats().snapshot()))
+                .collect(),
+            unauthenticated: self.unauthenticated.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Clears all statistics.
+    pub fn reset_stats(&self) {
+        for a in &self.accounts {
+            a.stats().reset();
+        }
+        self.unauthenticated.store(0, Ordering::Relaxed);
+    }
+}
+
+/// Who is calling: the resolved account, how it authenticated and its user.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    /// The account.
+    pub account: Arc<Account>,
+    /// Auth scheme used.
+    pub auth: AuthKind,
+    /// The calling user (the account owner).
+    pub user_id: i64,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Ctx>()
+            .cloned()
+            .ok_or_else(ApiError::unauthorized)
+    }
+}
+
+/// Builds a JSON response from serialised text.
+pub fn json_text(status: StatusCode, body: String) -> Response {
+    let mut r = (status, body).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+const NOT_FOUND_HTML: &str = "<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n<p>The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.</p>\n";
+
+fn too_many(retry_after: u64, limit: u32) -> Response {
+    let mut r = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        format!("Too many requests. Retry after {retry_after} seconds."),
+    )
+    .into_response();
+    let h = r.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
+        h.insert(HeaderName::from_static("retry-after"), v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&format!("{limit}/{limit}")) {
+        h.insert(HeaderName::from_static(CALL_LIMIT_HEADER), v);
+    }
+    r
+}
+
+fn status_fault(status: u16) -> Response {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let msg = match status {
+        502 => "Bad gateway.",
+        503 => "An external service had an issue.",
+        504 => "Gateway timeout.",
+        _ => "Internal server error.",
+    };
+    ApiError::new(code, msg).into_response()
+}
+
+/// The pipeline every `/api` request goes through.
+pub async fn pipeline(State(app): State<AppState>, mut req: Request, next: Next) -> Response {
+    let arrived = Instant::now();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "(unmatched)".to_owned(), |m| m.as_str().to_owned());
+    let method = req.method().as_str().to_owned();
+    let path = req.uri().path().to_owned();
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let by_host = match auth::host_subdomain(host) {
+        Some(sub) => match app.account(&sub) {
+            Some(a) => Some(a.clone()),
+            None => {
+                app.unauthenticated.fetch_add(1, Ordering::Relaxed);
+                let mut r = (StatusCode::NOT_FOUND, NOT_FOUND_HTML).into_response();
+                r.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/html; charset=utf-8"),
+                );
+                return r;
+            }
+        },
+        None => None,
+    };
+    let presented = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(auth::parse_authorization);
+    let resolved = match (presented, by_host) {
+        (Some(p), Some(a)) => a.creds.accepts(&p).map(|k| (a, k)),
+        (Some(p), None) => app
+            .accounts
+            .iter()
+            .find_map(|a| a.creds.accepts(&p).map(|k| (a.clone(), k))),
+        (None, _) => None,
+    };
+    let Some((account, kind)) = resolved else {
+        app.unauthenticated.fetch_add(1, Ordering::Relaxed);
+        return ApiError::unauthorized().into_response();
+    };
+    let since = arrived.saturating_duration_since(app.started);
+    account.stats().request(&format!("{method} {route}"), since);
+
+    let opts = app.rate_limit();
+    let mut usage = None;
+    if opts.enabled {
+        let decision = lock(&account.buckets).acquire(kind, arrived, &opts);
+        match decision {
+            Decision::Allowed { used, limit, level } => {
+                account.stats().level(level);
+                usage = Some(format!("{used}/{limit}"));
+            }
+            Decision::Limited {
+                retry_after,
+                limit,
+                level,
+            } => {
+                let mut s = account.stats();
+                s.level(level);
+                s.status(429);
+                return too_many(retry_after, limit);
+            }
+        }
+    }
+
+    let fault = lock(&app.faults).decide(&account.creds.subdomain, &method, &path);
+    if let Some(f) = &fault {
+        account.stats().fault(f.name());
+    }
+    let limit_for = |kind: AuthKind| match kind {
+        AuthKind::Basic => opts.basic_capacity,
+        AuthKind::Bearer => opts.bearer_capacity,
+    };
+    let early = match &fault {
+        Some(FaultKind::Status { status }) => Some(status_fault(*status)),
+        Some(FaultKind::RateLimitBurst {
+            retry_after_secs, ..
+        }) => Some(too_many(*retry_after_secs, limit_for(kind))),
+        Some(FaultKind::Slow { delay_ms }) => {
+            tokio::time::sleep(Duration::from_millis(*delay_ms)).await;
+            None
+        }
+        _ => None,
+    };
+    let mut resp = match early {
+        Some(r) => r,
+        None => {
+            let user_id = account.read().owner_user_id;
+            req.extensions_mut().insert(Ctx {
+                account: account.clone(),
+                auth: kind,
+                user_id,
+            });
+            let resp = next.run(req).await;
+            match fault {
+                Some(FaultKind::ConnectionReset { after_bytes }) => {
+                    reset_body(resp, after_bytes).await
+                }
+                Some(FaultKind::TruncatedJson { keep_fraction }) => {
+                    truncate_body(resp, keep_fraction).await
+                }
+                Some(FaultKind::MalformedJson) => malformed_body(resp).await,
+                _ => resp,
+            }
+        }
+    };
+    if let Some(u) = usage
+        && let Ok(v) = HeaderValue::from_str(&u)
+    {
+        resp.headers_mut()
+            .insert(HeaderName::from_static(CALL_LIMIT_HEADER), v);
+    }
+    account.stats().status(resp.status().as_u16());
+    resp
+}
+
+async fn body_bytes(resp: Response) -> (axum::http::response::Parts, Bytes) {
+    let (parts, body) = resp.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    (parts, bytes)
+}
+
+async fn reset_body(resp: Response, after: usize) -> Response {
+    let (mut parts, bytes) = body_bytes(resp).await;
+    let total = bytes.len();
+    let cut = after.min(total.saturating_sub(1));
+    let head = bytes.slice(..cut);
+    // Let the headers and the first bytes go out, then fail the body: hyper aborts the
+    // connection mid-body.
+    let fail = futures::stream::once(async {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        Err::<Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "sandbox fault: connection reset",
+        ))
+    });
+    let first = futures::stream::iter([Ok::<Bytes, std::io::Error>(head)]);
+    let stream = futures::StreamExt::chain(first, fail);
+    if let Ok(v) = HeaderValue::from_str(&total.to_string()) {
+        parts.headers.insert(header::CONTENT_LENGTH, v);
+    }
+    Response::from_parts(parts, Body::from_stream(stream))
+}
+
+async fn truncate_body(resp: Response, keep: f64) -> Response {
+    let (mut parts, bytes) = body_bytes(resp).await;
+    let keep = ((bytes.len() as f64) * keep.clamp(0.0, 1.0)) as usize;
+    let keep = keep.min(bytes.len().saturating_sub(1));
+    parts.status = StatusCode::OK;
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Response::from_parts(parts, Body::from(bytes.slice(..keep)))
+}
+
+async fn malformed_body(resp: Response) -> Response {
+    let (mut parts, bytes) = body_bytes(resp).await;
+    let mut body = bytes.to_vec();
+    // Drop the final closing brace and add a dangling comma and a stray token.
+    if body.last() == Some(&b'}') {
+        body.pop();
+    }
+    body.extend_from_slice(b",\"meta\":{nul}");
+    parts.status = StatusCode::OK;
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Response::from_parts(parts, Body::from(body))
+}
+
+/// 404 for unknown routes.
+pub async fn not_found() -> ApiError {
+    ApiError::not_found()
+}
+
+/// 405 for known routes with another method.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "The specified HTTP method is not allowed.",
+    )
+}
+
+/// The full application router.
+pub fn app(state: AppState) -> Router {
+    let api = crate::routes::api_router()
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            pipeline,
+        ));
+    crate::routes::admin::router().merge(api).with_state(state)
+}
+
+/// The JSON body of an admin error.
+pub fn admin_error(status: StatusCode, msg: &str) -> Response {
+    json_text(status, json!({ "error": { "msg": msg } }).to_string())
+}

@@ -1,0 +1,10 @@
+//! Integration tests: a real sandbox over loopback, driven with reqwest.
+
+mod common;
+mod errors;
+mod faults;
+mod filters;
+mod misc;
+mod pagination;
+mod rate_limit;
+mod writes;
