@@ -14,7 +14,11 @@ use gorgias_sandbox::{AccountOptions, Sandbox, SandboxOptions};
 use serde_json::json;
 
 /// Reads one stream incrementally from `state`, saving every checkpoint; returns the records.
-async fn sync(connector: &dyn Connector, stream: &str, state: &mut State) -> connector_sdk::Result<usize> {
+async fn sync(
+    connector: &dyn Connector,
+    stream: &str,
+    state: &mut State,
+) -> connector_sdk::Result<usize> {
     let request = ReadRequest::incremental(state.get(stream).cloned());
     let mut messages = connector.read_stream(stream, request)?;
     let mut records = 0;
@@ -34,7 +38,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let window = Duration::from_secs(1);
     let sandbox = Sandbox::start(
         SandboxOptions::default()
-            .accounts(vec![AccountOptions::new("acme"), AccountOptions::new("globex")])
+            .accounts(vec![
+                AccountOptions::new("acme"),
+                AccountOptions::new("globex"),
+            ])
             .rate_limit_window(window),
     )
     .await?;
@@ -57,10 +64,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // First sync of every account, concurrently.
-    let firsts = futures::future::join_all(accounts.iter_mut().map(|(name, connector, state)| async move {
-        let n = sync(connector.as_ref(), "tickets", state).await?;
-        Ok::<_, connector_sdk::Error>((name.clone(), n))
-    }))
+    let firsts = futures::future::join_all(accounts.iter_mut().map(
+        |(name, connector, state)| async move {
+            let n = sync(connector.as_ref(), "tickets", state).await?;
+            Ok::<_, connector_sdk::Error>((name.clone(), n))
+        },
+    ))
     .await;
     for r in firsts {
         let (name, n) = r?;
@@ -79,7 +88,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .await?;
     println!("acme: created ticket {}", created["id"]);
-    match acme.run_action("get_ticket", json!({"id": "not a number"})).await {
+    match acme
+        .run_action("get_ticket", json!({"id": "not a number"}))
+        .await
+    {
         Err(e) => println!("refused before any request: {e}"),
         Ok(_) => unreachable!("the input schema requires an integer id"),
     }

@@ -8,8 +8,8 @@
 use std::fmt;
 
 use connector_sdk::Error;
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 /// One parsed page.
@@ -44,23 +44,31 @@ pub fn parse_page(body: &[u8]) -> Result<ParsedPage<'_>, Error> {
         Some(b'[') => {
             let records: Vec<&RawValue> = serde_json::from_slice(body)
                 .map_err(|e| Error::invalid_response("a JSON list page", e.to_string()))?;
-            Ok(ParsedPage { records, next_cursor: None })
+            Ok(ParsedPage {
+                records,
+                next_cursor: None,
+            })
         }
         Some(b'{') => {
             let env: Envelope<'_> = serde_json::from_slice(body)
                 .map_err(|e| Error::invalid_response("a JSON list page", e.to_string()))?;
-            let data = env
-                .data
-                .ok_or_else(|| Error::invalid_response("a list page with `data`", "the page has no `data` field"))?;
+            let data = env.data.ok_or_else(|| {
+                Error::invalid_response("a list page with `data`", "the page has no `data` field")
+            })?;
             let next_cursor = env.meta.and_then(|m| {
                 m.next_cursor.filter(|c| !c.is_empty()).or_else(|| {
                     // Historical view-items form: meta.next_items is a URL carrying the cursor.
                     let items = m.next_items?;
                     let url = url::Url::parse("http://x/").ok()?.join(&items).ok()?;
-                    url.query_pairs().find(|(k, _)| k == "cursor").map(|(_, v)| v.into_owned())
+                    url.query_pairs()
+                        .find(|(k, _)| k == "cursor")
+                        .map(|(_, v)| v.into_owned())
                 })
             });
-            Ok(ParsedPage { records: data, next_cursor })
+            Ok(ParsedPage {
+                records: data,
+                next_cursor,
+            })
         }
         _ => Err(Error::invalid_response(
             "a JSON list page",
@@ -100,7 +108,9 @@ impl<'de> Visitor<'de> for FieldSeed<'_> {
             if key == self.0 {
                 found = match map.next_value::<serde_json::Value>()? {
                     serde_json::Value::String(s) => Scalar::Str(s),
-                    serde_json::Value::Number(n) => n.as_i64().map(Scalar::Int).unwrap_or(Scalar::Other),
+                    serde_json::Value::Number(n) => {
+                        n.as_i64().map(Scalar::Int).unwrap_or(Scalar::Other)
+                    }
                     _ => Scalar::Other,
                 };
             } else {
@@ -122,10 +132,14 @@ pub fn field(record: &RawValue, name: &str) -> Result<Scalar, Error> {
 /// Adds `"key": value` as the first field of a raw record (e.g. `view_id` on view items).
 pub fn with_field(record: &RawValue, key: &str, value: i64) -> Result<Box<RawValue>, Error> {
     let text = record.get().trim_start();
-    let rest = text
-        .strip_prefix('{')
-        .ok_or_else(|| Error::invalid_response("a JSON object record", &text[..text.len().min(80)]))?;
-    let sep = if rest.trim_start().starts_with('}') { "" } else { "," };
+    let rest = text.strip_prefix('{').ok_or_else(|| {
+        Error::invalid_response("a JSON object record", &text[..text.len().min(80)])
+    })?;
+    let sep = if rest.trim_start().starts_with('}') {
+        ""
+    } else {
+        ","
+    };
     RawValue::from_string(format!("{{\"{key}\":{value}{sep}{rest}"))
         .map_err(|e| Error::invalid_response("a JSON object record", e.to_string()))
 }
@@ -152,7 +166,13 @@ mod tests {
 
     #[test]
     fn broken_pages_are_errors() {
-        for bad in [&b""[..], b"<html>", b"{\"data\":[{\"id\":1}", b"{\"object\":\"list\"}", b"42"] {
+        for bad in [
+            &b""[..],
+            b"<html>",
+            b"{\"data\":[{\"id\":1}",
+            b"{\"object\":\"list\"}",
+            b"42",
+        ] {
             assert!(parse_page(bad).is_err(), "{}", String::from_utf8_lossy(bad));
         }
     }
@@ -161,12 +181,18 @@ mod tests {
     fn fields_are_read_and_injected() {
         let raw = RawValue::from_string(r#"{"id":7,"nested":{"updated_datetime":"x"},"updated_datetime":"2024-01-01T00:00:00","s":null}"#.into()).unwrap();
         assert_eq!(field(&raw, "id").unwrap(), Scalar::Int(7));
-        assert_eq!(field(&raw, "updated_datetime").unwrap(), Scalar::Str("2024-01-01T00:00:00".into()));
+        assert_eq!(
+            field(&raw, "updated_datetime").unwrap(),
+            Scalar::Str("2024-01-01T00:00:00".into())
+        );
         assert_eq!(field(&raw, "s").unwrap(), Scalar::Other);
         assert_eq!(field(&raw, "missing").unwrap(), Scalar::Other);
         let with = with_field(&raw, "view_id", 3).unwrap();
         assert!(with.get().starts_with(r#"{"view_id":3,"id":7"#));
         let empty = RawValue::from_string("{}".into()).unwrap();
-        assert_eq!(with_field(&empty, "view_id", 3).unwrap().get(), r#"{"view_id":3}"#);
+        assert_eq!(
+            with_field(&empty, "view_id", 3).unwrap().get(),
+            r#"{"view_id":3}"#
+        );
     }
 }

@@ -23,11 +23,9 @@ pub async fn start() -> Result<PresetConfig, Error> {
     let handle = gorgias_sandbox::Sandbox::start(options)
         .await
         .map_err(|e| Error::transport(format!("cannot start the embedded sandbox: {e}"), false))?;
-    let account = handle
-        .accounts()
-        .into_iter()
-        .next()
-        .ok_or_else(|| Error::invalid_response("a sandbox account", "the sandbox has no account"))?;
+    let account = handle.accounts().into_iter().next().ok_or_else(|| {
+        Error::invalid_response("a sandbox account", "the sandbox has no account")
+    })?;
     let config = json!({
         "subdomain": account.subdomain,
         "auth": {"type": "basic", "email": account.email, "api_key": account.api_key},
@@ -39,8 +37,16 @@ pub async fn start() -> Result<PresetConfig, Error> {
         account.subdomain,
         WINDOW
     );
-    let definition = GorgiasDefinition::with_options(ClientOptions { pacing: Pacing::Window(WINDOW), ..ClientOptions::default() });
-    Ok(PresetConfig { config, guard: Box::new(handle), banner, definition: Some(Arc::new(definition)) })
+    let definition = GorgiasDefinition::with_options(ClientOptions {
+        pacing: Pacing::Window(WINDOW),
+        ..ClientOptions::default()
+    });
+    Ok(PresetConfig {
+        config,
+        guard: Box::new(handle),
+        banner,
+        definition: Some(Arc::new(definition)),
+    })
 }
 
 /// The `--sandbox` preset for the host.

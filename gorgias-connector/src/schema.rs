@@ -8,7 +8,8 @@
 use serde_json::{Map, Value, json};
 
 /// The pattern of a Gorgias datetime: ISO 8601, `T` or space, optional fraction and offset.
-pub const DATETIME_PATTERN: &str = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?$";
+pub const DATETIME_PATTERN: &str =
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?$";
 
 /// An integer id.
 pub fn id() -> Value {
@@ -87,7 +88,10 @@ pub fn describe(mut schema: Value, text: &str) -> Value {
 
 /// A nested object with known properties (extra properties allowed).
 pub fn nested(props: &[(&str, Value)], nullable: bool) -> Value {
-    let properties: Map<String, Value> = props.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    let properties: Map<String, Value> = props
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
     json!({
         "type": if nullable { json!(["object", "null"]) } else { json!("object") },
         "properties": properties,
@@ -96,7 +100,10 @@ pub fn nested(props: &[(&str, Value)], nullable: bool) -> Value {
 
 /// A record schema: title, every field, required fields, extra fields allowed.
 pub fn record_of(title: &str, props: &[(&str, Value)], required: &[&str]) -> Value {
-    let properties: Map<String, Value> = props.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    let properties: Map<String, Value> = props
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
     json!({
         "$schema": connector_sdk::schema::DRAFT,
         "title": title,
@@ -109,7 +116,10 @@ pub fn record_of(title: &str, props: &[(&str, Value)], required: &[&str]) -> Val
 
 /// An input schema: title, fields in order, required fields, no extra fields.
 pub fn input(title: &str, props: &[(&str, Value)], required: &[&str]) -> Value {
-    let properties: Map<String, Value> = props.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    let properties: Map<String, Value> = props
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
     json!({
         "$schema": connector_sdk::schema::DRAFT,
         "title": title,

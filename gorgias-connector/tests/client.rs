@@ -71,14 +71,22 @@ async fn basic_auth_header_and_check() {
     // base64("agent@acme.com:CANARY-KEY-1234")
     Mock::given(method("GET"))
         .and(path("/api/account"))
-        .and(header("authorization", "Basic YWdlbnRAYWNtZS5jb206Q0FOQVJZLUtFWS0xMjM0"))
+        .and(header(
+            "authorization",
+            "Basic YWdlbnRAYWNtZS5jb206Q0FOQVJZLUtFWS0xMjM0",
+        ))
         .and(header("accept", "application/json"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"domain": "acme"})))
         .expect(1)
         .mount(&server)
         .await;
     catch_all(&server).await;
-    definition().connect(&config(&server)).unwrap().check().await.unwrap();
+    definition()
+        .connect(&config(&server))
+        .unwrap()
+        .check()
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -106,8 +114,17 @@ async fn status_codes_map_to_actionable_errors_without_retrying_4xx() {
     ];
     for (status, response, want) in cases {
         let server = MockServer::start().await;
-        Mock::given(path("/api/account")).respond_with(response).expect(1).mount(&server).await;
-        let err = definition().connect(&config(&server)).unwrap().check().await.unwrap_err();
+        Mock::given(path("/api/account"))
+            .respond_with(response)
+            .expect(1)
+            .mount(&server)
+            .await;
+        let err = definition()
+            .connect(&config(&server))
+            .unwrap()
+            .check()
+            .await
+            .unwrap_err();
         let text = err.to_string();
         assert!(text.contains(want), "{status}: {text}");
         assert!(!text.contains("CANARY"), "{text}");
@@ -119,7 +136,10 @@ async fn status_codes_map_to_actionable_errors_without_retrying_4xx() {
 async fn server_errors_are_retried_with_backoff_then_succeed() {
     let server = MockServer::start().await;
     Mock::given(path("/api/account"))
-        .respond_with(ResponseTemplate::new(503).set_body_json(json!({"error": {"msg": "An external service had an issue."}})))
+        .respond_with(
+            ResponseTemplate::new(503)
+                .set_body_json(json!({"error": {"msg": "An external service had an issue."}})),
+        )
         .up_to_n_times(2)
         .expect(2)
         .mount(&server)
@@ -129,7 +149,12 @@ async fn server_errors_are_retried_with_backoff_then_succeed() {
         .expect(1)
         .mount(&server)
         .await;
-    definition().connect(&config(&server)).unwrap().check().await.unwrap();
+    definition()
+        .connect(&config(&server))
+        .unwrap()
+        .check()
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -140,7 +165,12 @@ async fn retries_are_bounded() {
         .expect(4) // 1 + max_retries (3)
         .mount(&server)
         .await;
-    let err = definition().connect(&config(&server)).unwrap().check().await.unwrap_err();
+    let err = definition()
+        .connect(&config(&server))
+        .unwrap()
+        .check()
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Upstream { status: 502, .. }), "{err}");
     assert!(err.is_retryable());
 }
@@ -164,7 +194,12 @@ async fn rate_limited_requests_wait_retry_after() {
         .expect(1)
         .mount(&server)
         .await;
-    definition().connect(&config(&server)).unwrap().check().await.unwrap();
+    definition()
+        .connect(&config(&server))
+        .unwrap()
+        .check()
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -175,7 +210,12 @@ async fn a_retry_after_longer_than_allowed_fails_as_rate_limited() {
         .expect(1)
         .mount(&server)
         .await;
-    let err = definition().connect(&config(&server)).unwrap().check().await.unwrap_err();
+    let err = definition()
+        .connect(&config(&server))
+        .unwrap()
+        .check()
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::RateLimited { .. }), "{err}");
 }
 
@@ -189,7 +229,10 @@ async fn creates_are_not_retried_after_a_server_error_but_are_after_429() {
         .mount(&server)
         .await;
     let connector = definition().connect(&config(&server)).unwrap();
-    let err = connector.run_action("create_ticket", new_ticket()).await.unwrap_err();
+    let err = connector
+        .run_action("create_ticket", new_ticket())
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Upstream { status: 500, .. }), "{err}");
 
     let server = MockServer::start().await;
@@ -202,12 +245,17 @@ async fn creates_are_not_retried_after_a_server_error_but_are_after_429() {
         .await;
     Mock::given(method("POST"))
         .and(path("/api/tickets"))
-        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": 9, "subject": "vip", "updated_datetime": "2024-01-01T00:00:00"})))
+        .respond_with(ResponseTemplate::new(201).set_body_json(
+            json!({"id": 9, "subject": "vip", "updated_datetime": "2024-01-01T00:00:00"}),
+        ))
         .expect(1)
         .mount(&server)
         .await;
     let connector = definition().connect(&config(&server)).unwrap();
-    let out = connector.run_action("create_ticket", new_ticket()).await.unwrap();
+    let out = connector
+        .run_action("create_ticket", new_ticket())
+        .await
+        .unwrap();
     assert_eq!(out["id"], 9);
 }
 
@@ -231,7 +279,9 @@ async fn pages_follow_next_cursor_and_bare_arrays_are_accepted() {
 
     let server = MockServer::start().await;
     Mock::given(path("/api/tickets"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{"id": 5, "subject": "x", "updated_datetime": "2024-01-01T00:00:00"}])))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!([{"id": 5, "subject": "x", "updated_datetime": "2024-01-01T00:00:00"}]),
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -254,7 +304,11 @@ async fn a_cursor_loop_is_an_error_not_an_endless_read() {
 async fn a_truncated_page_is_retried() {
     let server = MockServer::start().await;
     Mock::given(path("/api/tickets"))
-        .respond_with(ResponseTemplate::new(200).insert_header("content-type", "application/json").set_body_string(r#"{"object":"list","data":[{"id":1,"na"#))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "application/json")
+                .set_body_string(r#"{"object":"list","data":[{"id":1,"na"#),
+        )
         .up_to_n_times(1)
         .expect(1)
         .mount(&server)
@@ -279,8 +333,17 @@ async fn hostile_configs_are_refused_before_any_request() {
     ] {
         let mut cfg = config(&server);
         cfg[field] = value.clone();
-        let err = definition().connect(&cfg).err().unwrap_or_else(|| panic!("{value} accepted"));
+        let err = definition()
+            .connect(&cfg)
+            .err()
+            .unwrap_or_else(|| panic!("{value} accepted"));
         assert!(err.to_string().contains(field), "{err}");
     }
-    assert!(server.received_requests().await.unwrap_or_default().is_empty());
+    assert!(
+        server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .is_empty()
+    );
 }
