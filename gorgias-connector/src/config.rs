@@ -16,17 +16,28 @@ use serde::Deserialize;
 
 /// # Gorgias connection
 /// How to reach one Gorgias account.
+// Field doc comments are end-user text: schemars turns them into the form's titles and
+// descriptions, so they are plain text (bare URLs, `<subdomain>`, `[::1]`), not rustdoc markdown.
+#[allow(
+    rustdoc::bare_urls,
+    rustdoc::invalid_html_tags,
+    rustdoc::broken_intra_doc_links
+)]
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GorgiasConfig {
     /// # Subdomain
-    /// Your Gorgias subdomain: `acme` for acme.gorgias.com. A pasted address such as
-    /// https://acme.gorgias.com/app is accepted and shortened to the subdomain.
+    /// Your Gorgias subdomain, in letters, digits and hyphens: acme for acme.gorgias.com. A
+    /// pasted address such as https://acme.gorgias.com/app is accepted and shortened to the
+    /// subdomain.
     #[schemars(
         length(min = 1, max = 200),
         regex(pattern = r"^(https?://)?[A-Za-z0-9-]+(\.gorgias\.com)?(/.*)?$"),
         example = &"acme",
-        extend("order" = 0)
+        extend(
+            "order" = 0,
+            "pattern_descriptor" = "letters, digits and hyphens only, e.g. acme for acme.gorgias.com (a pasted https://acme.gorgias.com address also works)"
+        )
     )]
     pub subdomain: String,
     /// # Authentication
@@ -35,12 +46,16 @@ pub struct GorgiasConfig {
     pub auth: Auth,
     /// # Start date
     /// Only records created or changed on or after this date are read on the first sync.
-    /// Leave empty to read everything. Examples: 2024-01-31 or 2024-01-31T00:00:00Z.
+    /// Leave empty to read everything. A date (2024-01-31) or a date and time, UTC unless an
+    /// offset is given (2024-01-31T00:00:00Z).
     #[serde(default)]
     #[schemars(
         regex(pattern = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$"),
         example = &"2024-01-31T00:00:00Z",
-        extend("order" = 2)
+        extend(
+            "order" = 2,
+            "pattern_descriptor" = "a date as YYYY-MM-DD, or a date and time as YYYY-MM-DDTHH:MM:SSZ"
+        )
     )]
     pub start_date: Option<String>,
     /// # Page size
@@ -55,9 +70,9 @@ pub struct GorgiasConfig {
     pub request_timeout_secs: u64,
     /// # Base URL (testing only)
     /// Overrides https://<subdomain>.gorgias.com for a local sandbox. Only loopback addresses
-    /// (127.0.0.1, [::1], localhost) are accepted.
+    /// (127.0.0.1, [::1], localhost) are accepted. Hidden in forms.
     #[serde(default)]
-    #[schemars(example = &"http://127.0.0.1:8089", extend("order" = 5))]
+    #[schemars(example = &"http://127.0.0.1:8089", extend("order" = 5, "airbyte_hidden" = true))]
     pub base_url: Option<String>,
 }
 
@@ -69,9 +84,10 @@ fn default_timeout() -> u64 {
     30
 }
 
-/// How the connector authenticates.
+/// How the connector authenticates: one branch per method.
 #[derive(Deserialize, JsonSchema)]
 #[serde(tag = "type", deny_unknown_fields)]
+#[schemars(extend("discriminator" = {"propertyName": "type"}))]
 pub enum Auth {
     /// # API key (HTTP Basic)
     /// A REST API key from Settings → REST API, sent with its owner's email as HTTP Basic
@@ -93,7 +109,7 @@ pub enum Auth {
     #[serde(rename = "bearer")]
     Bearer {
         /// # Access token
-        /// The token sent as `Authorization: Bearer`.
+        /// The access token, sent in the Authorization header as a bearer token.
         #[schemars(with = "String", length(min = 1), extend("writeOnly" = true, "airbyte_secret" = true))]
         token: SecretString,
     },
@@ -107,7 +123,10 @@ impl std::fmt::Debug for Auth {
                 .field("email", email)
                 .field("api_key", &"[redacted]")
                 .finish(),
-            Auth::Bearer { .. } => f.debug_struct("Bearer").field("token", &"[redacted]").finish(),
+            Auth::Bearer { .. } => f
+                .debug_struct("Bearer")
+                .field("token", &"[redacted]")
+                .finish(),
         }
     }
 }
@@ -206,18 +225,29 @@ pub fn normalise_subdomain(input: &str) -> Result<String, Error> {
         let lower = text.to_ascii_lowercase();
         let bare = lower.strip_suffix(".gorgias.com").unwrap_or(&lower);
         if bare.contains(['/', '?', '#', '@', ':']) {
-            return Err(refuse("contains characters that are not allowed in a subdomain"));
+            return Err(refuse(
+                "contains characters that are not allowed in a subdomain",
+            ));
         }
         bare.to_string()
     };
     let ok = !host.is_empty()
         && host.len() <= 63
-        && host.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !host.starts_with('-')
         && !host.ends_with('-');
     if !ok {
         return Err(refuse(
             "must be 1 to 63 letters, digits or hyphens, not starting or ending with a hyphen",
+        ));
+    }
+    // `xn--…` is an internationalised name in punycode (and any `??--` label is reserved for
+    // such encodings, RFC 5891 §4.2.3.1): refused like its Unicode form, never decoded.
+    if host.get(2..4) == Some("--") {
+        return Err(refuse(
+            "is an internationalised (punycode) or reserved name, not a Gorgias subdomain",
         ));
     }
     Ok(host)
@@ -229,7 +259,9 @@ pub fn loopback_base_url(input: &str) -> Result<url::Url, Error> {
     let refuse = |why: &str| {
         Error::invalid_config(
             "base_url",
-            format!("{why}; base_url is for a local sandbox only (e.g. http://127.0.0.1:8089): remove it to use https://<subdomain>.gorgias.com"),
+            format!(
+                "{why}; base_url is for a local sandbox only (e.g. http://127.0.0.1:8089): remove it to use https://<subdomain>.gorgias.com"
+            ),
         )
     };
     let url = url::Url::parse(input.trim()).map_err(|_| refuse("is not a URL"))?;
@@ -263,22 +295,34 @@ impl GorgiasConfig {
             _ => url::Url::parse(&format!("https://{subdomain}.gorgias.com/"))
                 .map_err(|_| Error::invalid_config("subdomain", "does not form a valid address"))?,
         };
-        if let Auth::Basic { email, .. } = &self.auth {
-            if !email.contains('@') {
-                return Err(Error::invalid_config("auth.email", "must be an email address like agent@acme.com"));
-            }
+        if let Auth::Basic { email, .. } = &self.auth
+            && !email.contains('@')
+        {
+            return Err(Error::invalid_config(
+                "auth.email",
+                "must be an email address like agent@acme.com",
+            ));
         }
         let start_date = match self.start_date.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(s) => Some(parse_datetime(s).ok_or_else(|| {
-                Error::invalid_config("start_date", "must be a date like 2024-01-31 or 2024-01-31T00:00:00Z")
+                Error::invalid_config(
+                    "start_date",
+                    "must be a date like 2024-01-31 or 2024-01-31T00:00:00Z",
+                )
             })?),
         };
         if !(1..=100).contains(&self.page_size) {
-            return Err(Error::invalid_config("page_size", "must be between 1 and 100"));
+            return Err(Error::invalid_config(
+                "page_size",
+                "must be between 1 and 100",
+            ));
         }
         if self.request_timeout_secs == 0 {
-            return Err(Error::invalid_config("request_timeout_secs", "must be at least 1"));
+            return Err(Error::invalid_config(
+                "request_timeout_secs",
+                "must be at least 1",
+            ));
         }
         Ok(Resolved {
             subdomain,
@@ -313,10 +357,26 @@ mod tests {
     #[test]
     fn hostile_subdomains_are_refused() {
         for input in [
-            "", "-acme", "acme-", "a.b", "evil.com", "acme.gorgias.com.evil.com",
-            "https://evil.com/acme", "https://acme.gorgias.com@evil.com", "https://user:pw@acme.gorgias.com",
-            "https://acme.gorgias.com:8443", "ftp://acme.gorgias.com", "acme/../x", "acme%2e", "ácme",
-            "127.0.0.1", "[::1]", "acme?x", "acme#x", "javascript://acme.gorgias.com", &"a".repeat(64),
+            "",
+            "-acme",
+            "acme-",
+            "a.b",
+            "evil.com",
+            "acme.gorgias.com.evil.com",
+            "https://evil.com/acme",
+            "https://acme.gorgias.com@evil.com",
+            "https://user:pw@acme.gorgias.com",
+            "https://acme.gorgias.com:8443",
+            "ftp://acme.gorgias.com",
+            "acme/../x",
+            "acme%2e",
+            "ácme",
+            "127.0.0.1",
+            "[::1]",
+            "acme?x",
+            "acme#x",
+            "javascript://acme.gorgias.com",
+            &"a".repeat(64),
         ] {
             let e = normalise_subdomain(input).expect_err(input).to_string();
             assert!(e.starts_with("invalid config: subdomain:"), "{e}");
@@ -325,13 +385,28 @@ mod tests {
 
     #[test]
     fn base_url_must_be_loopback() {
-        for ok in ["http://127.0.0.1:8089", "http://127.0.0.1:8089/", "http://localhost:1", "http://[::1]:9", "https://127.5.0.1"] {
+        for ok in [
+            "http://127.0.0.1:8089",
+            "http://127.0.0.1:8089/",
+            "http://localhost:1",
+            "http://[::1]:9",
+            "https://127.5.0.1",
+        ] {
             loopback_base_url(ok).expect(ok);
         }
         for bad in [
-            "http://10.0.0.1", "http://192.168.1.1:80", "https://acme.gorgias.com", "http://evil.com",
-            "http://user:pw@127.0.0.1", "http://127.0.0.1/api", "http://127.0.0.1?x=1", "file:///etc/passwd",
-            "http://0.0.0.0", "http://localhost.evil.com", "http://127.0.0.1.nip.io", "not a url",
+            "http://10.0.0.1",
+            "http://192.168.1.1:80",
+            "https://acme.gorgias.com",
+            "http://evil.com",
+            "http://user:pw@127.0.0.1",
+            "http://127.0.0.1/api",
+            "http://127.0.0.1?x=1",
+            "file:///etc/passwd",
+            "http://0.0.0.0",
+            "http://localhost.evil.com",
+            "http://127.0.0.1.nip.io",
+            "not a url",
             "http://[::ffff:10.0.0.1]",
         ] {
             let e = loopback_base_url(bad).expect_err(bad).to_string();
