@@ -200,15 +200,6 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn schemas_compile() {
-        connector_sdk::validate::compile(&record()).unwrap();
-        for a in actions() {
-            connector_sdk::validate::compile(&a.input).unwrap();
-            connector_sdk::validate::compile(&a.output).unwrap();
-        }
-    }
-
-    #[test]
     fn settings_filter_is_a_query_parameter() {
         let list = actions()
             .into_iter()

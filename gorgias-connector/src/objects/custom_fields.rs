@@ -242,15 +242,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn schemas_compile() {
-        connector_sdk::validate::compile(&record()).unwrap();
-        for a in actions() {
-            connector_sdk::validate::compile(&a.input).unwrap();
-            connector_sdk::validate::compile(&a.output).unwrap();
-        }
-    }
-
-    #[test]
     fn every_object_type_and_archive_state_is_read() {
         let s = &streams()[0];
         assert_eq!(s.partitions.len(), 4);

@@ -386,15 +386,6 @@ mod tests {
     }
 
     #[test]
-    fn schemas_compile() {
-        connector_sdk::validate::compile(&record()).unwrap();
-        for a in actions() {
-            connector_sdk::validate::compile(&a.input).unwrap();
-            connector_sdk::validate::compile(&a.output).unwrap();
-        }
-    }
-
-    #[test]
     fn merge_sends_ids_as_query_and_the_rest_as_body() {
         let (path, query, body) = request_parts(
             &find("merge_customers"),

@@ -198,15 +198,6 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn schemas_compile() {
-        connector_sdk::validate::compile(&record()).unwrap();
-        for a in actions() {
-            connector_sdk::validate::compile(&a.input).unwrap();
-            connector_sdk::validate::compile(&a.output).unwrap();
-        }
-    }
-
-    #[test]
     fn cancel_is_a_delete_of_the_job() {
         let cancel = actions()
             .into_iter()

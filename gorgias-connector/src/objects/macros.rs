@@ -238,15 +238,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn schemas_compile() {
-        connector_sdk::validate::compile(&record()).unwrap();
-        for a in actions() {
-            connector_sdk::validate::compile(&a.input).unwrap();
-            connector_sdk::validate::compile(&a.output).unwrap();
-        }
-    }
-
-    #[test]
     fn archive_sends_ids_in_the_body() {
         let archive = actions()
             .into_iter()

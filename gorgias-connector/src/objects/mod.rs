@@ -57,3 +57,20 @@ pub fn streams() -> Vec<StreamDecl> {
 pub fn actions() -> Vec<ActionDecl> {
     MODULES.iter().flat_map(|(_, a)| a()).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use connector_sdk::validate::compile;
+
+    #[test]
+    fn every_declared_schema_compiles() {
+        for s in streams() {
+            compile(&s.schema).unwrap_or_else(|e| panic!("stream {}: {e}", s.name));
+        }
+        for a in actions() {
+            compile(&a.input).unwrap_or_else(|e| panic!("{} input: {e}", a.name));
+            compile(&a.output).unwrap_or_else(|e| panic!("{} output: {e}", a.name));
+        }
+    }
+}

@@ -193,15 +193,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn schemas_compile() {
-        connector_sdk::validate::compile(&record()).unwrap();
-        for a in actions() {
-            connector_sdk::validate::compile(&a.input).unwrap();
-            connector_sdk::validate::compile(&a.output).unwrap();
-        }
-    }
-
-    #[test]
     fn priorities_are_posted_as_an_object() {
         let a = actions()
             .into_iter()

@@ -190,15 +190,6 @@ mod tests {
     }
 
     #[test]
-    fn schemas_compile() {
-        connector_sdk::validate::compile(&record()).unwrap();
-        for a in actions() {
-            connector_sdk::validate::compile(&a.input).unwrap();
-            connector_sdk::validate::compile(&a.output).unwrap();
-        }
-    }
-
-    #[test]
     fn merge_puts_the_sources_in_the_body() {
         let merge = find("merge_tags");
         let (path, query, body) =

@@ -451,15 +451,6 @@ mod tests {
     }
 
     #[test]
-    fn schemas_compile() {
-        connector_sdk::validate::compile(&record()).unwrap();
-        for a in actions() {
-            connector_sdk::validate::compile(&a.input).unwrap();
-            connector_sdk::validate::compile(&a.output).unwrap();
-        }
-    }
-
-    #[test]
     fn both_ids_fill_the_path_and_action_is_a_query_parameter() {
         let input = json!({"ticket_id": 5, "id": 7, "action": "retry", "channel": "email", "via": "api", "from_agent": true, "body_text": "hi"});
         let (path, query, body) = request_parts(&find("update_ticket_message"), input).unwrap();

@@ -378,16 +378,6 @@ mod tests {
     }
 
     #[test]
-    fn schemas_compile() {
-        connector_sdk::validate::compile(&record()).unwrap();
-        connector_sdk::validate::compile(&item_record()).unwrap();
-        for a in actions() {
-            connector_sdk::validate::compile(&a.input).unwrap();
-            connector_sdk::validate::compile(&a.output).unwrap();
-        }
-    }
-
-    #[test]
     fn items_are_keyed_by_view_and_ticket() {
         let s = streams();
         assert_eq!(s[1].primary_key, &["view_id", "id"]);

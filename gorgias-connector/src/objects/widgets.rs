@@ -182,17 +182,3 @@ pub fn actions() -> Vec<ActionDecl> {
         action::delete(&OBJ),
     ]
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn schemas_compile() {
-        connector_sdk::validate::compile(&record()).unwrap();
-        for a in actions() {
-            connector_sdk::validate::compile(&a.input).unwrap();
-            connector_sdk::validate::compile(&a.output).unwrap();
-        }
-    }
-}
