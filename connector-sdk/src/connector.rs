@@ -83,7 +83,9 @@ pub trait Stream: Send + Sync {
     ///
     /// State shape: a JSON object the stream defines and hands back unchanged; an incremental
     /// stream keeps its position under `"cursor"` (a datetime string or an integer), which is
-    /// what hosts and the conformance suite compare. `{}` means "from the start".
+    /// what hosts and the conformance suite compare. `{}` or a `null` cursor means "from the
+    /// start". Other fields are the stream's own (Gorgias keeps where an unfinished walk
+    /// stopped under `"resume"`); hosts store them and hand them back untouched.
     ///
     /// Rules: an empty account yields an empty stream, not an error; every record validates
     /// against `descriptor().schema`; a [`Message::State`] follows every page and is safe to

@@ -17,6 +17,22 @@
 //!
 //! Records equal to the bookmark are emitted again (at-least-once; records are keyed), so ties
 //! split across pages are never lost. Every page is followed by a state checkpoint.
+//!
+//! Walks that are not finished also checkpoint *where* they are, so a read that fails or is
+//! killed part-way resumes the same walk instead of starting it over (a newest-first walk that
+//! had to restart at the top after every failure could never finish through a flaky network):
+//!
+//! ```json
+//! {"cursor": "2024-11-14T14:18:25.095107Z",
+//!  "resume": {"ascending": false, "partition": 0, "page": "WyJuZXh0IiwgMjksIDkyOV0=", "max": "2024-11-20T08:00:00Z"}}
+//! ```
+//!
+//! `page` is Gorgias's opaque page cursor (`null`: the partition's first page), `max` the
+//! highest cursor value the walk has emitted so far, `ascending` whether it is a first sync's
+//! oldest-first walk. Gorgias documents page cursors as short-lived, so when the API refuses a
+//! stored one (400, 410, 422) the read logs a warning and starts the walk over from `cursor`:
+//! nothing is lost, some pages are read again. Hosts treat the state as opaque; `cursor` alone
+//! is the bookmark.
 
 use std::sync::{Arc, Mutex};
 
@@ -27,8 +43,8 @@ use connector_sdk::{
     Error, Incremental, IncrementalStrategy, Message, ReadRequest, Record, Result, StateCheckpoint,
     Stream, StreamDescriptor, SyncMode,
 };
-use futures::StreamExt as _;
 use futures::stream::BoxStream;
+use futures::{FutureExt as _, StreamExt as _};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
@@ -236,6 +252,10 @@ struct Walk {
     bookmark: Option<DateTime<Utc>>,
     incoming: Value,
     max_seen: Mutex<Option<DateTime<Utc>>>,
+    /// Whether unfinished checkpoints carry a `resume` (and whether the walk is ascending).
+    resumable: Option<bool>,
+    /// The first page to fetch: (partition, page cursor).
+    start: (usize, Option<String>),
 }
 
 fn bookmark_of(stream: &str, state: Option<&Value>) -> Result<Option<DateTime<Utc>>> {
@@ -255,8 +275,81 @@ fn bookmark_of(stream: &str, state: Option<&Value>) -> Result<Option<DateTime<Ut
     }
 }
 
+/// Where an unfinished walk stopped (the `resume` object of a state).
+#[derive(Debug, Clone, PartialEq)]
+struct Resume {
+    ascending: bool,
+    partition: usize,
+    page: Option<String>,
+    max: Option<DateTime<Utc>>,
+}
+
+impl Resume {
+    fn to_json(&self) -> Value {
+        json!({
+            "ascending": self.ascending,
+            "partition": self.partition,
+            "page": self.page,
+            "max": self.max.map(format_datetime),
+        })
+    }
+}
+
+/// The `resume` object of `state`, if any; a malformed one is an error that says how to fix it.
+fn resume_of(stream: &str, state: Option<&Value>) -> Result<Option<Resume>> {
+    let Some(r) = state.and_then(|s| s.get("resume")) else {
+        return Ok(None);
+    };
+    if r.is_null() {
+        return Ok(None);
+    }
+    let bad = |what: &str| Error::InvalidState {
+        stream: stream.to_string(),
+        reason: format!(
+            "`resume.{what}` is malformed; remove `resume` to restart the walk from `cursor`"
+        ),
+    };
+    let ascending = r
+        .get("ascending")
+        .and_then(Value::as_bool)
+        .ok_or_else(|| bad("ascending"))?;
+    let partition = r
+        .get("partition")
+        .and_then(Value::as_u64)
+        .and_then(|p| usize::try_from(p).ok())
+        .ok_or_else(|| bad("partition"))?;
+    let page = match r.get("page") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(p)) if !p.is_empty() => Some(p.clone()),
+        Some(_) => return Err(bad("page")),
+    };
+    let max = match r.get("max") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(m)) => Some(parse_datetime(m).ok_or_else(|| bad("max"))?),
+        Some(_) => return Err(bad("max")),
+    };
+    Ok(Some(Resume {
+        ascending,
+        partition,
+        page,
+        max,
+    }))
+}
+
+/// Whether `e` is the API refusing a stored page cursor (expired or unknown).
+fn cursor_refused(e: &Error) -> bool {
+    matches!(
+        e,
+        Error::Upstream {
+            status: 400 | 410 | 422,
+            ..
+        }
+    )
+}
+
 impl Walk {
-    fn state(&self, last: bool) -> Value {
+    fn state(&self, next: Option<&(usize, Option<String>)>) -> Value {
+        let last = next.is_none();
         let max = *self.max_seen.lock().unwrap_or_else(|p| p.into_inner());
         let best = match (self.bookmark, max) {
             (Some(a), Some(b)) => Some(a.max(b)),
@@ -266,12 +359,27 @@ impl Walk {
             best.map(|t| json!({"cursor": format_datetime(t)}))
                 .unwrap_or_else(|| self.incoming.clone())
         };
-        match self.state_mode {
-            StateMode::Empty => json!({}),
+        let mut state = match self.state_mode {
+            StateMode::Empty => return json!({}),
             StateMode::Advance => advanced(),
             StateMode::AtEnd if last => advanced(),
             StateMode::AtEnd => self.incoming.clone(),
+        };
+        if let (Some(ascending), Some((partition, page)), Value::Object(map)) =
+            (self.resumable, next, &mut state)
+        {
+            let resume = Resume {
+                ascending,
+                partition: *partition,
+                page: page.clone(),
+                // An ascending walk's bookmark is already its maximum.
+                max: if ascending { None } else { max },
+            };
+            // The position stays under `cursor` (`null`: from the start), as the SDK requires.
+            map.entry("cursor").or_insert(Value::Null);
+            map.insert("resume".into(), resume.to_json());
         }
+        state
     }
 
     async fn page(
@@ -355,7 +463,7 @@ impl Walk {
         };
         messages.push(Message::State(StateCheckpoint {
             stream: self.stream.clone(),
-            state: self.state(next.is_none()),
+            state: self.state(next.as_ref()),
         }));
         Ok(Page { messages, next })
     }
@@ -364,12 +472,13 @@ impl Walk {
         if self.segments.is_empty() {
             let last = Message::State(StateCheckpoint {
                 stream: self.stream.clone(),
-                state: self.state(true),
+                state: self.state(None),
             });
             return futures::stream::iter([Ok(last)]).boxed();
         }
+        let start = self.start.clone();
         let walk = Arc::new(self);
-        paginate((0usize, None::<String>), move |at| walk.clone().page(at))
+        paginate(start, move |at| walk.clone().page(at))
     }
 }
 
@@ -407,17 +516,17 @@ fn segments(
         .collect()
 }
 
-impl Stream for ListStream {
-    fn descriptor(&self) -> &StreamDescriptor {
-        &self.descriptor
-    }
-
-    fn read(&self, request: ReadRequest) -> BoxStream<'static, Result<Message>> {
+impl ListStream {
+    /// The walk a read does: `state` without its `resume`, and where to resume, if anywhere.
+    fn walk(
+        &self,
+        incremental: bool,
+        state: Option<Value>,
+        resume: Option<Resume>,
+    ) -> BoxStream<'static, Result<Message>> {
         let name: Arc<str> = self.decl.name.into();
-        let incremental = request.sync_mode == SyncMode::Incremental
-            && self.descriptor.supports(SyncMode::Incremental);
         let state_bookmark = if incremental {
-            match bookmark_of(&name, request.state.as_ref()) {
+            match bookmark_of(&name, state.as_ref()) {
                 Ok(b) => b,
                 Err(e) => return futures::stream::iter([Err(e)]).boxed(),
             }
@@ -430,11 +539,7 @@ impl Stream for ListStream {
             None
         };
         let from_state = state_bookmark.is_some();
-        let incoming = request
-            .state
-            .clone()
-            .filter(|_| incremental)
-            .unwrap_or_else(|| json!({}));
+        let incoming = state.filter(|_| incremental).unwrap_or_else(|| json!({}));
         let d = &self.decl;
         let mut walk = Walk {
             client: self.client.clone(),
@@ -448,6 +553,8 @@ impl Stream for ListStream {
             bookmark,
             incoming,
             max_seen: Mutex::new(None),
+            resumable: None,
+            start: (0, None),
         };
         match (&d.read, incremental) {
             (ReadKind::Single, _) => {
@@ -473,14 +580,18 @@ impl Stream for ListStream {
                 true,
             ) => {
                 walk.cursor_field = Some(cursor);
-                match bookmark {
+                // A first sync's oldest-first walk stays one when it is resumed.
+                let ascending = resume.as_ref().map_or(bookmark.is_none(), |r| r.ascending);
+                match bookmark.filter(|_| !ascending) {
                     None => {
                         walk.state_mode = StateMode::Advance;
+                        walk.resumable = Some(true);
                         walk.segments = segments(d.path, Some(asc), &d.partitions, &[]);
                     }
                     Some(b) => {
                         walk.filter = Filter::StopBelow(b);
                         walk.state_mode = StateMode::AtEnd;
+                        walk.resumable = Some(false);
                         walk.segments = segments(d.path, Some(desc), &d.partitions, &[]);
                     }
                 }
@@ -512,6 +623,7 @@ impl Stream for ListStream {
             ) => {
                 walk.cursor_field = Some(cursor);
                 walk.state_mode = StateMode::AtEnd;
+                walk.resumable = Some(false);
                 if let Some(b) = bookmark {
                     walk.filter = Filter::AtLeast(b);
                 }
@@ -552,10 +664,64 @@ impl Stream for ListStream {
                 .boxed();
             }
         }
+        if let Some(r) = resume {
+            // A feed's descending resume without a bookmark plans an ascending walk: no fit.
+            let fits = walk.resumable == Some(r.ascending) && r.partition < walk.segments.len();
+            if !fits {
+                let e = Error::InvalidState {
+                    stream: self.decl.name.to_string(),
+                    reason: "`resume` does not fit this stream's read; remove `resume` to restart the walk from `cursor`".into(),
+                };
+                return futures::stream::iter([Err(e)]).boxed();
+            }
+            walk.start = (r.partition, r.page);
+            walk.max_seen = Mutex::new(r.max);
+        }
         walk.run()
     }
 }
 
+impl Stream for ListStream {
+    fn descriptor(&self) -> &StreamDescriptor {
+        &self.descriptor
+    }
+
+    fn read(&self, request: ReadRequest) -> BoxStream<'static, Result<Message>> {
+        let incremental = request.sync_mode == SyncMode::Incremental
+            && self.descriptor.supports(SyncMode::Incremental);
+        if !incremental {
+            return self.walk(false, None, None);
+        }
+        let resume = match resume_of(self.decl.name, request.state.as_ref()) {
+            Ok(Some(r)) => r,
+            Ok(None) => return self.walk(true, request.state, None),
+            Err(e) => return futures::stream::iter([Err(e)]).boxed(),
+        };
+        let mut state = request.state;
+        if let Some(Value::Object(map)) = state.as_mut() {
+            map.remove("resume");
+        }
+        // Both walks are lazy: the fresh one sends nothing unless the stored page is refused.
+        let fresh = self.walk(true, state.clone(), None);
+        let resumed = self.walk(true, state, Some(resume));
+        let stream = self.decl.name;
+        resumed
+            .into_future()
+            .map(move |(first, rest)| match first {
+                Some(Err(e)) if cursor_refused(&e) => {
+                    tracing::warn!(
+                        stream,
+                        error = %e,
+                        "the stored page cursor was refused; restarting the walk from the bookmark"
+                    );
+                    fresh
+                }
+                first => futures::stream::iter(first).chain(rest).boxed(),
+            })
+            .flatten_stream()
+            .boxed()
+    }
+}
 /// Every id of a (small) parent list, e.g. every view.
 async fn parent_ids(client: &Client, path: &str, page_size: u32) -> Result<Vec<i64>> {
     let mut ids = Vec::new();
