@@ -301,6 +301,7 @@ async function checkActionForm(context, base, form) {
   });
   await check(`action ${form.name}: an empty submit gives errors in words${mustName.length ? ` naming ${mustName.join(', ')}` : ''}`, async () => {
     const { submitted, errors } = await submit(page);
+    if (process.env.SHOW_ERRORS) console.log(`      ${form.name} empty submit: ${JSON.stringify(errors)}`);
     const raw = errors.filter((e) => RAW.test(e) || !/^[^:]+: \S/.test(e));
     assert(raw.length === 0, `errors not in words: ${JSON.stringify(raw)}`);
     if (mustName.length) assert(!submitted, 'an empty input was accepted although fields are required');
@@ -312,6 +313,24 @@ async function checkActionForm(context, base, form) {
     assert(errors.every((e) => shown.includes(e)), `errors not shown on the page: ${JSON.stringify(errors.filter((e) => !shown.includes(e)))}`);
     expectNoProblems(problems);
   });
+  // Free-form maps (meta, headers, params...) must be editable: an "add" button that adds a
+  // key and a value input, not an empty group.
+  const freeForm = Object.entries(schema.properties || {})
+    .filter(([, p]) => [].concat(p.type || []).includes('object') && !p.properties && p.additionalProperties === true)
+    .map(([name]) => name);
+  if (freeForm.length) {
+    await check(`action ${form.name}: free-form ${freeForm.join(', ')} can be given keys and values`, async () => {
+      for (const name of freeForm) {
+        const add = await page.$(`[id="root_${name}__add"]`);
+        assert(add !== null, `no add button for ${name}`);
+        const before = (await page.$$(`input[id^="root_${name}_"]`)).length;
+        await add.click();
+        const after = (await page.$$(`input[id^="root_${name}_"]`)).length;
+        assert(after >= before + 2, `adding to ${name} gave ${after - before} new inputs, not a key and a value`);
+      }
+      expectNoProblems(problems);
+    });
+  }
   await page.close();
 }
 

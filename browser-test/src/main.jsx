@@ -51,14 +51,18 @@ function fieldAt(root, path, data) {
   let node = resolve(root, root);
   let value = data;
   let label = null;
+  // Inside a list item, fields are named with the item ("Messages, item 1, Channel"), so the
+  // same field in two items, or at the top and in an item, cannot be confused.
+  let context = null;
   for (const seg of path) {
     if (!node) return { node: null, label };
     let next = null;
     if (/^\d+$/.test(seg) && node.items) {
       next = node.items;
-      const list = node.title || label || humanise(seg);
+      const list = label || node.title || humanise(seg);
       node = resolve(root, next);
-      label = node.title ? `${list}, item ${Number(seg) + 1}: ${node.title}` : `${list}, item ${Number(seg) + 1}`;
+      context = `${list}, item ${Number(seg) + 1}`;
+      label = context;
       value = value == null ? undefined : value[seg];
       continue;
     } else if (node.properties && node.properties[seg]) {
@@ -76,7 +80,8 @@ function fieldAt(root, path, data) {
       next = chosen ? chosen.properties[seg] : null;
     }
     node = next ? resolve(root, next) : null;
-    label = (node && node.title) || humanise(seg);
+    const own = (node && node.title) || humanise(seg);
+    label = context ? `${context}, ${own}` : own;
     value = value == null ? undefined : value[seg];
   }
   return { node, label };

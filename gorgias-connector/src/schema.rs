@@ -39,13 +39,14 @@ pub fn boolean() -> Value {
 pub fn boolean_n() -> Value {
     json!({"type": ["boolean", "null"]})
 }
-/// Any JSON object.
+/// Any JSON object (a free-form map: `additionalProperties` is spelled out so form builders
+/// offer to add keys instead of drawing an empty group).
 pub fn object() -> Value {
-    json!({"type": "object"})
+    json!({"type": "object", "additionalProperties": true})
 }
 /// Any JSON object or null.
 pub fn object_n() -> Value {
-    json!({"type": ["object", "null"]})
+    json!({"type": ["object", "null"], "additionalProperties": true})
 }
 /// A list of `items`.
 pub fn array(items: Value) -> Value {
@@ -154,6 +155,95 @@ pub fn id_list(max: u32) -> Value {
 /// A non-empty string of at most `max` characters.
 pub fn text(max: u32) -> Value {
     json!({"type": "string", "minLength": 1, "maxLength": max})
+}
+
+/// An email address input.
+pub fn email() -> Value {
+    json!({"type": "string", "format": "email", "maxLength": 320})
+}
+
+/// A person in an input (customer, sender, receiver): by id, or by email (Gorgias finds or
+/// creates the customer), with an optional display name; `who` says who it is.
+pub fn party(title: &str, who: &str, nullable: bool) -> Value {
+    field(
+        title,
+        json!({
+            "type": if nullable { json!(["object", "null"]) } else { json!("object") },
+            "properties": {
+                "id": field("Id", positive_id(), ""),
+                "email": field("Email", email(), ""),
+                "name": field("Name", json!({"type": "string", "maxLength": 255}), ""),
+            },
+            "minProperties": 1,
+            "additionalProperties": false,
+        }),
+        &format!("{who}, as `{{\"id\": 12}}` or `{{\"email\": \"...\"}}`."),
+    )
+}
+
+/// A reference to another object by id, or null to clear it (an assignee).
+pub fn id_ref_n(title: &str, description: &str) -> Value {
+    field(
+        title,
+        json!({
+            "type": ["object", "null"],
+            "properties": {"id": field("Id", positive_id(), "")},
+            "required": ["id"],
+            "additionalProperties": false,
+        }),
+        description,
+    )
+}
+
+/// A tag in an input: by id, or by name (created when missing).
+pub fn tag_ref() -> Value {
+    json!({
+        "type": "object",
+        "title": "Tag",
+        "properties": {
+            "id": field("Id", positive_id(), ""),
+            "name": field("Name", text(255), "Created when no tag has this name."),
+        },
+        "minProperties": 1,
+        "additionalProperties": false,
+    })
+}
+
+/// Where a message goes on its channel: `{type, from, to, cc, bcc}` with addresses of the
+/// channel's kind (email addresses, phone numbers, social handles).
+pub fn message_source() -> Value {
+    let address = json!({
+        "type": "object",
+        "title": "Address",
+        "properties": {
+            "address": field("Address", text(320), "An email address, phone number or handle."),
+            "name": field("Name", json!({"type": "string", "maxLength": 255}), ""),
+        },
+        "required": ["address"],
+        "additionalProperties": true,
+    });
+    let list = |title: &str| {
+        field(
+            title,
+            json!({"type": "array", "items": address.clone(), "maxItems": 100}),
+            "",
+        )
+    };
+    field(
+        "Source",
+        json!({
+            "type": "object",
+            "properties": {
+                "type": field("Type", text(64), "The channel's kind, e.g. email, chat, sms."),
+                "from": field("From", address.clone(), ""),
+                "to": list("To"),
+                "cc": list("Cc"),
+                "bcc": list("Bcc"),
+            },
+            "additionalProperties": true,
+        }),
+        "Routing on the channel, e.g. the email addresses it is sent from and to.",
+    )
 }
 
 /// The output of actions Gorgias answers with no body (202/204).

@@ -40,7 +40,7 @@ pub fn streams() -> Vec<StreamDecl> {
 
 /// The output: the found resources, as a bare array or inside `data`.
 pub fn output() -> Value {
-    let results = json!({"type": "array", "items": {"type": "object"}, "description": "The found resources (users, customers, channels, integrations, teams or tags, by type)."});
+    let results = json!({"type": "array", "items": {"type": "object", "additionalProperties": true}, "description": "The found resources (users, customers, channels, integrations, teams or tags, by type)."});
     json!({
         "$schema": connector_sdk::schema::DRAFT,
         "title": "Search results",

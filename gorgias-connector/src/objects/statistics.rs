@@ -265,7 +265,7 @@ pub fn actions() -> Vec<ActionDecl> {
             Method::Post,
             "/api/reporting/stats",
             reporting_input(),
-            list_of(json!({"type": "object", "description": "One row: a field per requested dimension and measure."})),
+            list_of(json!({"type": "object", "additionalProperties": true, "description": "One row: a field per requested dimension and measure."})),
         )
         .query(&["cursor", "limit"])
         .reply(Reply::List)

@@ -190,20 +190,6 @@ fn message_id() -> Value {
     field("Id", positive_id(), "The message's id.")
 }
 
-fn party(title: &str, who: &str) -> Value {
-    field(
-        title,
-        json!({"type": ["object", "null"], "properties": {
-            "id": field("Id", positive_id(), ""),
-            "email": field("Email", json!({"type": "string", "format": "email", "maxLength": 320}), ""),
-            "name": field("Name", json!({"type": "string", "maxLength": 255}), ""),
-        }}),
-        &format!(
-            "{who}, as `{{\"id\": 12}}` or `{{\"email\": \"...\"}}`: a user when the message is from an agent, else a customer."
-        ),
-    )
-}
-
 fn message_fields(create: bool) -> Vec<(&'static str, Value)> {
     let attachment = input(
         "Attachment",
@@ -262,16 +248,23 @@ fn message_fields(create: bool) -> Vec<(&'static str, Value)> {
                 "True when an agent sends it, false when it comes from the customer.",
             ),
         ),
-        ("sender", party("Sender", "Who sends it")),
-        ("receiver", party("Receiver", "Who receives it")),
         (
-            "source",
-            field(
-                "Source",
-                json!({"type": "object"}),
-                "Routing on the channel: `{\"type\": \"email\", \"from\": {\"address\": \"...\"}, \"to\": [{\"address\": \"...\"}], \"cc\": [], \"bcc\": []}`.",
+            "sender",
+            party(
+                "Sender",
+                "Who sends it: a user when an agent sends it, else a customer",
+                true,
             ),
         ),
+        (
+            "receiver",
+            party(
+                "Receiver",
+                "Who receives it: a customer when an agent sends it, else a user",
+                true,
+            ),
+        ),
+        ("source", message_source()),
         (
             "subject",
             field("Subject", json!({"type": "string", "maxLength": 998}), ""),

@@ -168,35 +168,28 @@ fn ticket_fields() -> Vec<(&'static str, Value)> {
         ),
         (
             "customer",
-            field(
+            party(
                 "Customer",
-                json!({"type": "object", "description": "`{\"id\": 1}` or `{\"email\": \"...\"}`."}),
-                "",
+                "The customer the ticket is with (created when the email is new)",
+                false,
             ),
         ),
         (
             "assignee_user",
-            field(
+            id_ref_n(
                 "Assignee",
-                json!({"type": ["object", "null"], "description": "`{\"id\": 1}`, or null to unassign."}),
-                "",
+                "The user it is assigned to, or null to unassign.",
             ),
         ),
         (
             "assignee_team",
-            field(
-                "Team",
-                json!({"type": ["object", "null"], "description": "`{\"id\": 1}`, or null to unassign."}),
-                "",
-            ),
+            id_ref_n("Team", "The team it is assigned to, or null to unassign."),
         ),
         (
             "tags",
             field(
                 "Tags",
-                array(
-                    json!({"type": "object", "description": "`{\"name\": \"refund\"}` or `{\"id\": 1}`."}),
-                ),
+                json!({"type": "array", "items": tag_ref(), "maxItems": 100}),
                 "Replaces every tag of the ticket.",
             ),
         ),
@@ -246,9 +239,20 @@ pub fn actions() -> Vec<ActionDecl> {
         "messages",
         field(
             "Messages",
-            json!({"type": "array", "minItems": 1, "maxItems": 500, "items": {"type": "object", "required": ["channel", "via", "from_agent"],
-                "properties": {"channel": text(64), "via": text(64), "from_agent": boolean(), "body_text": string(), "body_html": string(),
-                    "subject": string(), "sender": object(), "receiver": object(), "source": object(), "public": boolean()}}}),
+            json!({"type": "array", "minItems": 1, "maxItems": 500, "items": {"type": "object", "title": "Message",
+                "required": ["channel", "via", "from_agent"],
+                "properties": {
+                    "channel": field("Channel", text(64), "e.g. email, chat, api, phone."),
+                    "via": field("Via", text(64), "e.g. api, email, helpdesk."),
+                    "from_agent": field("From agent", boolean(), "True when an agent wrote it."),
+                    "sender": party("Sender", "Who wrote it", false),
+                    "receiver": party("Receiver", "Who it is for", true),
+                    "source": message_source(),
+                    "subject": field("Subject", json!({"type": "string", "maxLength": 998}), ""),
+                    "body_text": field("Text body", json!({"type": "string", "maxLength": 1_000_000}), ""),
+                    "body_html": field("HTML body", json!({"type": "string", "maxLength": 2_000_000}), ""),
+                    "public": field("Public", boolean(), "False for an internal note."),
+                }}}),
             "The first message(s); each needs channel, via and from_agent.",
         ),
     ));

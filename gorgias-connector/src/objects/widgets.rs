@@ -123,7 +123,7 @@ fn widget_fields() -> Vec<(&'static str, Value)> {
             "template",
             field(
                 "Template",
-                json!({"type": "object"}),
+                object(),
                 "The layout, e.g. `{\"type\": \"wrapper\", \"widgets\": [{\"path\": \"shopify.customer\", \"title\": \"Customer\", \"type\": \"card\", \"widgets\": []}]}`.",
             ),
         ),

@@ -7,7 +7,7 @@ use std::time::Duration;
 use connector_sdk::{ConnectorExt, DefinitionExt, Error, ReadRequest};
 use futures::StreamExt;
 use gorgias_sandbox::{DataSizes, ObjectKind, RateLimitOptions};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::common;
 use support::{connect, sub};
@@ -222,6 +222,92 @@ async fn ticket_crud_round_trips() {
     assert!(
         !support::listed(c, "tickets", id).await,
         "a deleted ticket is not listed"
+    );
+}
+
+/// The structured parts of a ticket input (customer by email, tags by name, a message's sender,
+/// receiver and routing) reach Gorgias as given; malformed ones are refused naming the field.
+#[tokio::test]
+async fn ticket_inputs_with_customer_tags_and_routing() {
+    let env = common::start_with(small()).await;
+    let c = env.connector.as_ref();
+    let created = common::run(
+        c,
+        "create_ticket",
+        json!({
+            "channel": "email", "via": "api", "subject": "Damaged parcel",
+            "customer": {"email": "routing-buyer@example.com", "name": "Routing Buyer"},
+            "tags": [{"name": "damaged"}],
+            "assignee_user": null,
+            "messages": [{
+                "channel": "email", "via": "api", "from_agent": false,
+                "sender": {"email": "routing-buyer@example.com"},
+                "source": {"type": "email", "from": {"address": "routing-buyer@example.com", "name": "Routing Buyer"},
+                           "to": [{"address": "support@acme.example.com"}]},
+                "body_text": "The box was crushed.",
+            }],
+        }),
+    )
+    .await;
+    let id = support::id_of(&created);
+    let got = common::run(c, "get_ticket", json!({"id": id})).await;
+    assert_eq!(
+        got["customer"]["email"], "routing-buyer@example.com",
+        "{got}"
+    );
+    let tags: Vec<&str> = got["tags"]
+        .as_array()
+        .expect("tags")
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert_eq!(tags, ["damaged"], "{got}");
+
+    let bad: Vec<(&str, Value, &str)> = vec![
+        ("empty customer", json!({"customer": {}}), "customer"),
+        (
+            "customer by phone",
+            json!({"customer": {"phone": "+1"}}),
+            "customer",
+        ),
+        (
+            "customer email not an email",
+            json!({"customer": {"email": "nope"}}),
+            "customer.email",
+        ),
+        ("tag without id or name", json!({"tags": [{}]}), "tags"),
+        ("tag by label", json!({"tags": [{"label": "x"}]}), "tags"),
+        (
+            "assignee without id",
+            json!({"assignee_user": {"email": "a@b.co"}}),
+            "assignee_user",
+        ),
+        (
+            "message sender empty",
+            json!({"messages": [{"channel": "email", "via": "api", "from_agent": true, "sender": {}}]}),
+            "messages",
+        ),
+        (
+            "message source to not a list",
+            json!({"messages": [{"channel": "email", "via": "api", "from_agent": true, "source": {"to": "x@y.z"}}]}),
+            "messages",
+        ),
+    ];
+    let before = env.sandbox.stats().account("acme").total_requests;
+    for (what, patch, field) in bad {
+        let mut input = json!({"channel": "email", "via": "api",
+            "messages": [{"channel": "email", "via": "api", "from_agent": true, "body_text": "x"}]});
+        if let (Some(i), Some(p)) = (input.as_object_mut(), patch.as_object()) {
+            i.extend(p.clone());
+        }
+        let e = c.run_action("create_ticket", input).await.expect_err(what);
+        assert!(matches!(e, Error::InvalidInput { .. }), "{what}: {e:?}");
+        assert!(e.to_string().contains(field), "{what}: {e}");
+    }
+    assert_eq!(
+        env.sandbox.stats().account("acme").total_requests,
+        before,
+        "a refused input sent a request"
     );
 }
 
