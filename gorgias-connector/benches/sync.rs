@@ -453,38 +453,55 @@ async fn b1_sandbox(tickets: usize, dir: &Path, name: &str) -> (SandboxHandle, u
     (sandbox, expected, config)
 }
 
+/// B1's per-run figures for one way of reading.
+#[derive(Default)]
+struct Samples {
+    rps: Vec<f64>,
+    cpu_per_100k: Vec<f64>,
+    rss_kib: Vec<f64>,
+}
+
+impl Samples {
+    /// Adds a run's `records` and its measurement `r` (`wall_s`, `cpu_s`, and peak RSS in KiB
+    /// under `rss_key`), and notes it as `what`.
+    fn add(&mut self, what: &str, records: u64, r: &Value, rss_key: &str) {
+        let wall = r["wall_s"].as_f64().unwrap_or(f64::NAN);
+        let cpu = r["cpu_s"].as_f64().unwrap_or(f64::NAN);
+        self.rps.push(records as f64 / wall);
+        self.cpu_per_100k.push(cpu / records as f64 * 100_000.0);
+        self.rss_kib.push(r[rss_key].as_f64().unwrap_or(0.0));
+        note(format!(
+            "{what}: {records} records in {wall:.2}s, cpu {cpu:.2}s"
+        ));
+    }
+
+    /// The medians as one result line.
+    fn report(&self, mode: &str, records: u64) -> Value {
+        json!({
+            "bench": "b1", "mode": mode, "records": records, "runs": self.rps.len(),
+            "records_per_s": round(median(self.rps.clone()), 0),
+            "records_per_s_all": self.rps.iter().map(|x| round(*x, 0)).collect::<Vec<_>>(),
+            "cpu_s_per_100k": round(median(self.cpu_per_100k.clone()), 3),
+            "peak_rss_mib": round(median(self.rss_kib.clone()) / 1024.0, 1),
+        })
+    }
+}
+
 async fn b1(runs: usize) {
     let dir = temp_dir();
     let (sandbox, expected, config) = b1_sandbox(100_000, &dir, "b1-config.json").await;
     let catalog = b1_catalog(&dir);
 
-    let mut lib_rps = Vec::new();
-    let mut lib_cpu = Vec::new();
-    let mut lib_rss = Vec::new();
+    let mut lib = Samples::default();
     for i in 0..runs {
         let r = lib_read(&config).await;
         let records = r["records"].as_u64().unwrap_or(0);
         assert_eq!(records, expected, "library read missed records");
-        let wall = r["wall_s"].as_f64().unwrap_or(f64::NAN);
-        let cpu = r["cpu_s"].as_f64().unwrap_or(f64::NAN);
-        lib_rps.push(records as f64 / wall);
-        lib_cpu.push(cpu / records as f64 * 100_000.0);
-        lib_rss.push(r["vm_hwm_kib"].as_f64().unwrap_or(0.0));
-        note(format!(
-            "B1 library run {i}: {records} records in {wall:.2}s, cpu {cpu:.2}s"
-        ));
+        lib.add(&format!("B1 library run {i}"), records, &r, "vm_hwm_kib");
     }
-    emit(json!({
-        "bench": "b1", "mode": "library (child process)", "records": expected, "runs": runs,
-        "records_per_s": round(median(lib_rps.clone()), 0),
-        "records_per_s_all": lib_rps.iter().map(|x| round(*x, 0)).collect::<Vec<_>>(),
-        "cpu_s_per_100k": round(median(lib_cpu), 3),
-        "peak_rss_mib": round(median(lib_rss) / 1024.0, 1),
-    }));
+    emit(lib.report("library (child process)", expected));
 
-    let mut cli_rps = Vec::new();
-    let mut cli_cpu = Vec::new();
-    let mut cli_rss = Vec::new();
+    let mut cli = Samples::default();
     for i in 0..runs {
         let r = cli_read(&config, &catalog).await;
         assert!(r["ok"].as_bool().unwrap_or(false), "CLI read failed: {r}");
@@ -495,24 +512,11 @@ async fn b1(runs: usize) {
             .and_then(|n| n.parse().ok())
             .unwrap_or(0);
         assert_eq!(records, expected, "CLI read missed records: {summary}");
-        let wall = r["wall_s"].as_f64().unwrap_or(f64::NAN);
-        let cpu = r["cpu_s"].as_f64().unwrap_or(f64::NAN);
-        cli_rps.push(records as f64 / wall);
-        cli_cpu.push(cpu / records as f64 * 100_000.0);
-        cli_rss.push(r["maxrss_kib"].as_f64().unwrap_or(0.0));
-        note(format!(
-            "B1 CLI run {i}: {records} records in {wall:.2}s, cpu {cpu:.2}s"
-        ));
+        cli.add(&format!("B1 CLI run {i}"), records, &r, "maxrss_kib");
     }
-    let cli_median = median(cli_rps.clone());
-    emit(json!({
-        "bench": "b1", "mode": "cli (gorgias-connector read > /dev/null)", "records": expected,
-        "runs": runs, "records_per_s": round(cli_median, 0),
-        "records_per_s_all": cli_rps.iter().map(|x| round(*x, 0)).collect::<Vec<_>>(),
-        "cpu_s_per_100k": round(median(cli_cpu), 3),
-        "peak_rss_mib": round(median(cli_rss) / 1024.0, 1),
-        "library_over_cli": round(median(lib_rps) / cli_median, 2),
-    }));
+    let mut report = cli.report("cli (gorgias-connector read > /dev/null)", expected);
+    report["library_over_cli"] = json!(round(median(lib.rps.clone()) / median(cli.rps), 2));
+    emit(report);
 
     // For reference: the library inside this process, sharing it with the sandbox.
     let mut inproc = Vec::new();
