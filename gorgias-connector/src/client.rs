@@ -6,6 +6,13 @@
 //!   leaking evenly), shared by every stream and action of the account. When the
 //!   `X-Gorgias-Account-Api-Call-Limit` header reports the account's bucket as full (another
 //!   client shares it), new requests wait one leak interval.
+//! * **Shared buckets**: Gorgias limits the *account*, not the client, so a second host (or
+//!   another integration) on the same account eats into the same bucket. Each 429 raises a
+//!   contention level (at most [`MAX_CONTENTION`]); at level `n` the client's requests are spaced
+//!   `(1 + n)` leak intervals apart, and the level falls by one for each full window without a
+//!   429. Two hosts that both back off settle below the account's rate instead of trading 429s
+//!   until one gives up. Only 429s count: a full bucket reported in the usage header is also
+//!   what a lone client sees at the top of its own burst.
 //! * **429**: waits `Retry-after` seconds (case-insensitive; backoff if absent), up to
 //!   [`RetryOptions::max_rate_limited`] times.
 //! * **5xx, timeouts, resets, truncated bodies**: jittered exponential backoff (`backon`),
@@ -103,6 +110,19 @@ pub struct ClientStats {
     pub retries: AtomicU64,
     /// 429 answers received.
     pub rate_limited: AtomicU64,
+    /// 429s taken as a sign that another client shares the account's bucket.
+    pub contention_signals: AtomicU64,
+}
+
+/// The highest contention level: the client then sends at a fifth of the declared rate.
+pub const MAX_CONTENTION: u32 = 4;
+
+/// How much another client seems to use the account's bucket (see the module docs).
+#[derive(Debug)]
+struct Contention {
+    level: u32,
+    last_change: tokio::time::Instant,
+    next_slot: tokio::time::Instant,
 }
 
 /// The per-account client.
@@ -114,7 +134,9 @@ pub struct Client {
     subdomain: String,
     pacer: Option<DefaultDirectRateLimiter>,
     leak_interval: Duration,
+    window: Duration,
     hold_until: Mutex<Option<tokio::time::Instant>>,
+    contention: Mutex<Contention>,
     retry: RetryOptions,
     stats: Arc<ClientStats>,
 }
@@ -231,6 +253,8 @@ impl Client {
         let leak_interval = limit
             .map(|l| l.window() / l.requests.max(1))
             .unwrap_or(Duration::ZERO);
+        let window = limit.map(RateLimit::window).unwrap_or(Duration::ZERO);
+        let now = tokio::time::Instant::now();
         Ok(Client {
             http,
             auth,
@@ -239,7 +263,13 @@ impl Client {
             subdomain,
             pacer,
             leak_interval,
+            window,
             hold_until: Mutex::new(None),
+            contention: Mutex::new(Contention {
+                level: 0,
+                last_change: now,
+                next_slot: now,
+            }),
             retry,
             stats: Arc::new(ClientStats::default()),
         })
@@ -262,7 +292,55 @@ impl Client {
         }
         if let Some(pacer) = &self.pacer {
             pacer.until_ready().await;
+            if let Some(slot) = self.contention_slot() {
+                tokio::time::sleep_until(slot).await;
+            }
         }
+    }
+
+    /// Under contention, the time this request may go: slots `(1 + level)` leak intervals
+    /// apart, shared by every request of the account. `None` when nobody else is seen.
+    fn contention_slot(&self) -> Option<tokio::time::Instant> {
+        let now = tokio::time::Instant::now();
+        let mut c = self.contention_now(now);
+        if c.level == 0 {
+            return None;
+        }
+        let slot = c.next_slot.max(now);
+        c.next_slot = slot + self.leak_interval * (1 + c.level);
+        Some(slot)
+    }
+
+    /// Another client seems to share the account's bucket: space requests further.
+    fn contended(&self) {
+        if self.pacer.is_none() {
+            return;
+        }
+        self.stats
+            .contention_signals
+            .fetch_add(1, Ordering::Relaxed);
+        let mut c = self.contention.lock().unwrap_or_else(|p| p.into_inner());
+        c.level = (c.level + 1).min(MAX_CONTENTION);
+        c.last_change = tokio::time::Instant::now();
+        tracing::debug!(
+            level = c.level,
+            "429: the account's bucket is shared: pacing down"
+        );
+    }
+
+    /// The current contention level (0: the client seems alone on the account).
+    pub fn contention_level(&self) -> u32 {
+        self.contention_now(tokio::time::Instant::now()).level
+    }
+
+    /// The contention state at `now`, lowered by one level per full window without a 429.
+    fn contention_now(&self, now: tokio::time::Instant) -> std::sync::MutexGuard<'_, Contention> {
+        let mut c = self.contention.lock().unwrap_or_else(|p| p.into_inner());
+        while c.level > 0 && now.duration_since(c.last_change) >= self.window {
+            c.level -= 1;
+            c.last_change += self.window;
+        }
+        c
     }
 
     fn observe_usage(&self, headers: &HeaderMap) {
@@ -342,6 +420,7 @@ impl Client {
             200..=299 => Ok(Response { status, body }),
             429 => {
                 self.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
+                self.contended();
                 Err(Failure::RateLimited(retry_after))
             }
             401 => Err(Failure::Fatal(Error::AuthRejected {
@@ -508,5 +587,85 @@ mod tests {
         assert_eq!(error_message(br#"{"error":"boom"}"#), "boom");
         assert_eq!(error_message(b""), "(empty body)");
         assert!(error_message(b"<html><body>Not Found</body></html>").starts_with("<html>"));
+    }
+
+    fn paced_client(requests: u32, window_ms: u64) -> Client {
+        let limit = RateLimit {
+            auth_scheme: None,
+            requests,
+            window_ms,
+            scope: connector_sdk::RateLimitScope::Account,
+            usage_header: None,
+            retry_after_header: None,
+            note: String::new(),
+        };
+        Client::new(
+            Client::shared_http().expect("http client"),
+            "http://127.0.0.1:9".parse().expect("url"),
+            "acme".into(),
+            HeaderValue::from_static("Basic x"),
+            Duration::from_secs(1),
+            Some(&limit),
+            RetryOptions::default(),
+        )
+        .expect("client")
+    }
+
+    /// Alone on the account, nothing is spaced; each 429 widens the spacing by one leak
+    /// interval, up to `MAX_CONTENTION`.
+    #[test]
+    fn each_429_spaces_requests_one_more_leak_interval() {
+        let client = paced_client(40, 20_000); // a leak interval of 500 ms
+        assert_eq!(client.contention_slot(), None);
+        client.contended();
+        client.contended();
+        assert_eq!(client.contention_level(), 2);
+        let slots: Vec<_> = (0..3).filter_map(|_| client.contention_slot()).collect();
+        assert_eq!(slots.len(), 3);
+        assert_eq!(slots[1] - slots[0], Duration::from_millis(1500));
+        assert_eq!(slots[2] - slots[1], Duration::from_millis(1500));
+        for _ in 0..10 {
+            client.contended();
+        }
+        assert_eq!(client.contention_level(), MAX_CONTENTION);
+        assert_eq!(
+            client.stats().contention_signals.load(Ordering::Relaxed),
+            12
+        );
+    }
+
+    /// The level falls by one per window without a 429, so a client that was crowded once
+    /// returns to the full rate.
+    #[test]
+    fn contention_decays_one_level_per_quiet_window() {
+        let client = paced_client(40, 100);
+        client.contended();
+        client.contended();
+        std::thread::sleep(Duration::from_millis(130));
+        assert!(
+            client.contention_level() < 2,
+            "one quiet window lowers the level"
+        );
+        std::thread::sleep(Duration::from_millis(230));
+        assert_eq!(client.contention_slot(), None, "two quiet windows clear it");
+        assert_eq!(client.contention_level(), 0);
+    }
+
+    /// An unpaced client (limit off) ignores 429s for pacing: it has no rate to lower.
+    #[test]
+    fn unpaced_clients_do_not_track_contention() {
+        let client = Client::new(
+            Client::shared_http().expect("http client"),
+            "http://127.0.0.1:9".parse().expect("url"),
+            "acme".into(),
+            HeaderValue::from_static("Basic x"),
+            Duration::from_secs(1),
+            None,
+            RetryOptions::default(),
+        )
+        .expect("client");
+        client.contended();
+        assert_eq!(client.contention_level(), 0);
+        assert_eq!(client.contention_slot(), None);
     }
 }

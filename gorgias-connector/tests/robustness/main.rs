@@ -1,6 +1,7 @@
 //! Fault tolerance: the connector survives every fault the sandbox can inject, loses no record
 //! across crashes, refuses bad input before any request, never shows a secret, never lets a
-//! config point it at another host, and never panics on hostile bytes.
+//! config point it at another host, shares a rate-limited account with another host, and never
+//! panics on hostile bytes.
 //!
 //! One test binary (so the workspace links it once); every test is deterministic (fixed seeds,
 //! no assertion on timings) and sized to run in seconds against the in-process sandbox.
@@ -12,6 +13,7 @@ mod faults;
 mod hostile_hosts;
 mod properties;
 mod resume;
+mod shared_account;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
