@@ -573,39 +573,65 @@ async fn b2(runs: usize) {
             .rate_limit(RateLimitOptions::with_window(WINDOW)),
     )
     .await;
-    let catalog = ConfiguredCatalog {
-        streams: streams
-            .iter()
-            .map(|s| ConfiguredStream {
-                name: (*s).into(),
-                sync_mode: SyncMode::Incremental,
-            })
-            .collect(),
-    };
-    let definition = GorgiasDefinition::with_options(ClientOptions {
-        pacing: Pacing::Window(WINDOW),
-        retry: RetryOptions::default(),
-    });
-    for (bearer, capacity) in [(false, 40.0), (true, 80.0)] {
-        let mut utilisation = Vec::new();
-        let mut log_utilisation = Vec::new();
-        let mut rps = Vec::new();
-        let mut requests_all = Vec::new();
-        let mut limited = 0;
-        for i in 0..runs {
-            // Let the bucket drain so every run starts with the full burst.
-            tokio::time::sleep(WINDOW + Duration::from_millis(200)).await;
-            sandbox.reset_stats();
+    // One host reading the three streams; then two hosts (each its own definition, so its own
+    // HTTP client and pacer, as two processes would be) sharing the account's bucket.
+    let one_host: &[&[&str]] = &[&streams];
+    let two_hosts: &[&[&str]] = &[&["tickets", "customers"], &["ticket_messages"]];
+    for (hosts, auths) in [
+        (one_host, &[(false, 40.0), (true, 80.0)][..]),
+        (two_hosts, &[(false, 40.0)][..]),
+    ] {
+        for &(bearer, capacity) in auths {
+            b2_case(&sandbox, hosts, bearer, capacity, WINDOW, runs).await;
+        }
+    }
+    sandbox.shutdown().await;
+}
+
+/// Runs one B2 case `runs` times: every host (a list of streams) reads its streams at once
+/// through its own definition, all hosts at once, on the sandbox's first account.
+async fn b2_case(
+    sandbox: &SandboxHandle,
+    hosts: &[&[&str]],
+    bearer: bool,
+    capacity: f64,
+    window: Duration,
+    runs: usize,
+) {
+    let auth = if bearer { "bearer" } else { "basic" };
+    let mut utilisation = Vec::new();
+    let mut log_utilisation = Vec::new();
+    let mut rps = Vec::new();
+    let mut requests_all = Vec::new();
+    let mut limited = 0;
+    for i in 0..runs {
+        // Let the bucket drain so every run starts with the full burst.
+        tokio::time::sleep(window + Duration::from_millis(200)).await;
+        sandbox.reset_stats();
+        let t0 = Instant::now();
+        let reads = hosts.iter().map(|streams| async move {
+            let definition = GorgiasDefinition::with_options(ClientOptions {
+                pacing: Pacing::Window(window),
+                retry: RetryOptions::default(),
+            });
             let connector = definition
-                .connect(&config_for(&sandbox, 0, bearer))
+                .connect(&config_for(sandbox, 0, bearer))
                 .expect("config");
+            let catalog = ConfiguredCatalog {
+                streams: streams
+                    .iter()
+                    .map(|s| ConfiguredStream {
+                        name: (*s).into(),
+                        sync_mode: SyncMode::Incremental,
+                    })
+                    .collect(),
+            };
             let options = ReadOptions {
                 concurrency: streams.len(),
                 progress: false,
             };
             let mut writer = MessageWriter::new(std::io::sink());
             let mut log = std::io::sink();
-            let t0 = Instant::now();
             let summary = read(
                 connector.as_ref(),
                 &catalog,
@@ -616,39 +642,40 @@ async fn b2(runs: usize) {
             )
             .await
             .expect("read");
-            let wall = t0.elapsed().as_secs_f64();
             assert!(summary.succeeded(), "{}", summary.render());
-            let stats = sandbox.stats().account("acme");
-            let requests = stats.total_requests as f64;
-            let rate = capacity / WINDOW.as_secs_f64();
-            let allowed = capacity + rate * wall;
-            utilisation.push(requests / allowed);
-            if let (Some(first), Some(last)) = (stats.request_log.first(), stats.request_log.last())
-            {
-                let span = (*last - *first).as_secs_f64();
-                log_utilisation.push(requests / (capacity + rate * span));
-            }
-            rps.push(requests / wall);
-            requests_all.push(requests);
-            limited += stats.rate_limited;
-            note(format!(
-                "B2 {} run {i}: {requests} requests in {wall:.2}s, utilisation {:.3}, 429s {}",
-                if bearer { "bearer" } else { "basic" },
-                requests / allowed,
-                stats.rate_limited
-            ));
+        });
+        futures::future::join_all(reads).await;
+        let wall = t0.elapsed().as_secs_f64();
+        let stats = sandbox.stats().account("acme");
+        let requests = stats.total_requests as f64;
+        // The budget used is what the bucket accepted: a refused request (429) uses none.
+        let accepted = requests - stats.rate_limited as f64;
+        let rate = capacity / window.as_secs_f64();
+        let allowed = capacity + rate * wall;
+        utilisation.push(accepted / allowed);
+        if let (Some(first), Some(last)) = (stats.request_log.first(), stats.request_log.last()) {
+            let span = (*last - *first).as_secs_f64();
+            log_utilisation.push(accepted / (capacity + rate * span));
         }
-        emit(json!({
-            "bench": "b2", "auth": if bearer { "bearer" } else { "basic" },
-            "limit": format!("{capacity} per {:?}", WINDOW), "streams": streams, "runs": runs,
-            "requests": median(requests_all),
-            "requests_per_s": round(median(rps), 2),
-            "utilisation": round(median(utilisation), 4),
-            "utilisation_first_to_last_request": round(median(log_utilisation), 4),
-            "rate_limited_429": limited,
-        }));
+        rps.push(requests / wall);
+        requests_all.push(requests);
+        limited += stats.rate_limited;
+        note(format!(
+            "B2 {auth}, {} host(s), run {i}: {requests} requests in {wall:.2}s, utilisation {:.3}, 429s {}",
+            hosts.len(),
+            accepted / allowed,
+            stats.rate_limited
+        ));
     }
-    sandbox.shutdown().await;
+    emit(json!({
+        "bench": "b2", "auth": auth, "hosts": hosts.len(),
+        "limit": format!("{capacity} per {:?}", window), "streams": hosts, "runs": runs,
+        "requests": median(requests_all),
+        "requests_per_s": round(median(rps), 2),
+        "utilisation": round(median(utilisation), 4),
+        "utilisation_first_to_last_request": round(median(log_utilisation), 4),
+        "rate_limited_429": limited,
+    }));
 }
 
 // ---------------------------------------------------------------------------------------------
