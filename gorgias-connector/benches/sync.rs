@@ -604,19 +604,16 @@ async fn b2_case(
     let mut rps = Vec::new();
     let mut requests_all = Vec::new();
     let mut limited = 0;
-    for i in 0..runs {
-        // Let the bucket drain so every run starts with the full burst.
-        tokio::time::sleep(window + Duration::from_millis(200)).await;
-        sandbox.reset_stats();
-        let t0 = Instant::now();
-        let reads = hosts.iter().map(|streams| async move {
+    // Built once, outside the timed runs: a definition per host (its own HTTP client, as a
+    // separate process would have) and its catalog. Each run connects afresh (a new pacer).
+    let config = config_for(sandbox, 0, bearer);
+    let setups: Vec<_> = hosts
+        .iter()
+        .map(|streams| {
             let definition = GorgiasDefinition::with_options(ClientOptions {
                 pacing: Pacing::Window(window),
                 retry: RetryOptions::default(),
             });
-            let connector = definition
-                .connect(&config_for(sandbox, 0, bearer))
-                .expect("config");
             let catalog = ConfiguredCatalog {
                 streams: streams
                     .iter()
@@ -626,15 +623,25 @@ async fn b2_case(
                     })
                     .collect(),
             };
+            (definition, catalog)
+        })
+        .collect();
+    for i in 0..runs {
+        // Let the bucket drain so every run starts with the full burst.
+        tokio::time::sleep(window + Duration::from_millis(200)).await;
+        sandbox.reset_stats();
+        let t0 = Instant::now();
+        let reads = setups.iter().map(|(definition, catalog)| async {
+            let connector = definition.connect(&config).expect("config");
             let options = ReadOptions {
-                concurrency: streams.len(),
+                concurrency: catalog.streams.len(),
                 progress: false,
             };
             let mut writer = MessageWriter::new(std::io::sink());
             let mut log = std::io::sink();
             let summary = read(
                 connector.as_ref(),
-                &catalog,
+                catalog,
                 &State::new(),
                 &options,
                 &mut writer,

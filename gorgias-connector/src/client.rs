@@ -319,6 +319,9 @@ impl Client {
         self.stats
             .contention_signals
             .fetch_add(1, Ordering::Relaxed);
+        // Raised from where it last stood, without the decay of quiet windows in between: a 429
+        // after a calm means the other client is back. (Decaying first was tried: the
+        // `shared_account` test then failed one run in four.)
         let mut c = self.contention.lock().unwrap_or_else(|p| p.into_inner());
         c.level = (c.level + 1).min(MAX_CONTENTION);
         c.last_change = tokio::time::Instant::now();
@@ -589,8 +592,22 @@ mod tests {
         assert!(error_message(b"<html><body>Not Found</body></html>").starts_with("<html>"));
     }
 
+    /// A client for a loopback address it never calls, paced by `limit`.
+    fn client(limit: Option<&RateLimit>) -> Client {
+        Client::new(
+            Client::shared_http().expect("http client"),
+            "http://127.0.0.1:9".parse().expect("url"),
+            "acme".into(),
+            HeaderValue::from_static("Basic x"),
+            Duration::from_secs(1),
+            limit,
+            RetryOptions::default(),
+        )
+        .expect("client")
+    }
+
     fn paced_client(requests: u32, window_ms: u64) -> Client {
-        let limit = RateLimit {
+        client(Some(&RateLimit {
             auth_scheme: None,
             requests,
             window_ms,
@@ -598,17 +615,7 @@ mod tests {
             usage_header: None,
             retry_after_header: None,
             note: String::new(),
-        };
-        Client::new(
-            Client::shared_http().expect("http client"),
-            "http://127.0.0.1:9".parse().expect("url"),
-            "acme".into(),
-            HeaderValue::from_static("Basic x"),
-            Duration::from_secs(1),
-            Some(&limit),
-            RetryOptions::default(),
-        )
-        .expect("client")
+        }))
     }
 
     /// Alone on the account, nothing is spaced; each 429 widens the spacing by one leak
@@ -654,16 +661,7 @@ mod tests {
     /// An unpaced client (limit off) ignores 429s for pacing: it has no rate to lower.
     #[test]
     fn unpaced_clients_do_not_track_contention() {
-        let client = Client::new(
-            Client::shared_http().expect("http client"),
-            "http://127.0.0.1:9".parse().expect("url"),
-            "acme".into(),
-            HeaderValue::from_static("Basic x"),
-            Duration::from_secs(1),
-            None,
-            RetryOptions::default(),
-        )
-        .expect("client");
+        let client = client(None);
         client.contended();
         assert_eq!(client.contention_level(), 0);
         assert_eq!(client.contention_slot(), None);
