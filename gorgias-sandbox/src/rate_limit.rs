@@ -62,6 +62,9 @@ impl AccountBuckets {
         .max(1);
         let b = &mut self.buckets[kind as usize];
         let rate = f64::from(cap) / opts.window.as_secs_f64().max(1e-6);
+        // A request that raced past another before taking this lock drains nothing and does
+        // not move the clock back (which would drain the same time twice).
+        let now = b.last.map_or(now, |last| last.max(now));
         if let Some(last) = b.last {
             let elapsed = now.saturating_duration_since(last).as_secs_f64();
             b.level = (b.level - elapsed * rate).max(0.0);
@@ -119,6 +122,25 @@ mod tests {
         assert!(matches!(
             b.acquire(AuthKind::Basic, t1, &opts),
             Decision::Allowed { used: 39, .. }
+        ));
+    }
+
+    #[test]
+    fn a_late_instant_does_not_drain_twice() {
+        let opts = RateLimitOptions::default();
+        let mut b = AccountBuckets::default();
+        let t0 = Instant::now();
+        let t1 = t0 + Duration::from_secs(1);
+        for _ in 0..40 {
+            b.acquire(AuthKind::Basic, t0, &opts);
+        }
+        // Two slots leaked by t1; a request stamped before t1 but let in after it must not
+        // rewind the clock so that the next one at t1 drains the same second again.
+        b.acquire(AuthKind::Basic, t1, &opts);
+        b.acquire(AuthKind::Basic, t0, &opts);
+        assert!(matches!(
+            b.acquire(AuthKind::Basic, t1, &opts),
+            Decision::Limited { .. }
         ));
     }
 }

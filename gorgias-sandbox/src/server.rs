@@ -216,7 +216,6 @@ fn status_fault(status: u16) -> Response {
 
 /// The pipeline every `/api` request goes through.
 pub async fn pipeline(State(app): State<AppState>, mut req: Request, next: Next) -> Response {
-    let arrived = Instant::now();
     let route = req
         .extensions()
         .get::<MatchedPath>()
@@ -260,8 +259,17 @@ pub async fn pipeline(State(app): State<AppState>, mut req: Request, next: Next)
         app.unauthenticated.fetch_add(1, Ordering::Relaxed);
         return ApiError::unauthorized().into_response();
     };
-    let since = arrived.saturating_duration_since(app.started);
-    account.stats().request(&format!("{method} {route}"), since);
+    // The arrival instant is read under the account's statistics lock, so the request log is
+    // in arrival order even when concurrent requests race through the steps above.
+    let arrived = {
+        let mut stats = account.stats();
+        let now = Instant::now();
+        stats.request(
+            &format!("{method} {route}"),
+            now.saturating_duration_since(app.started),
+        );
+        now
+    };
 
     let opts = app.rate_limit();
     let mut usage = None;

@@ -134,3 +134,33 @@ async fn bucket_leaks_over_a_scaled_window() {
     assert_eq!(s.max_requests_in_window(Duration::from_secs(60)), 19);
     sb.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_request_log_is_in_arrival_order_under_concurrency() {
+    let sb = start(
+        SandboxOptions::default()
+            .sizes(tiny())
+            .rate_limit(RateLimitOptions {
+                window: Duration::from_secs(600),
+                basic_capacity: 10_000,
+                bearer_capacity: 10_000,
+                enabled: true,
+            }),
+    )
+    .await;
+    let acme = sb.accounts()[0].clone();
+    // Rounds of 16 requests at once: they race through authentication and routing, and the
+    // log (which tests and the conformance suite read as a timeline) must still be ordered.
+    for _ in 0..20 {
+        let calls = (0..16).map(|_| call(&sb, &acme, "GET", "/api/account", None));
+        for r in futures::future::join_all(calls).await {
+            assert_eq!(r.status, 200);
+        }
+    }
+    let log = sb.stats().account(&acme.subdomain).request_log;
+    assert_eq!(log.len(), 320);
+    assert!(
+        log.windows(2).all(|w| w[0] <= w[1]),
+        "request instants out of order"
+    );
+}
