@@ -17,6 +17,11 @@ const BIN: &str = env!("CARGO_BIN_EXE_gorgias-connector");
 /// Kills before the run that is let finish.
 const KILLS: usize = 24;
 
+/// How many lines run `kill` reads before killing the binary: crash points 4 to 63 lines in.
+fn kill_point(kill: usize) -> usize {
+    4 + (kill * 11) % 60
+}
+
 /// What one run of the binary printed before it ended or was killed.
 struct Run {
     records: Vec<(String, i64)>,
@@ -45,6 +50,8 @@ fn run(dir: &Path, kill_after: Option<usize>) -> Run {
         .stdout(Stdio::piped())
         .stderr(stderr)
         .env("RUST_LOG", "warn")
+        // The sandbox enforces no limit here; pacing to the declared one would only wait.
+        .env(gorgias_connector::PACING_ENV, "off")
         .spawn()
         .expect("the binary starts");
     let stdout = child.stdout.take().expect("piped stdout");
@@ -99,9 +106,12 @@ fn killed_two_dozen_times_loses_nothing() {
         .enable_all()
         .build()
         .expect("runtime");
+    // More records than all the killed runs together can print (each line carries at most one
+    // record), so every planned kill lands before the sync can complete, whatever the
+    // interleaving of the three concurrent streams.
     let sizes = DataSizes::default()
-        .tickets(100)
-        .customers(40)
+        .tickets(400)
+        .customers(100)
         .messages_per_ticket(1, 2);
     let sandbox = rt
         .block_on(Sandbox::start(
@@ -115,6 +125,15 @@ fn killed_two_dozen_times_loses_nothing() {
         .connect(&config(&sandbox, 0, json!({})))
         .expect("valid config");
     let streams = declared(probe.as_ref());
+    let planned: usize = (0..KILLS).map(kill_point).sum();
+    let total: usize = streams
+        .iter()
+        .map(|(_, kind)| sandbox_ids(&sandbox, *kind).len())
+        .sum();
+    assert!(
+        total > planned,
+        "{total} records cannot outlast {planned} lines of killed runs: grow the data"
+    );
     let dir = tempfile::tempdir().expect("temp dir");
     // Small pages: many checkpoints, so many distinct crash points.
     std::fs::write(
@@ -133,9 +152,7 @@ fn killed_two_dozen_times_loses_nothing() {
     let mut delivered = 0;
     let mut runs = 0;
     loop {
-        // Crash points 4 to 63 lines into each run (a resumed newest-first walk prints every
-        // record above its bookmark again, so each run has more lines than that to print).
-        let kill_after = (kills < KILLS).then_some(4 + (kills * 11) % 60);
+        let kill_after = (kills < KILLS).then(|| kill_point(kills));
         let r = run(dir.path(), kill_after);
         runs += 1;
         delivered += r.records.len();
@@ -160,7 +177,7 @@ fn killed_two_dozen_times_loses_nothing() {
     eprintln!(
         "crash/resume: {kills} kills, {runs} runs, {delivered} records delivered for {unique} unique"
     );
-    assert!(kills >= 20, "only {kills} crash points were reached");
+    assert_eq!(kills, KILLS, "only {kills} crash points were reached");
     for (stream, kind) in &streams {
         let want = sandbox_ids(&sandbox, *kind);
         let got = union.remove(*stream).unwrap_or_default();
