@@ -7,12 +7,17 @@
 //!   `X-Gorgias-Account-Api-Call-Limit` header reports the account's bucket as full (another
 //!   client shares it), new requests wait one leak interval.
 //! * **Shared buckets**: Gorgias limits the *account*, not the client, so a second host (or
-//!   another integration) on the same account eats into the same bucket. Each 429 raises a
-//!   contention level (at most [`MAX_CONTENTION`]); at level `n` the client's requests are spaced
-//!   `(1 + n)` leak intervals apart, and the level falls by one for each full window without a
-//!   429. Two hosts that both back off settle below the account's rate instead of trading 429s
-//!   until one gives up. Only 429s count: a full bucket reported in the usage header is also
-//!   what a lone client sees at the top of its own burst.
+//!   another integration) on the same account eats into the same bucket. The client raises a
+//!   contention level (at most [`MAX_CONTENTION`]) on two signals: each 429, and, at most once
+//!   per window, a usage header showing [`EXTERNAL_MARGIN`] or more requests in the bucket
+//!   beyond the client's own (it keeps its own count, leaking at the declared rate, so a lone
+//!   client at the top of its burst is not mistaken for a crowd). At level `n` the client's
+//!   requests are spaced `(1 + n)` leak intervals apart, and the level falls by one for each
+//!   full window without a signal; for two windows after the last signal the client does not
+//!   spend the burst its pacer saved up meanwhile. The usage signal matters for fairness: a
+//!   host that is never refused (its requests land just as slots free) still sees the other
+//!   host's requests in the header and backs off too, instead of holding the bucket full while
+//!   the refused host's retries meet 429 after 429.
 //! * **429**: waits `Retry-after` seconds (case-insensitive; backoff if absent), up to
 //!   [`RetryOptions::max_rate_limited`] times.
 //! * **5xx, timeouts, resets, truncated bodies**: jittered exponential backoff (`backon`),
@@ -117,12 +122,53 @@ pub struct ClientStats {
 /// The highest contention level: the client then sends at a fifth of the declared rate.
 pub const MAX_CONTENTION: u32 = 4;
 
+/// Requests in the account's bucket beyond the client's own count, as the usage header
+/// reports it, that mean another client shares the bucket. Above the header's rounding (one)
+/// and this client's requests in flight when the header was written.
+pub const EXTERNAL_MARGIN: f64 = 3.0;
+
 /// How much another client seems to use the account's bucket (see the module docs).
 #[derive(Debug)]
 struct Contention {
     level: u32,
+    /// The last raise, or the last step down.
     last_change: tokio::time::Instant,
+    /// The last raise on the usage signal (at most one a window).
+    last_usage_raise: Option<tokio::time::Instant>,
+    /// The last raise on any signal.
+    last_signal: Option<tokio::time::Instant>,
     next_slot: tokio::time::Instant,
+    /// This client's own requests in the account's bucket, leaking at the declared rate.
+    own: f64,
+    own_at: tokio::time::Instant,
+}
+
+impl Contention {
+    fn new(now: tokio::time::Instant) -> Self {
+        Contention {
+            level: 0,
+            last_change: now,
+            last_usage_raise: None,
+            last_signal: None,
+            next_slot: now,
+            own: 0.0,
+            own_at: now,
+        }
+    }
+
+    /// Leaks the client's own count to `now` at one request per `leak_interval`.
+    fn leak_own(&mut self, now: tokio::time::Instant, leak_interval: Duration) {
+        let leaked = now.duration_since(self.own_at).as_secs_f64()
+            / leak_interval.as_secs_f64().max(f64::MIN_POSITIVE);
+        self.own = (self.own - leaked).max(0.0);
+        self.own_at = now;
+    }
+
+    fn raise(&mut self, now: tokio::time::Instant) {
+        self.level = (self.level + 1).min(MAX_CONTENTION);
+        self.last_change = now;
+        self.last_signal = Some(now);
+    }
 }
 
 /// The per-account client.
@@ -265,11 +311,7 @@ impl Client {
             leak_interval,
             window,
             hold_until: Mutex::new(None),
-            contention: Mutex::new(Contention {
-                level: 0,
-                last_change: now,
-                next_slot: now,
-            }),
+            contention: Mutex::new(Contention::new(now)),
             retry,
             stats: Arc::new(ClientStats::default()),
         })
@@ -300,10 +342,18 @@ impl Client {
 
     /// Under contention, the time this request may go: slots `(1 + level)` leak intervals
     /// apart, shared by every request of the account. `None` when nobody else is seen.
+    ///
+    /// Until two windows have passed since the last signal, requests go at least one leak
+    /// interval apart even at level 0 (the declared rate, without the burst the pacer saved up
+    /// while the level held it back): a burst there would overrun the bucket the other client
+    /// is still using.
     fn contention_slot(&self) -> Option<tokio::time::Instant> {
         let now = tokio::time::Instant::now();
         let mut c = self.contention_now(now);
-        if c.level == 0 {
+        let calm = c
+            .last_signal
+            .is_none_or(|t| now.duration_since(t) >= self.window * 2);
+        if c.level == 0 && calm {
             return None;
         }
         let slot = c.next_slot.max(now);
@@ -323,12 +373,51 @@ impl Client {
         // after a calm means the other client is back. (Decaying first was tried: the
         // `shared_account` test then failed one run in four.)
         let mut c = self.contention.lock().unwrap_or_else(|p| p.into_inner());
-        c.level = (c.level + 1).min(MAX_CONTENTION);
-        c.last_change = tokio::time::Instant::now();
+        c.raise(tokio::time::Instant::now());
         tracing::debug!(
             level = c.level,
             "429: the account's bucket is shared: pacing down"
         );
+    }
+
+    /// Counts one request of this client into its own view of the account's bucket.
+    fn sent(&self) {
+        if self.pacer.is_none() {
+            return;
+        }
+        let mut c = self.contention.lock().unwrap_or_else(|p| p.into_inner());
+        c.leak_own(tokio::time::Instant::now(), self.leak_interval);
+        c.own += 1.0;
+    }
+
+    /// The usage header reported `used` requests in the account's bucket: when that exceeds
+    /// this client's own count by [`EXTERNAL_MARGIN`], another client is using the account, and
+    /// the level rises (at most once a window, so a bucket that is merely slow to drain does
+    /// not drive it to the floor).
+    fn usage_seen(&self, used: u32) {
+        if self.pacer.is_none() {
+            return;
+        }
+        let now = tokio::time::Instant::now();
+        let mut c = self.contention_now(now);
+        c.leak_own(now, self.leak_interval);
+        let external = f64::from(used) - c.own;
+        let due = c
+            .last_usage_raise
+            .is_none_or(|t| now.duration_since(t) >= self.window);
+        if external >= EXTERNAL_MARGIN && due {
+            c.raise(now);
+            c.last_usage_raise = Some(now);
+            self.stats
+                .contention_signals
+                .fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(
+                used,
+                own = c.own,
+                level = c.level,
+                "the account's bucket holds another client's requests: pacing down"
+            );
+        }
     }
 
     /// The current contention level (0: the client seems alone on the account).
@@ -357,6 +446,7 @@ impl Client {
         else {
             return;
         };
+        self.usage_seen(used);
         if self.pacer.is_some() && used >= limit {
             let until = tokio::time::Instant::now() + self.leak_interval;
             *self.hold_until.lock().unwrap_or_else(|p| p.into_inner()) = Some(until);
@@ -386,6 +476,7 @@ impl Client {
         body: Option<&Value>,
     ) -> Result<Response, Failure> {
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
+        self.sent();
         let mut request = self
             .http
             .request(method.reqwest(), url.clone())
@@ -665,5 +756,42 @@ mod tests {
         client.contended();
         assert_eq!(client.contention_level(), 0);
         assert_eq!(client.contention_slot(), None);
+    }
+
+    /// A lone client at the top of its burst sees only its own requests in the usage header:
+    /// that is not contention.
+    #[test]
+    fn own_requests_in_the_usage_header_are_not_contention() {
+        let client = paced_client(40, 20_000);
+        for used in 1..=39 {
+            client.sent();
+            // Up to two more than its own count: the header's rounding up, and a request in
+            // flight.
+            client.usage_seen(used + 2);
+        }
+        assert_eq!(client.contention_level(), 0);
+        client.usage_seen(39 + 3);
+        assert_eq!(client.contention_level(), 1, "three more: another client");
+    }
+
+    /// Requests beyond the client's own in the usage header raise the level, at most once a
+    /// window; while they persist the level holds, and it falls once they stop.
+    #[test]
+    fn another_clients_requests_in_the_usage_header_raise_the_level_once_a_window() {
+        let client = paced_client(40, 100);
+        client.usage_seen(5);
+        assert_eq!(client.contention_level(), 1);
+        client.usage_seen(30);
+        assert_eq!(client.contention_level(), 1, "at most one raise a window");
+        std::thread::sleep(Duration::from_millis(110));
+        client.usage_seen(30);
+        assert_eq!(
+            client.contention_level(),
+            1,
+            "still crowded: the level holds"
+        );
+        std::thread::sleep(Duration::from_millis(110));
+        assert_eq!(client.contention_level(), 0, "a quiet window lowers it");
+        assert_eq!(client.stats().contention_signals.load(Ordering::Relaxed), 2);
     }
 }

@@ -1,8 +1,9 @@
 //! Two hosts on one account: Gorgias limits the account, not the client, so two processes
 //! (here two definitions, each with its own HTTP client and pacer) share one bucket. Each
-//! paces itself at the full declared rate, so together they overrun it; the 429s they draw
-//! lower each one's rate (the client's contention level) until they fit, and both finish with
-//! every record instead of one giving up after its bounded retries.
+//! paces itself at the full declared rate, so together they would overrun it; the other's
+//! requests seen in the usage header (and any 429) lower each one's rate (the client's
+//! contention level) until they fit, and both finish with every record, drawing few 429s,
+//! instead of one giving up after its bounded retries.
 
 use std::time::Duration;
 
@@ -15,6 +16,9 @@ use crate::{STREAMS, config, read_resuming, sandbox_ids};
 
 /// A 1 s window (40 requests a second with an API key) keeps the test short.
 const WINDOW: Duration = Duration::from_secs(1);
+
+/// 429s the two hosts may draw together over their 720 requests.
+const MAX_429S: u64 = 8;
 
 fn host() -> GorgiasDefinition {
     GorgiasDefinition::with_options(ClientOptions {
@@ -57,9 +61,14 @@ async fn two_hosts_sharing_an_account_both_finish() {
         assert!(done, "{stream}: {:?}", harvest.errors);
         assert_eq!(harvest.key_set(), sandbox_ids(&sandbox, kind), "{stream}");
     }
+    // Each host paces itself at the full declared rate, so together they offer twice what the
+    // bucket drains: without the back-off they overrun it (every run, with streams failing
+    // after their 429 retries). Seeing each other's requests in the usage header, both slow
+    // down before the bucket fills; a few 429s may still come from jitter.
     let stats = sandbox.stats().account("acme");
     assert!(
-        stats.rate_limited > 0,
-        "the two hosts never overran the shared bucket: the test proves nothing"
+        stats.rate_limited <= MAX_429S,
+        "the hosts drew {} 429s (at most {MAX_429S} expected): they are trading refusals instead of backing off",
+        stats.rate_limited
     );
 }
