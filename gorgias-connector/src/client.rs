@@ -115,7 +115,8 @@ pub struct ClientStats {
     pub retries: AtomicU64,
     /// 429 answers received.
     pub rate_limited: AtomicU64,
-    /// 429s taken as a sign that another client shares the account's bucket.
+    /// Signals (429s, and usage headers showing another client's requests) taken as a sign
+    /// that another client shares the account's bucket.
     pub contention_signals: AtomicU64,
 }
 
@@ -164,10 +165,12 @@ impl Contention {
         self.own_at = now;
     }
 
-    fn raise(&mut self, now: tokio::time::Instant) {
+    /// One signal of another client: one level up.
+    fn raise(&mut self, now: tokio::time::Instant, stats: &ClientStats) {
         self.level = (self.level + 1).min(MAX_CONTENTION);
         self.last_change = now;
         self.last_signal = Some(now);
+        stats.contention_signals.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -366,14 +369,11 @@ impl Client {
         if self.pacer.is_none() {
             return;
         }
-        self.stats
-            .contention_signals
-            .fetch_add(1, Ordering::Relaxed);
         // Raised from where it last stood, without the decay of quiet windows in between: a 429
         // after a calm means the other client is back. (Decaying first was tried: the
         // `shared_account` test then failed one run in four.)
         let mut c = self.contention.lock().unwrap_or_else(|p| p.into_inner());
-        c.raise(tokio::time::Instant::now());
+        c.raise(tokio::time::Instant::now(), &self.stats);
         tracing::debug!(
             level = c.level,
             "429: the account's bucket is shared: pacing down"
@@ -393,11 +393,8 @@ impl Client {
     /// The usage header reported `used` requests in the account's bucket: when that exceeds
     /// this client's own count by [`EXTERNAL_MARGIN`], another client is using the account, and
     /// the level rises (at most once a window, so a bucket that is merely slow to drain does
-    /// not drive it to the floor).
+    /// not drive it to the floor). Paced clients only (see `observe_usage`).
     fn usage_seen(&self, used: u32) {
-        if self.pacer.is_none() {
-            return;
-        }
         let now = tokio::time::Instant::now();
         let mut c = self.contention_now(now);
         c.leak_own(now, self.leak_interval);
@@ -406,11 +403,8 @@ impl Client {
             .last_usage_raise
             .is_none_or(|t| now.duration_since(t) >= self.window);
         if external >= EXTERNAL_MARGIN && due {
-            c.raise(now);
+            c.raise(now, &self.stats);
             c.last_usage_raise = Some(now);
-            self.stats
-                .contention_signals
-                .fetch_add(1, Ordering::Relaxed);
             tracing::debug!(
                 used,
                 own = c.own,
@@ -425,7 +419,7 @@ impl Client {
         self.contention_now(tokio::time::Instant::now()).level
     }
 
-    /// The contention state at `now`, lowered by one level per full window without a 429.
+    /// The contention state at `now`, lowered by one level per full window without a signal.
     fn contention_now(&self, now: tokio::time::Instant) -> std::sync::MutexGuard<'_, Contention> {
         let mut c = self.contention.lock().unwrap_or_else(|p| p.into_inner());
         while c.level > 0 && now.duration_since(c.last_change) >= self.window {
@@ -436,6 +430,10 @@ impl Client {
     }
 
     fn observe_usage(&self, headers: &HeaderMap) {
+        // An unpaced client (the limit off) has no rate to correct.
+        if self.pacer.is_none() {
+            return;
+        }
         let Some((used, limit)) = headers
             .get("x-gorgias-account-api-call-limit")
             .and_then(|v| v.to_str().ok())
@@ -447,7 +445,7 @@ impl Client {
             return;
         };
         self.usage_seen(used);
-        if self.pacer.is_some() && used >= limit {
+        if used >= limit {
             let until = tokio::time::Instant::now() + self.leak_interval;
             *self.hold_until.lock().unwrap_or_else(|p| p.into_inner()) = Some(until);
             tracing::debug!(
