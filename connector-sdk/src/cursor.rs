@@ -11,7 +11,9 @@ use serde_json::Value;
 
 /// Parses an ISO-8601 datetime leniently: `T` or space between date and time; optional
 /// fraction (any number of digits); offset `Z`, `+HH:MM`, `+HHMM`, `+HH` or none (read as UTC);
-/// a bare date `YYYY-MM-DD` is midnight UTC. Returns `None` for anything else.
+/// a bare date `YYYY-MM-DD` is midnight UTC. Returns `None` for anything else, and for instants
+/// outside the years 1 to 9999 once the offset is applied (`9999-12-31T23:30:00-01:00` is in
+/// year 10000, which RFC 3339, and so a saved state, cannot hold).
 pub fn parse_datetime(text: &str) -> Option<DateTime<Utc>> {
     let b = text.trim().as_bytes();
     let num = |s: &[u8]| -> Option<u32> {
@@ -73,7 +75,10 @@ pub fn parse_datetime(text: &str) -> Option<DateTime<Utc>> {
         _ => return None,
     };
     let naive = date.and_hms_nano_opt(hour, minute, second, nanos)?;
-    let utc = naive - chrono::Duration::seconds(i64::from(offset_secs));
+    let utc = naive.checked_sub_signed(chrono::Duration::seconds(i64::from(offset_secs)))?;
+    if !(1..=9999).contains(&chrono::Datelike::year(&utc)) {
+        return None;
+    }
     Some(Utc.from_utc_datetime(&utc))
 }
 
@@ -166,6 +171,9 @@ mod tests {
             "2024-11-14T14:18:25+5",
             "2024-11-14T14:18:25+00:00junk",
             "٢٠٢٤-11-14",
+            "9999-12-31T23:30:00-01:00",
+            "0000-01-01T00:00:00Z",
+            "0001-01-01T00:30:00+01:00",
         ] {
             assert!(parse_datetime(bad).is_none(), "{bad:?} parsed");
         }

@@ -77,7 +77,7 @@ pub enum Error {
         message: String,
     },
     /// The service kept answering 429 after all retries.
-    #[error("rate limited after {attempts} attempts; lower the concurrency or retry later")]
+    #[error("rate limited after {attempts} attempts{}; lower the concurrency or retry later", wait_note(*retry_after))]
     RateLimited {
         /// The last wait the service asked for.
         retry_after: Option<Duration>,
@@ -108,6 +108,24 @@ pub enum Error {
         /// What came instead (truncated, never a secret).
         detail: String,
     },
+    /// A response body was larger than the client may buffer; nothing of it was used.
+    #[error(
+        "invalid response: the answer to {what} exceeded {limit_bytes} bytes, the cap on one response body; lower page_size, or raise the cap if the account really sends such bodies"
+    )]
+    ResponseTooLarge {
+        /// The request, e.g. `GET /api/tickets` (no query: it may carry cursors).
+        what: String,
+        /// The cap, in bytes.
+        limit_bytes: u64,
+    },
+    /// A bug in the connector or a local failure that is nobody's input: report it.
+    #[error(
+        "internal error: {message}; this is a bug or a local failure, not a problem with the config: please report it"
+    )]
+    Internal {
+        /// What went wrong.
+        message: String,
+    },
     /// A local I/O problem (reading a config file, writing schemas).
     #[error("{context}: {source}")]
     Io {
@@ -117,6 +135,19 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+}
+
+fn wait_note(wait: Option<Duration>) -> String {
+    match wait {
+        Some(w) if w >= Duration::from_secs(3600 * 24 * 365) => {
+            " (the service asked to wait more than a year)".into()
+        }
+        Some(w) => format!(
+            " (the service last asked to wait {} s)",
+            w.as_secs_f64().ceil()
+        ),
+        None => String::new(),
+    }
 }
 
 /// How a failure is reported in the Airbyte protocol's TRACE ERROR message.
@@ -191,6 +222,79 @@ impl Error {
         }
     }
 
+    /// Builds an [`Error::Internal`].
+    pub fn internal(message: impl Into<String>) -> Self {
+        Error::Internal {
+            message: message.into(),
+        }
+    }
+
+    /// The same error with every free-text field passed through `f` (e.g. a
+    /// [`crate::redact::Redactor`]); field names, statuses and numbers are kept.
+    pub fn map_text(self, f: impl Fn(&str) -> String) -> Self {
+        match self {
+            Error::InvalidConfig { path, reason } => Error::InvalidConfig {
+                path: f(&path),
+                reason: f(&reason),
+            },
+            Error::InvalidInput {
+                action,
+                path,
+                reason,
+            } => Error::InvalidInput {
+                action,
+                path: f(&path),
+                reason: f(&reason),
+            },
+            Error::InvalidState { stream, reason } => Error::InvalidState {
+                stream,
+                reason: f(&reason),
+            },
+            Error::Unknown { kind, name, known } => Error::Unknown {
+                kind,
+                name: f(&name),
+                known,
+            },
+            Error::AuthRejected { message } => Error::AuthRejected {
+                message: f(&message),
+            },
+            Error::PermissionDenied { message } => Error::PermissionDenied {
+                message: f(&message),
+            },
+            Error::NotFound { what, message } => Error::NotFound {
+                what: f(&what),
+                message: f(&message),
+            },
+            Error::Conflict { message } => Error::Conflict {
+                message: f(&message),
+            },
+            Error::Upstream { status, message } => Error::Upstream {
+                status,
+                message: f(&message),
+            },
+            Error::Transport { message, timeout } => Error::Transport {
+                message: f(&message),
+                timeout,
+            },
+            Error::InvalidResponse { expected, detail } => Error::InvalidResponse {
+                expected,
+                detail: f(&detail),
+            },
+            Error::ResponseTooLarge { what, limit_bytes } => Error::ResponseTooLarge {
+                what: f(&what),
+                limit_bytes,
+            },
+            Error::Internal { message } => Error::Internal {
+                message: f(&message),
+            },
+            Error::Io { context, source } => Error::Io {
+                context: f(&context),
+                source,
+            },
+            e @ Error::RateLimited { .. } => e,
+        }
+    }
+
     /// A short, stable name of the variant, for metrics and snapshots.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -206,6 +310,8 @@ impl Error {
             Error::Upstream { .. } => "upstream",
             Error::Transport { .. } => "transport",
             Error::InvalidResponse { .. } => "invalid_response",
+            Error::ResponseTooLarge { .. } => "response_too_large",
+            Error::Internal { .. } => "internal",
             Error::Io { .. } => "io",
         }
     }

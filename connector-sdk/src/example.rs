@@ -432,6 +432,7 @@ impl Stream for BooksStream {
             );
             async move {
                 let (books, more) = backend.page(&token, after.as_ref(), offset, limit)?;
+                let received = books.len();
                 let mut messages: Vec<Message> = books
                     .iter()
                     .map(|b| Message::Record(Record::from_value(stream.clone(), &json!(b))))
@@ -441,10 +442,11 @@ impl Stream for BooksStream {
                     None => start_state.unwrap_or_else(|| json!({})),
                 };
                 messages.push(Message::State(StateCheckpoint { stream, state }));
-                Ok(Page {
+                Ok(Page::new(
                     messages,
-                    next: more.then_some(offset + limit),
-                })
+                    more.then_some(offset + limit),
+                    received,
+                ))
             }
         })
     }

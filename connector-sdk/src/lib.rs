@@ -36,6 +36,7 @@ pub mod export;
 pub mod host;
 pub mod message;
 pub mod paginate;
+pub mod redact;
 pub mod schema;
 pub mod spec;
 pub mod validate;

@@ -4,9 +4,11 @@
 //! `fetch(cursor) -> Page`, and [`paginate`] yields the page's messages in order, asks for the
 //! next page only when the consumer wants more (so memory stays flat), stops when a page has no
 //! next cursor, and fails with [`Error::InvalidResponse`] if the service hands back a cursor it
-//! already gave (a loop).
+//! already gave (a loop) or keeps handing out fresh cursors with empty pages (an endless walk:
+//! [`MAX_EMPTY_PAGES`] in a row). The loop guard remembers the last [`REMEMBERED_CURSORS`]
+//! cursors, so its memory is bounded however long the walk.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::future::Future;
 use std::hash::Hash;
 
@@ -16,6 +18,12 @@ use futures::stream::{self, BoxStream};
 use crate::error::{Error, Result};
 use crate::message::Message;
 
+/// Consecutive pages that held no item but a next cursor before a walk is called endless.
+pub const MAX_EMPTY_PAGES: u32 = 5;
+
+/// How many of the latest cursors the loop guard remembers.
+pub const REMEMBERED_CURSORS: usize = 10_000;
+
 /// One fetched page: the messages to emit (records, then usually a state) and where to go next.
 #[derive(Debug)]
 pub struct Page<C> {
@@ -23,6 +31,20 @@ pub struct Page<C> {
     pub messages: Vec<Message>,
     /// The next page's cursor; `None` ends the stream.
     pub next: Option<C>,
+    /// How many items the service returned on this page (before any filtering by the
+    /// connector): a walk of empty pages that never ends is stopped.
+    pub received: usize,
+}
+
+impl<C> Page<C> {
+    /// A page of `messages` made from `received` service items, going on at `next`.
+    pub fn new(messages: Vec<Message>, next: Option<C>, received: usize) -> Self {
+        Page {
+            messages,
+            next,
+            received,
+        }
+    }
 }
 
 /// Streams pages from `fetch`, starting at `first`.
@@ -35,11 +57,15 @@ where
     struct St<C, F> {
         next: Option<C>,
         seen: HashSet<C>,
+        order: VecDeque<C>,
+        empty: u32,
         fetch: F,
     }
     let init = St {
         next: Some(first),
         seen: HashSet::new(),
+        order: VecDeque::new(),
+        empty: 0,
         fetch,
     };
     stream::try_unfold(init, |mut st| async move {
@@ -52,7 +78,26 @@ where
                 "the service returned a cursor it had already returned (a pagination loop)",
             ));
         }
+        st.order.push_back(cursor.clone());
+        if st.order.len() > REMEMBERED_CURSORS
+            && let Some(old) = st.order.pop_front()
+        {
+            st.seen.remove(&old);
+        }
         let page = (st.fetch)(cursor).await?;
+        st.empty = if page.received == 0 && page.next.is_some() {
+            st.empty + 1
+        } else {
+            0
+        };
+        if st.empty >= MAX_EMPTY_PAGES {
+            return Err(Error::invalid_response(
+                "a page with items or no next cursor",
+                format!(
+                    "the service returned {MAX_EMPTY_PAGES} empty pages in a row, each with a new next cursor (an endless walk); the read stops here, and what was read before is kept"
+                ),
+            ));
+        }
         st.next = page.next;
         Ok(Some((stream::iter(page.messages.into_iter().map(Ok)), st)))
     })
@@ -80,10 +125,7 @@ mod tests {
     #[tokio::test]
     async fn pages_in_order_until_no_next() {
         let s = paginate(0u32, |c| async move {
-            Ok(Page {
-                messages: vec![log(c)],
-                next: (c < 3).then_some(c + 1),
-            })
+            Ok(Page::new(vec![log(c)], (c < 3).then_some(c + 1), 1))
         });
         let got: Vec<_> = s.collect().await;
         assert_eq!(got.len(), 4);
@@ -92,14 +134,44 @@ mod tests {
     #[tokio::test]
     async fn a_cursor_loop_is_an_error_not_an_endless_read() {
         let s = paginate(0u32, |c| async move {
-            Ok(Page {
-                messages: vec![log(c)],
-                next: Some((c + 1) % 2),
-            })
+            Ok(Page::new(vec![log(c)], Some((c + 1) % 2), 1))
         });
         let got: Vec<_> = s.collect().await;
         assert_eq!(got.len(), 3);
         assert!(matches!(got[2], Err(Error::InvalidResponse { .. })));
+    }
+
+    #[tokio::test]
+    async fn fresh_cursors_with_empty_pages_end_in_an_error() {
+        let s = paginate(0u64, |c| async move {
+            Ok(Page::new(vec![log(c as u32)], Some(c + 1), 0))
+        });
+        let got: Vec<_> = s.collect().await;
+        assert_eq!(got.len(), MAX_EMPTY_PAGES as usize);
+        let Some(Err(Error::InvalidResponse { detail, .. })) = got.last() else {
+            panic!("{got:?}")
+        };
+        assert!(detail.contains("empty pages in a row"), "{detail}");
+        // Pages with items reset the count: a long walk of full pages goes on.
+        let s = paginate(0u64, |c| async move {
+            Ok(Page::new(
+                Vec::new(),
+                (c < 40).then_some(c + 1),
+                (c % 4 == 0) as usize,
+            ))
+        });
+        let got: Vec<_> = s.collect().await;
+        assert!(got.iter().all(Result::is_ok));
+    }
+
+    #[tokio::test]
+    async fn the_loop_guard_remembers_a_bounded_number_of_cursors() {
+        let total = REMEMBERED_CURSORS as u64 + 50;
+        let s = paginate(0u64, move |c| async move {
+            Ok(Page::new(Vec::new(), (c < total).then_some(c + 1), 1))
+        });
+        let got: Vec<_> = s.collect().await;
+        assert!(got.is_empty());
     }
 
     #[tokio::test]
@@ -110,12 +182,7 @@ mod tests {
         let c2 = calls.clone();
         let mut s = paginate(0u32, move |c| {
             c2.fetch_add(1, Ordering::SeqCst);
-            async move {
-                Ok(Page {
-                    messages: vec![log(c)],
-                    next: Some(c + 1),
-                })
-            }
+            async move { Ok(Page::new(vec![log(c)], Some(c + 1), 1)) }
         });
         s.next().await.unwrap().unwrap();
         s.next().await.unwrap().unwrap();

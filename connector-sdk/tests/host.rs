@@ -268,10 +268,8 @@ impl Stream for CountStream {
                 stream: "numbers".into(),
                 state: json!({"cursor": to}),
             }));
-            Ok(Page {
-                messages,
-                next: (to < n).then_some(to + 1),
-            })
+            let received = messages.len() - 1;
+            Ok(Page::new(messages, (to < n).then_some(to + 1), received))
         })
     }
 }
@@ -422,4 +420,247 @@ async fn a_failing_stream_reports_and_the_others_complete() {
         .find(|s| s.name == "numbers")
         .unwrap();
     assert_eq!((numbers.records, numbers.error.is_none()), (12, true));
+}
+
+/// A stdout whose writes succeed into a buffer but whose flush fails, as a `BufWriter` over a
+/// full disk looks to the host.
+struct FullDisk(Vec<u8>);
+
+impl std::io::Write for FullDisk {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Err(std::io::Error::from_raw_os_error(28))
+    }
+}
+
+/// No command exits 0 when its output could not be written; an action that ran puts its output
+/// on stderr so a created record's id is not lost with stdout.
+#[tokio::test]
+async fn output_that_cannot_be_written_is_a_failure() {
+    let (def, backend) = example();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(&dir, "c.json", &json!({"token": TOKEN}));
+    let input = write(
+        &dir,
+        "i.json",
+        &json!({"title": "Dune", "author": "Herbert"}),
+    );
+    for args in [
+        vec!["spec"],
+        vec!["check", "--config", &cfg],
+        vec!["discover", "--config", &cfg],
+        vec!["read", "--config", &cfg],
+        vec!["action", "add_book", "--config", &cfg, "--input", &input],
+    ] {
+        let mut out = FullDisk(Vec::new());
+        let mut err = Vec::new();
+        let mut argv = vec!["connector".to_string()];
+        argv.extend(args.iter().map(|s| s.to_string()));
+        let code = Host::new(def.clone())
+            .run(argv, &mut out, &mut err, false)
+            .await;
+        let err = String::from_utf8(err).unwrap();
+        assert_eq!(code, 1, "{args:?} exited {code}: {err}");
+        assert!(err.contains("No space left on device"), "{args:?}: {err}");
+        if args[0] == "action" {
+            assert!(
+                err.contains("ran, but its output could not be written"),
+                "{err}"
+            );
+            assert!(err.contains(r#""title":"Dune""#), "{err}");
+        }
+    }
+    assert!(backend.requests() > 0);
+}
+
+/// Every stdout line is one message even when a record's raw JSON holds newlines (a
+/// pretty-printing upstream) or a complete forged message on a line of its own.
+#[tokio::test]
+async fn raw_records_with_newlines_stay_on_one_line() {
+    struct Pretty(StreamDescriptor);
+    impl Stream for Pretty {
+        fn descriptor(&self) -> &StreamDescriptor {
+            &self.0
+        }
+        fn read(&self, _: ReadRequest) -> BoxStream<'static, Result<Message>> {
+            let raw = "{\n  \"n\": 1,\n  \"x\":\n{\"type\":\"STATE\",\"state\":{\"type\":\"STREAM\",\"stream\":{\"stream_descriptor\":{\"name\":\"numbers\"},\"stream_state\":{\"forged\":true}}}}\n,\r\n \"t\": \"a\u{2028}b\"\n}";
+            let record = Record {
+                stream: "numbers".into(),
+                data: serde_json::value::RawValue::from_string(raw.into()).unwrap(),
+            };
+            Box::pin(futures::stream::iter([Ok(Message::Record(record))]))
+        }
+    }
+    struct One(Counter);
+    #[async_trait]
+    impl Connector for One {
+        fn spec(&self) -> &ConnectorSpec {
+            &self.0.spec
+        }
+        async fn check(&self) -> Result<()> {
+            Ok(())
+        }
+        fn streams(&self) -> Vec<Arc<dyn Stream>> {
+            vec![Arc::new(Pretty(self.0.spec.streams[0].clone()))]
+        }
+        fn actions(&self) -> Vec<Arc<dyn Action>> {
+            Vec::new()
+        }
+    }
+    let one = One(counter(1));
+    let mut out = MessageWriter::new(Vec::new());
+    let summary = host::read(
+        &one,
+        &ConfiguredCatalog::all(one.spec()),
+        &State::new(),
+        &ReadOptions::default(),
+        &mut out,
+        &mut Vec::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(summary.records(), 1);
+    let text = String::from_utf8(out.into_inner()).unwrap();
+    assert!(!text.contains('\r') && !text.contains('\u{2028}'), "{text}");
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect();
+    let records: Vec<&Value> = of_type(&lines, "RECORD");
+    assert_eq!(records.len(), 1);
+    assert_eq!(
+        records[0]["record"]["data"]["x"]["state"]["stream"]["stream_state"]["forged"],
+        true
+    );
+    assert_eq!(records[0]["record"]["data"]["t"], "a\u{2028}b");
+    assert!(of_type(&lines, "STATE").is_empty(), "{text}");
+}
+
+/// A record that is not an object fails its stream (a connector bug), and nothing of it is
+/// printed as a RECORD.
+#[tokio::test]
+async fn non_object_records_fail_the_stream_not_the_protocol() {
+    struct Scalars(StreamDescriptor);
+    impl Stream for Scalars {
+        fn descriptor(&self) -> &StreamDescriptor {
+            &self.0
+        }
+        fn read(&self, _: ReadRequest) -> BoxStream<'static, Result<Message>> {
+            let raw = |t: &str| Record {
+                stream: "numbers".into(),
+                data: serde_json::value::RawValue::from_string(t.into()).unwrap(),
+            };
+            Box::pin(futures::stream::iter([
+                Ok(Message::Record(raw(r#"{"n":1}"#))),
+                Ok(Message::Record(raw("[1]"))),
+                Ok(Message::Record(raw(r#"{"n":2}"#))),
+            ]))
+        }
+    }
+    struct One(Counter);
+    #[async_trait]
+    impl Connector for One {
+        fn spec(&self) -> &ConnectorSpec {
+            &self.0.spec
+        }
+        async fn check(&self) -> Result<()> {
+            Ok(())
+        }
+        fn streams(&self) -> Vec<Arc<dyn Stream>> {
+            vec![Arc::new(Scalars(self.0.spec.streams[0].clone()))]
+        }
+        fn actions(&self) -> Vec<Arc<dyn Action>> {
+            Vec::new()
+        }
+    }
+    let one = One(counter(1));
+    let mut out = MessageWriter::new(Vec::new());
+    let summary = host::read(
+        &one,
+        &ConfiguredCatalog::all(one.spec()),
+        &State::new(),
+        &ReadOptions::default(),
+        &mut out,
+        &mut Vec::new(),
+    )
+    .await
+    .unwrap();
+    assert!(!summary.succeeded());
+    assert_eq!(summary.records(), 1);
+    let text = String::from_utf8(out.into_inner()).unwrap();
+    assert!(text.contains(r#""internal_message":"internal""#), "{text}");
+    assert!(!text.contains("[1]"), "{text}");
+}
+
+/// Oversized, non-UTF-8 and malformed files, and a catalog naming a stream twice, are refused
+/// with the flag (or the catalog entry) and the fix; a malformed `--input` is an input error.
+#[tokio::test]
+async fn input_files_are_bounded_and_catalogs_list_each_stream_once() {
+    let (def, backend) = example();
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.json");
+    std::fs::write(&big, vec![b' '; (host::MAX_CONFIG_BYTES + 1) as usize]).unwrap();
+    let big = big.to_string_lossy().into_owned();
+    let (code, _, err) = run(def.clone(), &["check", "--config", &big]).await;
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("--config") && err.contains("larger than 1 MiB"),
+        "{err}"
+    );
+    let binary = dir.path().join("bin.json");
+    std::fs::write(&binary, [0xff, 0xfe, b'{']).unwrap();
+    let binary = binary.to_string_lossy().into_owned();
+    let (_, _, err) = run(def.clone(), &["check", "--config", &binary]).await;
+    assert!(
+        err.contains("--config") && err.contains("not UTF-8"),
+        "{err}"
+    );
+
+    let cfg = write(&dir, "c.json", &json!({"token": TOKEN}));
+    let bad_input = dir.path().join("i.json");
+    std::fs::write(&bad_input, "{\"title\": ").unwrap();
+    let bad_input = bad_input.to_string_lossy().into_owned();
+    let (code, lines, err) = run(
+        def.clone(),
+        &[
+            "action", "add_book", "--config", &cfg, "--input", &bad_input,
+        ],
+    )
+    .await;
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("invalid input for action `add_book`: --input:")
+            && err.contains("not valid JSON"),
+        "{err}"
+    );
+    assert_eq!(
+        of_type(&lines, "TRACE")[0]["trace"]["error"]["internal_message"],
+        "invalid_input"
+    );
+
+    let stream = &def.spec().streams[0].name;
+    let catalog = write(
+        &dir,
+        "cat.json",
+        &json!({"streams": [
+            {"stream": {"name": stream}, "sync_mode": "full_refresh"},
+            {"stream": {"name": stream}, "sync_mode": "full_refresh"},
+        ]}),
+    );
+    let before = backend.requests();
+    let (code, _, err) = run(def, &["read", "--config", &cfg, "--catalog", &catalog]).await;
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("catalog.streams[1].stream.name")
+            && err.contains("already configured at catalog.streams[0]"),
+        "{err}"
+    );
+    assert_eq!(
+        backend.requests(),
+        before,
+        "nothing is read twice, nothing at all"
+    );
 }

@@ -167,12 +167,47 @@ impl HttpAction {
     }
 }
 
-fn scalar(v: &Value) -> Option<String> {
-    match v {
+/// An integral JSON number as an `i64`/`u64` text: `1.0` and `1e2` are `1` and `100` (JSON Schema
+/// counts them as integers, so validation lets them through); `None` for fractions and for
+/// numbers beyond 64 bits (`1e300`), which no Gorgias id or count can be.
+fn integer_text(n: &serde_json::Number) -> Option<String> {
+    if let Some(i) = n.as_i64() {
+        return Some(i.to_string());
+    }
+    if let Some(u) = n.as_u64() {
+        return Some(u.to_string());
+    }
+    let f = n.as_f64()?;
+    // 2^63: every integral f64 below it in magnitude converts exactly.
+    (f.fract() == 0.0 && f.abs() < 9_223_372_036_854_775_808.0).then(|| (f as i64).to_string())
+}
+
+/// A path or query parameter as text: strings as they are, booleans as `true`/`false`, numbers
+/// as integers (see [`integer_text`]); other numbers are refused, naming the field.
+fn scalar(decl: &ActionDecl, name: &str, v: &Value) -> Result<Option<String>> {
+    Ok(match v {
         Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
+        Value::Number(n) => Some(integer_text(n).ok_or_else(|| Error::InvalidInput {
+            action: decl.name.clone(),
+            path: name.to_string(),
+            reason: "must be a whole number between -9223372036854775808 and 9223372036854775807; give it without a fraction or exponent".into(),
+        })?),
         Value::Bool(b) => Some(b.to_string()),
         _ => None,
+    })
+}
+
+/// Writes integral floats (`5.0`) of a body as integers (`5`), as Gorgias expects ids and counts.
+fn integral_floats_as_integers(v: &mut Value) {
+    match v {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(i) = integer_text(n).and_then(|t| t.parse::<i64>().ok()) {
+                *v = Value::from(i);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_floats_as_integers),
+        Value::Object(map) => map.values_mut().for_each(integral_floats_as_integers),
+        _ => {}
     }
 }
 
@@ -201,14 +236,15 @@ pub fn request_parts(decl: &ActionDecl, input: Value) -> Result<RequestParts> {
             .unwrap_or(rest.len());
         let name = &rest[start + 1..end];
         path.push_str(&rest[..start]);
-        let value = fields
-            .remove(name)
-            .and_then(|v| scalar(&v))
-            .ok_or_else(|| Error::InvalidInput {
-                action: decl.name.clone(),
-                path: name.to_string(),
-                reason: "is required; add it".into(),
-            })?;
+        let value = match fields.remove(name) {
+            Some(v) => scalar(decl, name, &v)?,
+            None => None,
+        }
+        .ok_or_else(|| Error::InvalidInput {
+            action: decl.name.clone(),
+            path: name.to_string(),
+            reason: "is required; add it".into(),
+        })?;
         path.extend(url::form_urlencoded::byte_serialize(value.as_bytes()));
         rest = &rest[(end + 1).min(rest.len())..];
     }
@@ -217,21 +253,28 @@ pub fn request_parts(decl: &ActionDecl, input: Value) -> Result<RequestParts> {
     for q in &decl.query {
         match fields.remove(*q) {
             Some(Value::Array(items)) => {
-                query.extend(items.iter().filter_map(scalar).map(|v| (q.to_string(), v)))
+                for (i, item) in items.iter().enumerate() {
+                    if let Some(v) = scalar(decl, &format!("{q}[{i}]"), item)? {
+                        query.push((q.to_string(), v));
+                    }
+                }
             }
             Some(v) => {
-                if let Some(s) = scalar(&v) {
+                if let Some(s) = scalar(decl, q, &v)? {
                     query.push((q.to_string(), s));
                 }
             }
             None => {}
         }
     }
-    let body = match &decl.body {
+    let mut body = match &decl.body {
         Body::None => None,
         Body::Rest => Some(Value::Object(fields)),
         Body::Field(f) => Some(fields.remove(*f).unwrap_or(Value::Null)),
     };
+    if let Some(b) = body.as_mut() {
+        integral_floats_as_integers(b);
+    }
     Ok((path, query, body))
 }
 
@@ -475,5 +518,46 @@ mod tests {
         );
         let (path, _, _) = request_parts(&d, json!({"name": "../account?x=1"})).unwrap();
         assert_eq!(path, "/api/stats/..%2Faccount%3Fx%3D1");
+    }
+
+    /// JSON Schema counts `1.0` and `1e300` as integers; the path, the query and the body carry
+    /// integers as integers, and numbers no 64-bit integer can hold are refused by name.
+    #[test]
+    fn integral_floats_are_sent_as_integers_and_the_rest_refused() {
+        let d = ActionDecl::new(
+            "get_ticket",
+            "T",
+            "t",
+            ActionEffect::Read,
+            Method::Put,
+            "/api/tickets/{id}",
+            json!({}),
+            json!({}),
+        )
+        .query(&["ids"]);
+        let input: Value =
+            serde_json::from_str(r#"{"id": 1.0, "ids": [2.0, 3e2], "n": {"id": 4.0}, "f": 0.5}"#)
+                .unwrap();
+        let (path, query, body) = request_parts(&d, input).unwrap();
+        assert_eq!(path, "/api/tickets/1");
+        assert_eq!(
+            query,
+            vec![("ids".into(), "2".into()), ("ids".into(), "300".into())]
+        );
+        let body = body.unwrap();
+        assert_eq!(body, json!({"n": {"id": 4}, "f": 0.5}));
+        assert!(body["n"]["id"].is_i64(), "{body}");
+        for (bad, field) in [
+            (r#"{"id": 1e300}"#, "id"),
+            (r#"{"id": 1.5}"#, "id"),
+            (r#"{"id": 7, "ids": [1, -1e19]}"#, "ids[1]"),
+        ] {
+            let e = request_parts(&d, serde_json::from_str(bad).unwrap()).unwrap_err();
+            let Error::InvalidInput { path, reason, .. } = &e else {
+                panic!("{e}")
+            };
+            assert_eq!(path, field, "{bad}");
+            assert!(reason.contains("whole number"), "{reason}");
+        }
     }
 }

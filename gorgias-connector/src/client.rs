@@ -23,7 +23,20 @@
 //! * **5xx, timeouts, resets, truncated bodies**: jittered exponential backoff (`backon`),
 //!   bounded by [`RetryOptions::max_retries`]; only for requests that cannot duplicate data
 //!   (reads, updates, deletes). Creates are retried only after a 429 (the request was refused).
-//! * **Errors**: one mapping from status to [`Error`], carrying Gorgias's own message.
+//! * **Deadlines**: one request, its retries and waits included, gets at most
+//!   [`RetryOptions::request_budget`] (10 minutes); `check` gets [`RetryOptions::check_budget`]
+//!   (60 s). A wait that would end past the budget is not started: the last error is returned.
+//! * **Bodies**: at most [`RetryOptions::max_response_bytes`] (32 MiB) of one response is
+//!   buffered; a larger `Content-Length` is refused before reading, a longer body is cut off
+//!   at the cap, both with [`Error::ResponseTooLarge`] (not retried).
+//! * **Hostile answers**: a redirect is an error naming where it pointed (never followed: it
+//!   could carry the credentials elsewhere); an HTML page with a 2xx status (a sign-in page)
+//!   is an error saying so, not a JSON parse failure; `Retry-After` in seconds (any size: huge
+//!   values saturate) or as an HTTP date.
+//! * **Errors**: one mapping from status to [`Error`], carrying Gorgias's own message, with
+//!   the account's credentials (every encoded form) removed and control characters escaped by
+//!   the client's [`Redactor`]: a server that echoes request headers cannot make the connector
+//!   print its own key.
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -32,14 +45,21 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use backon::BackoffBuilder as _;
+use connector_sdk::redact::{Redactor, excerpt};
 use connector_sdk::{Error, RateLimit};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
 use serde_json::Value;
 
-/// Retry knobs; the defaults suit production, tests shrink the delays.
+/// Retry, deadline and size knobs; the defaults suit production, tests shrink the delays.
 #[derive(Debug, Clone)]
 pub struct RetryOptions {
+    /// The most time one request may take, every retry and wait included.
+    pub request_budget: Duration,
+    /// The most time `check` may take, every retry and wait included.
+    pub check_budget: Duration,
+    /// The most bytes of one response body the client buffers.
+    pub max_response_bytes: u64,
     /// Retries after 5xx, timeouts and transport errors.
     pub max_retries: usize,
     /// Retries after 429 (each waits `Retry-after`).
@@ -55,6 +75,9 @@ pub struct RetryOptions {
 impl Default for RetryOptions {
     fn default() -> Self {
         RetryOptions {
+            request_budget: Duration::from_secs(600),
+            check_budget: Duration::from_secs(60),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             max_retries: 6,
             max_rate_limited: 10,
             min_delay: Duration::from_millis(500),
@@ -62,6 +85,26 @@ impl Default for RetryOptions {
             max_retry_after: Duration::from_secs(120),
         }
     }
+}
+
+/// The default cap on one response body: 32 MiB. A page of 100 Gorgias records is far below it
+/// (tickets average a few KiB each); a larger body is a hostile or broken server.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 << 20;
+
+/// Reads a `Retry-After` value: delay-seconds (RFC 9110 §10.2.3; decimals tolerated, any size:
+/// values beyond what a `Duration` holds saturate) or an HTTP date (`Wed, 21 Oct 2026 07:28:00
+/// GMT`, waited until, never negative). `None` for anything else.
+pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+    let v = value.trim();
+    if let Ok(secs) = v.parse::<f64>() {
+        if !secs.is_finite() || secs < 0.0 {
+            return None;
+        }
+        return Some(Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX));
+    }
+    let date = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    let wait = date.with_timezone(&chrono::Utc) - now;
+    Some(wait.to_std().unwrap_or(Duration::ZERO))
 }
 
 /// Whether a request may be sent again after a failure that may have reached the server.
@@ -188,6 +231,7 @@ pub struct Client {
     contention: Mutex<Contention>,
     retry: RetryOptions,
     stats: Arc<ClientStats>,
+    redactor: Redactor,
 }
 
 impl std::fmt::Debug for Client {
@@ -218,7 +262,8 @@ fn quota(limit: &RateLimit) -> Option<Quota> {
 }
 
 /// Gorgias's message from an error body: `error.msg` (+ field errors), `error` as a string, or
-/// `message`; otherwise a short excerpt.
+/// `message`; otherwise a short excerpt (never cut inside a character). Raw upstream text: the
+/// client scrubs it before it leaves in an error.
 pub fn error_message(body: &[u8]) -> String {
     let parsed: Option<Value> = serde_json::from_slice(body).ok();
     if let Some(v) = &parsed {
@@ -255,12 +300,34 @@ pub fn error_message(body: &[u8]) -> String {
             return out;
         }
     }
-    let text = String::from_utf8_lossy(body);
-    let excerpt: String = text.chars().filter(|c| !c.is_control()).take(200).collect();
-    if excerpt.is_empty() {
+    let head = &body[..body.len().min(4096)];
+    let text = String::from_utf8_lossy(head);
+    let cleaned: String = text.chars().filter(|c| !c.is_control()).collect();
+    let short = excerpt(cleaned.trim(), 200);
+    if short.is_empty() {
         "(empty body)".into()
     } else {
-        excerpt
+        short
+    }
+}
+
+/// Whether a 2xx body is an HTML page (a sign-in or proxy page) rather than the JSON asked for.
+fn is_html(content_type: Option<&str>, body: &[u8]) -> bool {
+    content_type.is_some_and(|v| v.to_ascii_lowercase().contains("html"))
+        || body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<')
+}
+
+/// Where a redirect pointed, without query or fragment (they may carry tokens).
+fn redirect_target(base: &url::Url, location: Option<&str>) -> String {
+    match location.and_then(|l| base.join(l).ok()) {
+        Some(mut u) => {
+            u.set_query(None);
+            u.set_fragment(None);
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            excerpt(u.as_str(), 200)
+        }
+        None => "an unreadable Location".into(),
     }
 }
 
@@ -317,7 +384,19 @@ impl Client {
             contention: Mutex::new(Contention::new(now)),
             retry,
             stats: Arc::new(ClientStats::default()),
+            redactor: Redactor::none(),
         })
+    }
+
+    /// Scrubs every error this client returns with `redactor` (the account's credentials).
+    pub fn with_redactor(mut self, redactor: Redactor) -> Self {
+        self.redactor = redactor;
+        self
+    }
+
+    /// The redactor of this client's errors.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
     }
 
     /// What the client has done so far.
@@ -472,6 +551,7 @@ impl Client {
         method: Method,
         url: &url::Url,
         body: Option<&Value>,
+        timeout: Duration,
     ) -> Result<Response, Failure> {
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
         self.sent();
@@ -479,7 +559,7 @@ impl Client {
             .http
             .request(method.reqwest(), url.clone())
             .header(AUTHORIZATION, self.auth.clone())
-            .timeout(self.timeout);
+            .timeout(timeout);
         if let Some(body) = body {
             request = request
                 .header(CONTENT_TYPE, "application/json")
@@ -491,23 +571,35 @@ impl Client {
             .map_err(|e| Failure::Retryable(transport(&e)))?;
         let status = response.status().as_u16();
         self.observe_usage(response.headers());
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<f64>().ok())
-            .filter(|s| s.is_finite() && *s >= 0.0)
-            .map(Duration::from_secs_f64);
-        let is_html = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("html"));
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| Failure::Retryable(transport(&e)))?
-            .to_vec();
+        let header = |name: reqwest::header::HeaderName| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let retry_after = header(reqwest::header::RETRY_AFTER)
+            .and_then(|v| parse_retry_after(&v, chrono::Utc::now()));
+        let content_type = header(CONTENT_TYPE);
+        if (300..=399).contains(&status) {
+            let target = redirect_target(url, header(reqwest::header::LOCATION).as_deref());
+            return Err(Failure::Fatal(Error::upstream(
+                status,
+                format!(
+                    "the server answered with a redirect to {target}, which the connector does not follow (it would carry the credentials along); check the subdomain (a renamed account redirects) or the base_url"
+                ),
+            )));
+        }
+        let body = self.read_body(method, url, response).await?;
+        if (200..=299).contains(&status) && is_html(content_type.as_deref(), &body) {
+            return Err(Failure::Fatal(Error::invalid_response(
+                "a JSON body",
+                format!(
+                    "the server answered with an HTML page (status {status}), not JSON: a sign-in, maintenance or proxy page; check the subdomain, and that this address serves the Gorgias API"
+                ),
+            )));
+        }
+        let is_html = content_type.is_some_and(|v| v.contains("html"));
         match status {
             200..=299 => Ok(Response { status, body }),
             429 => {
@@ -546,8 +638,44 @@ impl Client {
         }
     }
 
-    /// Sends a request with pacing and retries; `parse` turns a 2xx body into the result and
-    /// may itself fail retryably (a truncated body on a read).
+    /// Reads a body into one buffer, at most [`RetryOptions::max_response_bytes`] of it: a
+    /// declared length beyond the cap is refused before reading, a body that grows beyond it is
+    /// dropped at the cap.
+    async fn read_body(
+        &self,
+        method: Method,
+        url: &url::Url,
+        mut response: reqwest::Response,
+    ) -> Result<Vec<u8>, Failure> {
+        let cap = self.retry.max_response_bytes;
+        let too_large = || {
+            Failure::Fatal(Error::ResponseTooLarge {
+                what: format!("{} {}", method.reqwest(), url.path()),
+                limit_bytes: cap,
+            })
+        };
+        let declared = response.content_length();
+        if declared.is_some_and(|n| n > cap) {
+            return Err(too_large());
+        }
+        let reserve = usize::try_from(declared.unwrap_or(0).min(cap)).unwrap_or(0);
+        let mut body = Vec::with_capacity(reserve);
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| Failure::Retryable(transport(&e)))?
+        {
+            if (body.len() + chunk.len()) as u64 > cap {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
+    /// Sends a request with pacing and retries within [`RetryOptions::request_budget`]; `parse`
+    /// turns a 2xx body into the result and may itself fail retryably (a truncated body on a
+    /// read). Every error is scrubbed of the account's credentials.
     pub async fn send<T>(
         &self,
         method: Method,
@@ -557,7 +685,29 @@ impl Client {
         policy: RetryPolicy,
         parse: impl Fn(Response) -> Result<T, Error>,
     ) -> Result<T, Error> {
+        let deadline = tokio::time::Instant::now() + self.retry.request_budget;
+        self.send_until(method, path, query, body, policy, deadline, parse)
+            .await
+            .map_err(|e| self.redactor.scrub_error(e))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn send_until<T>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<&Value>,
+        policy: RetryPolicy,
+        deadline: tokio::time::Instant,
+        parse: impl Fn(Response) -> Result<T, Error>,
+    ) -> Result<T, Error> {
         let url = self.url(path, query)?;
+        let past_deadline = |wait: Duration| {
+            tokio::time::Instant::now()
+                .checked_add(wait)
+                .is_none_or(|end| end > deadline)
+        };
         let mut backoff = backon::ExponentialBuilder::default()
             .with_min_delay(self.retry.min_delay)
             .with_max_delay(self.retry.max_delay)
@@ -567,7 +717,15 @@ impl Client {
         let mut rate_limited = 0u32;
         loop {
             self.pace().await;
-            let failure = match self.attempt(method, &url, body).await {
+            let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if remaining.is_zero() {
+                return Err(Error::transport(
+                    "the request's time budget ran out while waiting to send it; lower the concurrency or retry later",
+                    true,
+                ));
+            }
+            let timeout = self.timeout.min(remaining);
+            let failure = match self.attempt(method, &url, body, timeout).await {
                 Ok(response) => match parse(response) {
                     Ok(v) => return Ok(v),
                     // A 2xx whose body cannot be read is a transport fault on a read.
@@ -588,6 +746,7 @@ impl Client {
                         .unwrap_or(self.retry.max_delay);
                     if rate_limited > self.retry.max_rate_limited
                         || wait > self.retry.max_retry_after
+                        || past_deadline(wait)
                     {
                         return Err(Error::RateLimited {
                             retry_after: Some(wait),
@@ -598,7 +757,7 @@ impl Client {
                     tokio::time::sleep(wait).await;
                 }
                 Failure::Retryable(e) if policy == RetryPolicy::Idempotent => {
-                    match backoff.next() {
+                    match backoff.next().filter(|w| !past_deadline(*w)) {
                         Some(wait) => {
                             tracing::debug!(?wait, path, error = %e, "retrying");
                             tokio::time::sleep(wait).await;
@@ -619,13 +778,32 @@ impl Client {
             query,
             None,
             RetryPolicy::Idempotent,
-            |r| {
-                serde_json::from_slice(&r.body)
-                    .map_err(|e| Error::invalid_response("a JSON body", e.to_string()))
-            },
+            parse_json,
         )
         .await
     }
+
+    /// The `check` request: GET `path` within [`RetryOptions::check_budget`], so a rate-limit
+    /// storm fails a check in about a minute rather than after every retry.
+    pub async fn check(&self, path: &str) -> Result<Value, Error> {
+        let deadline = tokio::time::Instant::now() + self.retry.check_budget;
+        self.send_until(
+            Method::Get,
+            path,
+            &[],
+            None,
+            RetryPolicy::Idempotent,
+            deadline,
+            parse_json,
+        )
+        .await
+        .map_err(|e| self.redactor.scrub_error(e))
+    }
+}
+
+fn parse_json(r: Response) -> Result<Value, Error> {
+    serde_json::from_slice(&r.body)
+        .map_err(|e| Error::invalid_response("a JSON body", e.to_string()))
 }
 
 fn transport(e: &reqwest::Error) -> Error {
@@ -679,6 +857,56 @@ mod tests {
         assert_eq!(error_message(br#"{"error":"boom"}"#), "boom");
         assert_eq!(error_message(b""), "(empty body)");
         assert!(error_message(b"<html><body>Not Found</body></html>").starts_with("<html>"));
+    }
+
+    /// `Retry-After` in every form a server may send, as a table: seconds of any size (huge ones
+    /// saturate instead of panicking), HTTP dates (past ones mean now), and garbage.
+    #[test]
+    fn retry_after_values_are_read_without_panics() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-10-21T07:28:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        for (value, want) in [
+            ("3", Some(Duration::from_secs(3))),
+            (" 1.5 ", Some(Duration::from_millis(1500))),
+            ("0", Some(Duration::ZERO)),
+            ("1e20", Some(Duration::MAX)),
+            ("18446744073709551615", Some(Duration::MAX)),
+            ("1e400", None),
+            ("-1", None),
+            ("NaN", None),
+            ("inf", None),
+            ("soon", None),
+            ("", None),
+            (
+                "Wed, 21 Oct 2026 07:28:30 GMT",
+                Some(Duration::from_secs(30)),
+            ),
+            ("Wed, 21 Oct 2026 07:00:00 GMT", Some(Duration::ZERO)),
+            ("Wed, 21 Oct 2026 07:28:30", None),
+        ] {
+            assert_eq!(parse_retry_after(value, now), want, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn html_bodies_and_redirect_targets() {
+        assert!(is_html(Some("text/html; charset=utf-8"), b"{}"));
+        assert!(is_html(None, b"  \n<!doctype html>"));
+        assert!(!is_html(Some("application/json"), b"{\"a\":1}"));
+        let base: url::Url = "https://acme.gorgias.com/api/account".parse().unwrap();
+        assert_eq!(
+            redirect_target(&base, Some("https://u:p@evil.example/login?token=abc#x")),
+            "https://evil.example/login"
+        );
+        assert_eq!(
+            redirect_target(&base, Some("/app/login?next=1")),
+            "https://acme.gorgias.com/app/login"
+        );
+        assert_eq!(redirect_target(&base, None), "an unreadable Location");
+        // Error excerpts of multi-byte text are cut between characters.
+        let body = "ü".repeat(300);
+        assert_eq!(error_message(body.as_bytes()).chars().count(), 201);
     }
 
     /// A client for a loopback address it never calls, paced by `limit`.

@@ -153,6 +153,50 @@ impl Auth {
         }
     }
 
+    /// Refuses credentials holding spaces, tabs, line breaks or other control characters (a
+    /// copy-paste artefact that would otherwise earn a bare 401), naming the field.
+    fn check_characters(&self) -> Result<(), Error> {
+        let bad = |s: &str| s.chars().any(|c| c.is_whitespace() || c.is_control());
+        let refuse = |field: &str, what: &str| {
+            Err(Error::invalid_config(
+                field,
+                format!(
+                    "contains spaces, tabs, line breaks or control characters (often a copy-paste artefact); paste the {what} again without them"
+                ),
+            ))
+        };
+        match self {
+            Auth::Basic { email, api_key } => {
+                if bad(email) {
+                    return refuse("auth.email", "email");
+                }
+                if bad(api_key.expose_secret()) {
+                    return refuse("auth.api_key", "API key");
+                }
+            }
+            Auth::Bearer { token } => {
+                if bad(token.expose_secret()) {
+                    return refuse("auth.token", "token");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Every form the credentials take on the wire (the secrets, and the whole `Authorization`
+    /// value), for a [`connector_sdk::redact::Redactor`].
+    pub(crate) fn redactor(&self) -> connector_sdk::redact::Redactor {
+        let mut r = connector_sdk::redact::Redactor::none();
+        match self {
+            Auth::Basic { email, api_key } => {
+                r.add(api_key.expose_secret());
+                r.add(&format!("{email}:{}", api_key.expose_secret()));
+            }
+            Auth::Bearer { token } => r.add(token.expose_secret()),
+        }
+        r
+    }
+
     /// The `Authorization` header value, marked sensitive so it is never logged.
     pub(crate) fn header(&self) -> Result<reqwest::header::HeaderValue, Error> {
         use base64::Engine as _;
@@ -291,10 +335,17 @@ impl GorgiasConfig {
     pub fn resolve(self) -> Result<Resolved, Error> {
         let subdomain = normalise_subdomain(&self.subdomain)?;
         let base_url = match &self.base_url {
-            Some(b) if !b.trim().is_empty() => loopback_base_url(b)?,
-            _ => url::Url::parse(&format!("https://{subdomain}.gorgias.com/"))
+            Some(b) if b.trim().is_empty() => {
+                return Err(Error::invalid_config(
+                    "base_url",
+                    "is empty; remove the field to use https://<subdomain>.gorgias.com, or give a loopback sandbox address such as http://127.0.0.1:8089",
+                ));
+            }
+            Some(b) => loopback_base_url(b)?,
+            None => url::Url::parse(&format!("https://{subdomain}.gorgias.com/"))
                 .map_err(|_| Error::invalid_config("subdomain", "does not form a valid address"))?,
         };
+        self.auth.check_characters()?;
         if let Auth::Basic { email, .. } = &self.auth
             && !email.contains('@')
         {
@@ -411,6 +462,67 @@ mod tests {
         ] {
             let e = loopback_base_url(bad).expect_err(bad).to_string();
             assert!(e.starts_with("invalid config: base_url:"), "{e}");
+        }
+    }
+
+    fn resolve(auth: serde_json::Value, extra: serde_json::Value) -> Result<Resolved, Error> {
+        let mut config = serde_json::json!({"subdomain": "acme", "auth": auth});
+        if let (Some(c), Some(e)) = (config.as_object_mut(), extra.as_object()) {
+            c.extend(e.clone());
+        }
+        serde_json::from_value::<GorgiasConfig>(config)
+            .expect("parses")
+            .resolve()
+    }
+
+    #[test]
+    fn an_empty_base_url_is_refused_not_production() {
+        let basic = serde_json::json!({"type": "basic", "email": "a@b.co", "api_key": "k"});
+        for empty in ["", "  "] {
+            let e = resolve(basic.clone(), serde_json::json!({"base_url": empty}))
+                .expect_err("refused")
+                .to_string();
+            assert!(e.starts_with("invalid config: base_url: is empty"), "{e}");
+        }
+        let ok = resolve(basic, serde_json::json!({})).expect("resolves");
+        assert_eq!(ok.base_url.as_str(), "https://acme.gorgias.com/");
+    }
+
+    #[test]
+    fn credentials_with_whitespace_or_controls_are_refused_by_field() {
+        for (auth, field) in [
+            (
+                serde_json::json!({"type": "basic", "email": "a@b.co", "api_key": "key\n"}),
+                "auth.api_key",
+            ),
+            (
+                serde_json::json!({"type": "basic", "email": "a@b.co", "api_key": "ke y"}),
+                "auth.api_key",
+            ),
+            (
+                serde_json::json!({"type": "basic", "email": "a@b.co", "api_key": "key\r"}),
+                "auth.api_key",
+            ),
+            (
+                serde_json::json!({"type": "basic", "email": "a@b.co ", "api_key": "key"}),
+                "auth.email",
+            ),
+            (
+                serde_json::json!({"type": "bearer", "token": "\ttok"}),
+                "auth.token",
+            ),
+            (
+                serde_json::json!({"type": "bearer", "token": "tok\u{1b}"}),
+                "auth.token",
+            ),
+        ] {
+            let e = resolve(auth, serde_json::json!({}))
+                .expect_err(field)
+                .to_string();
+            assert!(
+                e.starts_with(&format!("invalid config: {field}: contains spaces")),
+                "{e}"
+            );
         }
     }
 

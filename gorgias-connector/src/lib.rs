@@ -285,15 +285,23 @@ impl Definition for GorgiasDefinition {
             }
             (Pacing::Window(_), None) | (Pacing::Off, _) => None,
         };
-        let client = Arc::new(client::Client::new(
-            self.http()?,
-            resolved.base_url.clone(),
-            resolved.subdomain.clone(),
-            resolved.auth.header()?,
-            resolved.timeout,
-            limit.as_ref(),
-            self.options.retry.clone(),
-        )?);
+        let header = resolved.auth.header()?;
+        let mut redactor = resolved.auth.redactor();
+        if let Ok(text) = header.to_str() {
+            redactor.add(text);
+        }
+        let client = Arc::new(
+            client::Client::new(
+                self.http()?,
+                resolved.base_url.clone(),
+                resolved.subdomain.clone(),
+                header,
+                resolved.timeout,
+                limit.as_ref(),
+                self.options.retry.clone(),
+            )?
+            .with_redactor(redactor),
+        );
         let streams = catalog
             .streams
             .iter()
@@ -357,7 +365,7 @@ impl Connector for GorgiasConnector {
     }
 
     async fn check(&self) -> Result<()> {
-        self.client.get_json("/api/account", &[]).await.map(|_| ())
+        self.client.check("/api/account").await.map(|_| ())
     }
 
     fn streams(&self) -> Vec<Arc<dyn Stream>> {

@@ -33,6 +33,20 @@
 //! stored one (400, 410, 422) the read logs a warning and starts the walk over from `cursor`:
 //! nothing is lost, some pages are read again. Hosts treat the state as opaque; `cursor` alone
 //! is the bookmark.
+//!
+//! What a hostile or broken server can send, and what the walk does with it:
+//!
+//! * **A record dated in the future** (9999, or a clock gone wrong): emitted, but it does not
+//!   move the bookmark past now + [`FUTURE_SKEW_SECS`], with a warning; otherwise every later
+//!   incremental sync would start after it and read nothing. A bookmark (saved state or
+//!   `start_date`) already in the future is warned about at the start.
+//! * **A page cursor longer than [`MAX_PAGE_CURSOR_BYTES`]**: it could never be sent back (URI
+//!   limits), so the walk stops with an error instead of checkpointing it; a saved state whose
+//!   `resume.page` is that long restarts the walk from the bookmark.
+//! * **A list item that is not a JSON object** (`1`, `"x"`, `null`, `[]`): skipped with a
+//!   warning (the protocol's records are objects; it is not a record).
+//! * **Fresh cursors with empty pages, forever**: the SDK's paginator stops after
+//!   `MAX_EMPTY_PAGES` in a row; the parent list of view items stops at [`MAX_PARENTS`].
 
 use std::sync::{Arc, Mutex};
 
@@ -50,6 +64,17 @@ use serde_json::{Value, json};
 
 use crate::client::{Client, Method, RetryPolicy};
 use crate::page::{Scalar, field, parse_page, with_field};
+
+/// How far past now a record's cursor may lie and still move the bookmark (clock skew between
+/// Gorgias and this machine).
+pub const FUTURE_SKEW_SECS: i64 = 300;
+
+/// The longest page cursor the walk follows or checkpoints. Gorgias's cursors are base64 of a
+/// short JSON list (under 200 bytes); one far longer could not be sent back in a URL.
+pub const MAX_PAGE_CURSOR_BYTES: usize = 4096;
+
+/// The most parent records (views) whose children are read.
+pub const MAX_PARENTS: usize = 10_000;
 
 /// How a stream is read.
 #[derive(Debug, Clone)]
@@ -256,6 +281,49 @@ struct Walk {
     resumable: Option<bool>,
     /// The first page to fetch: (partition, page cursor).
     start: (usize, Option<String>),
+    /// Cursors beyond this do not move the bookmark (now + skew, when the walk began).
+    ceiling: DateTime<Utc>,
+    /// Whether the future-record warning was given (once per walk).
+    warned_future: std::sync::atomic::AtomicBool,
+    /// The previous page's fingerprint (see [`fingerprint`]).
+    last_page: Mutex<Option<u64>>,
+}
+
+/// A cheap fingerprint of a page: its partition, its size and its first and last records' bytes.
+/// Two pages in a row with the same fingerprint under different cursors are the same page
+/// handed out again: a walk that would never end.
+fn fingerprint(partition: usize, records: &[Box<RawValue>]) -> Option<u64> {
+    use std::hash::{Hash, Hasher};
+    let (first, last) = (records.first()?, records.last()?);
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (partition, records.len(), first.get(), last.get()).hash(&mut h);
+    Some(h.finish())
+}
+
+/// A warning for the operator, as a stream message.
+fn warning(text: String) -> Message {
+    tracing::warn!("{text}");
+    Message::Log(connector_sdk::LogMessage {
+        level: connector_sdk::LogLevel::Warn,
+        message: text,
+    })
+}
+
+/// What kind of JSON value a raw item is, for messages.
+fn json_kind(raw: &RawValue) -> &'static str {
+    match raw.get().trim_start().as_bytes().first() {
+        Some(b'{') => "an object",
+        Some(b'[') => "a list",
+        Some(b'"') => "a string",
+        Some(b'n') => "null",
+        Some(b't' | b'f') => "a boolean",
+        _ => "a number",
+    }
+}
+
+/// Whether a page cursor can be sent back: short enough for a URL, no control characters.
+fn sendable_cursor(cursor: &str) -> bool {
+    cursor.len() <= MAX_PAGE_CURSOR_BYTES && !cursor.chars().any(char::is_control)
 }
 
 fn bookmark_of(stream: &str, state: Option<&Value>) -> Result<Option<DateTime<Utc>>> {
@@ -408,6 +476,12 @@ impl Walk {
                     if single {
                         let raw: Box<RawValue> = serde_json::from_slice(&r.body)
                             .map_err(|e| Error::invalid_response("a JSON object", e.to_string()))?;
+                        if !raw.get().starts_with('{') {
+                            return Err(Error::invalid_response(
+                                "a JSON object",
+                                format!("the API answered {}", json_kind(&raw)),
+                            ));
+                        }
                         return Ok((vec![raw], None));
                     }
                     let page = parse_page(&r.body)?;
@@ -417,10 +491,30 @@ impl Walk {
                 },
             )
             .await?;
+        let received = records.len();
+        let print = fingerprint(index, &records);
+        {
+            let mut last = self.last_page.lock().unwrap_or_else(|p| p.into_inner());
+            if print.is_some() && *last == print && next.is_some() {
+                return Err(Error::invalid_response(
+                    "a new page for a new cursor",
+                    format!(
+                        "stream `{}`: the API returned the same page again under a new cursor (an endless walk); the read stops here, and what was read before is kept",
+                        self.stream
+                    ),
+                ));
+            }
+            *last = print;
+        }
         let mut messages = Vec::with_capacity(records.len() + 1);
         let mut stop = false;
         let mut page_max: Option<DateTime<Utc>> = None;
+        let mut not_objects: Vec<&'static str> = Vec::new();
         for raw in records {
+            if !raw.get().starts_with('{') {
+                not_objects.push(json_kind(&raw));
+                continue;
+            }
             let t = match self.cursor_field {
                 Some(f) => match field(&raw, f)? {
                     Scalar::Str(s) => parse_datetime(&s),
@@ -437,7 +531,21 @@ impl Walk {
                 _ => {}
             }
             if let Some(t) = t {
-                page_max = Some(page_max.map_or(t, |m: DateTime<Utc>| m.max(t)));
+                if t > self.ceiling {
+                    if !self
+                        .warned_future
+                        .swap(true, std::sync::atomic::Ordering::Relaxed)
+                    {
+                        messages.push(warning(format!(
+                            "stream `{}`: a record's {} ({}) lies in the future; it is emitted, but the bookmark does not move past now, or later syncs would skip everything before it",
+                            self.stream,
+                            self.cursor_field.unwrap_or("cursor"),
+                            format_datetime(t)
+                        )));
+                    }
+                } else {
+                    page_max = Some(page_max.map_or(t, |m: DateTime<Utc>| m.max(t)));
+                }
             }
             let data = match segment.inject {
                 Some((key, value)) => with_field(&raw, key, value)?,
@@ -448,9 +556,30 @@ impl Walk {
                 data,
             }));
         }
+        if !not_objects.is_empty() {
+            not_objects.dedup();
+            messages.push(warning(format!(
+                "stream `{}`: skipped list items that are not JSON objects ({}); Gorgias lists objects, so a proxy or the API sent something else: report it if it repeats",
+                self.stream,
+                not_objects.join(", ")
+            )));
+        }
         if let Some(p) = page_max {
             let mut max = self.max_seen.lock().unwrap_or_else(|p| p.into_inner());
             *max = Some(max.map_or(p, |m| m.max(p)));
+        }
+        if let Some(n) = next.as_deref()
+            && !stop
+            && !sendable_cursor(n)
+        {
+            return Err(Error::invalid_response(
+                format!("a page cursor of at most {MAX_PAGE_CURSOR_BYTES} bytes"),
+                format!(
+                    "stream `{}`: the API returned a next-page cursor of {} bytes, which could not be sent back; the walk stops before it and the last state is kept",
+                    self.stream,
+                    n.len()
+                ),
+            ));
         }
         let next = if stop {
             None
@@ -465,7 +594,7 @@ impl Walk {
             stream: self.stream.clone(),
             state: self.state(next.as_ref()),
         }));
-        Ok(Page { messages, next })
+        Ok(Page::new(messages, next, received))
     }
 
     fn run(self) -> BoxStream<'static, Result<Message>> {
@@ -555,7 +684,25 @@ impl ListStream {
             max_seen: Mutex::new(None),
             resumable: None,
             start: (0, None),
+            ceiling: Utc::now() + chrono::Duration::seconds(FUTURE_SKEW_SECS),
+            warned_future: std::sync::atomic::AtomicBool::new(false),
+            last_page: Mutex::new(None),
         };
+        let mut notes = Vec::new();
+        if let Some(b) = bookmark
+            && b > walk.ceiling
+        {
+            let from = if from_state {
+                "saved state's cursor"
+            } else {
+                "start_date"
+            };
+            notes.push(warning(format!(
+                "stream `{}`: the {from} {} lies in the future, so nothing older can be read; drop the stream's state (or fix start_date) to resync it",
+                walk.stream,
+                format_datetime(b)
+            )));
+        }
         match (&d.read, incremental) {
             (ReadKind::Single, _) => {
                 walk.single = true;
@@ -646,6 +793,12 @@ impl ListStream {
                 );
                 return futures::stream::once(async move {
                     let ids = parent_ids(&client, parent_path, page_size).await?;
+                    if ids.len() > MAX_PARENTS {
+                        return Err(Error::invalid_response(
+                            format!("at most {MAX_PARENTS} records in {parent_path}"),
+                            format!("the API listed {} of them", ids.len()),
+                        ));
+                    }
                     walk.segments = ids
                         .into_iter()
                         .map(|id| Segment {
@@ -677,7 +830,9 @@ impl ListStream {
             walk.start = (r.partition, r.page);
             walk.max_seen = Mutex::new(r.max);
         }
-        walk.run()
+        futures::stream::iter(notes.into_iter().map(Ok))
+            .chain(walk.run())
+            .boxed()
     }
 }
 
@@ -700,6 +855,15 @@ impl Stream for ListStream {
         let mut state = request.state;
         if let Some(Value::Object(map)) = state.as_mut() {
             map.remove("resume");
+        }
+        if resume.page.as_deref().is_some_and(|p| !sendable_cursor(p)) {
+            let note = warning(format!(
+                "stream `{}`: the saved state's page cursor cannot be sent (over {MAX_PAGE_CURSOR_BYTES} bytes or with control characters); restarting the walk from the bookmark",
+                self.decl.name
+            ));
+            return futures::stream::iter([Ok(note)])
+                .chain(self.walk(true, state, None))
+                .boxed();
         }
         // Both walks are lazy: the fresh one sends nothing unless the stored page is refused.
         let fresh = self.walk(true, state.clone(), None);
@@ -762,8 +926,24 @@ async fn parent_ids(client: &Client, path: &str, page_size: u32) -> Result<Vec<i
                 },
             )
             .await?;
+        let empty = page_ids.is_empty();
         ids.extend(page_ids);
+        if ids.len() > MAX_PARENTS {
+            return Ok(ids);
+        }
         match next {
+            Some(_) if empty => {
+                return Err(Error::invalid_response(
+                    format!("a last page of {path} without a next cursor"),
+                    "the API returned an empty page with a next cursor",
+                ));
+            }
+            Some(n) if !sendable_cursor(&n) => {
+                return Err(Error::invalid_response(
+                    format!("a page cursor of at most {MAX_PAGE_CURSOR_BYTES} bytes"),
+                    format!("{path} returned one of {} bytes", n.len()),
+                ));
+            }
             Some(n) => cursor = Some(n),
             None => return Ok(ids),
         }

@@ -72,7 +72,10 @@ pub fn parse_page(body: &[u8]) -> Result<ParsedPage<'_>, Error> {
         }
         _ => Err(Error::invalid_response(
             "a JSON list page",
-            String::from_utf8_lossy(&body[..body.len().min(120)]),
+            connector_sdk::redact::excerpt(
+                &String::from_utf8_lossy(&body[..body.len().min(480)]),
+                120,
+            ),
         )),
     }
 }
@@ -133,7 +136,10 @@ pub fn field(record: &RawValue, name: &str) -> Result<Scalar, Error> {
 pub fn with_field(record: &RawValue, key: &str, value: i64) -> Result<Box<RawValue>, Error> {
     let text = record.get().trim_start();
     let rest = text.strip_prefix('{').ok_or_else(|| {
-        Error::invalid_response("a JSON object record", &text[..text.len().min(80)])
+        Error::invalid_response(
+            "a JSON object record",
+            connector_sdk::redact::excerpt(text, 80),
+        )
     })?;
     let sep = if rest.trim_start().starts_with('}') {
         ""

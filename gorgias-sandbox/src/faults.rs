@@ -19,10 +19,45 @@
 //! `{"type":"connection_reset","after_bytes":64}`,
 //! `{"type":"truncated_json","keep_fraction":0.5}`, `{"type":"malformed_json"}`,
 //! `{"type":"slow","delay_ms":1500}`.
+//!
+//! Hostile upstreams (the real handler runs, then its response is rewritten):
+//! - `{"type":"pretty_print"}`: the JSON body re-serialised pretty-printed (a newline and
+//!   indentation between every token).
+//! - `{"type":"forge_line","message":{..}}`: the JSON body re-serialised compactly, with an
+//!   extra field `"forged"` in the first record of `data` (else in the top-level object) whose
+//!   value is `message`, compact, on a line of its own: `"forged":\n<message>\n`.
+//! - `{"type":"header","name":"Retry-After","value":"1e20"}`: sets (overrides) one response
+//!   header, whatever the status (after the usage header, so it can override that too).
+//! - `{"type":"replace_field","pointer":"/data/*/updated_datetime","value":null}`: sets the
+//!   value at a JSON pointer (RFC 6901; a `*` segment means every element of an array or
+//!   every value of an object). A missing last key of an existing object is added; a missing
+//!   intermediate segment leaves that branch unchanged.
+//! - `{"type":"pad_body","bytes":2147483648}`: the body followed by ASCII spaces up to at
+//!   least `bytes` bytes (still valid JSON), streamed in 64 KiB chunks, with a matching
+//!   `Content-Length`.
+//! - `{"type":"fresh_cursors","keep_data":false}`: on list responses, `meta.next_cursor` is a
+//!   fresh, never-repeated cursor (`fresh-0000000017`) and, unless `keep_data`, `data` is
+//!   `[]`. A request whose `cursor` is a fresh cursor is served as if it had none (its `uri`
+//!   is echoed as sent), so a client following cursors walks forever.
+//! - `{"type":"endless_body"}`: a 200 `application/json` chunked body `{"data":[` followed by
+//!   an endless stream of `{"id":1,"name":"x"},` items, never closed (streamed in constant
+//!   memory, stopped after 64 GiB or when the client goes away).
+//!
+//! Canned answers (the real handler does not run):
+//! - `{"type":"echo_headers","status":400}`: `{"error":{"msg":"<Name: value; ...>"}}` echoing
+//!   every request header verbatim (`Authorization` included).
+//! - `{"type":"respond","status":200,"headers":{"Content-Type":"text/html"},"body":"<html>"}`:
+//!   that status, those headers (no `Content-Type` unless given) and that body verbatim.
+//!
+//! Bodies that are not JSON are left unchanged by the JSON rewrites, and so are JSON bodies
+//! without the shape a rewrite needs.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The whole plan.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -172,6 +207,74 @@ pub enum FaultKind {
         /// Delay in milliseconds.
         delay_ms: u64,
     },
+    /// The real JSON body re-serialised with `serde_json::to_vec_pretty` (newlines and
+    /// indentation between every token). Non-JSON bodies are unchanged.
+    PrettyPrint,
+    /// The real JSON body re-serialised compactly, with an extra field `"forged"` in the first
+    /// record of `data` (when the body is an object whose `data` is a non-empty array starting
+    /// with an object; else in the top-level object) whose value is `message`, compact, on a
+    /// line of its own: the bytes `"forged":\n<message>\n` appear inside that record. The
+    /// body stays valid JSON.
+    ForgeLine {
+        /// The forged line's JSON.
+        message: Value,
+    },
+    /// Sets (overrides) one header on whatever response the request gets (any status).
+    Header {
+        /// Header name, e.g. `Retry-After`.
+        name: String,
+        /// Header value, e.g. `1e20`.
+        value: String,
+    },
+    /// Sets the value at a JSON pointer of the real JSON body (RFC 6901, e.g.
+    /// `/data/0/updated_datetime`); a `*` segment means every element of an array (or every
+    /// value of an object) at that level, e.g. `/data/*/updated_datetime`. A missing last key
+    /// of an existing object is added; a missing intermediate segment changes nothing for
+    /// that branch. The body is re-serialised compactly.
+    ReplaceField {
+        /// The JSON pointer.
+        pointer: String,
+        /// The value set there.
+        value: Value,
+    },
+    /// The real body followed by ASCII spaces up to at least `bytes` bytes in total, streamed
+    /// in chunks, with a matching `Content-Length`.
+    PadBody {
+        /// Minimum total body size.
+        bytes: u64,
+    },
+    /// A 200 `application/json` chunked body `{"data":[` followed by an endless stream of
+    /// `{"id":1,"name":"x"},` items, never closed (stops after 64 GiB or when the client
+    /// disconnects). The handler runs; its response is dropped.
+    EndlessBody,
+    /// On list responses (an object with a `data` array and a `meta` object),
+    /// `meta.next_cursor` becomes a fresh, never-repeated cursor and, unless `keep_data`,
+    /// `data` becomes `[]`. A request whose `cursor` is a fresh cursor is served as if it had
+    /// none, so a client following cursors walks forever.
+    FreshCursors {
+        /// Keep the page's records (else `data` is emptied).
+        #[serde(default)]
+        keep_data: bool,
+    },
+    /// Answers `status` with `{"error":{"msg":..}}` echoing every request header as
+    /// `name: value`, joined by `; ` (`Authorization` included, verbatim). The handler does
+    /// not run.
+    EchoHeaders {
+        /// The status.
+        status: u16,
+    },
+    /// Answers a canned response: that status, those headers (no `Content-Type` unless
+    /// given) and that body verbatim. The handler does not run.
+    Respond {
+        /// The status.
+        status: u16,
+        /// Headers, set as given (invalid names or values are skipped).
+        #[serde(default)]
+        headers: BTreeMap<String, String>,
+        /// The body, verbatim.
+        #[serde(default)]
+        body: String,
+    },
 }
 
 fn one() -> u64 {
@@ -194,8 +297,194 @@ impl FaultKind {
             FaultKind::TruncatedJson { .. } => "truncated_json",
             FaultKind::MalformedJson => "malformed_json",
             FaultKind::Slow { .. } => "slow",
+            FaultKind::PrettyPrint => "pretty_print",
+            FaultKind::ForgeLine { .. } => "forge_line",
+            FaultKind::Header { .. } => "header",
+            FaultKind::ReplaceField { .. } => "replace_field",
+            FaultKind::PadBody { .. } => "pad_body",
+            FaultKind::EndlessBody => "endless_body",
+            FaultKind::FreshCursors { .. } => "fresh_cursors",
+            FaultKind::EchoHeaders { .. } => "echo_headers",
+            FaultKind::Respond { .. } => "respond",
         }
     }
+}
+
+/// Prefix of the cursors made by [`FaultKind::FreshCursors`].
+pub const FRESH_CURSOR_PREFIX: &str = "fresh-";
+
+/// A cursor never handed out before by this process.
+pub(crate) fn fresh_cursor() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    format!("{FRESH_CURSOR_PREFIX}{n:010}")
+}
+
+/// Pretty-printed JSON, or `None` when the body is not JSON.
+pub(crate) fn pretty_print(body: &[u8]) -> Option<Vec<u8>> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    serde_json::to_vec_pretty(&v).ok()
+}
+
+/// The body compact, with `"forged":\n<message>\n` in the first record of `data` (else the
+/// top-level object); `None` when the body is not a JSON object.
+pub(crate) fn forge_line(body: &[u8], message: &Value) -> Option<Vec<u8>> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    let top = v.as_object()?;
+    let msg = serde_json::to_string(message).ok()?;
+    let in_data = top
+        .get("data")
+        .and_then(Value::as_array)
+        .and_then(|a| a.first())
+        .is_some_and(Value::is_object);
+    let mut out = String::with_capacity(body.len() + msg.len() + 16);
+    if in_data {
+        out.push('{');
+        for (i, (k, val)) in top.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            push_key(&mut out, k)?;
+            match (k.as_str(), val) {
+                ("data", Value::Array(items)) => {
+                    out.push('[');
+                    for (j, item) in items.iter().enumerate() {
+                        if j > 0 {
+                            out.push(',');
+                        }
+                        match item.as_object() {
+                            Some(rec) if j == 0 => push_forged(&mut out, rec, &msg)?,
+                            _ => out.push_str(&serde_json::to_string(item).ok()?),
+                        }
+                    }
+                    out.push(']');
+                }
+                _ => out.push_str(&serde_json::to_string(val).ok()?),
+            }
+        }
+        out.push('}');
+    } else {
+        push_forged(&mut out, top, &msg)?;
+    }
+    Some(out.into_bytes())
+}
+
+fn push_key(out: &mut String, key: &str) -> Option<()> {
+    out.push_str(&serde_json::to_string(key).ok()?);
+    out.push(':');
+    Some(())
+}
+
+/// An object, compact, with `"forged":\n<msg>\n` as its last field (replacing any
+/// `forged` it had).
+fn push_forged(out: &mut String, rec: &Map<String, Value>, msg: &str) -> Option<()> {
+    out.push('{');
+    for (k, val) in rec.iter().filter(|(k, _)| k.as_str() != "forged") {
+        push_key(out, k)?;
+        out.push_str(&serde_json::to_string(val).ok()?);
+        out.push(',');
+    }
+    out.push_str("\"forged\":\n");
+    out.push_str(msg);
+    out.push_str("\n}");
+    Some(())
+}
+
+/// The body compact with `value` set at `pointer`; `None` when the body is not JSON or the
+/// pointer is not a JSON pointer (empty, or starting with `/`).
+pub(crate) fn replace_field(body: &[u8], pointer: &str, value: &Value) -> Option<Vec<u8>> {
+    let mut v: Value = serde_json::from_slice(body).ok()?;
+    let segs: Vec<String> = if pointer.is_empty() {
+        Vec::new()
+    } else {
+        pointer
+            .strip_prefix('/')?
+            .split('/')
+            .map(|s| s.replace("~1", "/").replace("~0", "~"))
+            .collect()
+    };
+    set_at(&mut v, &segs, value);
+    serde_json::to_vec(&v).ok()
+}
+
+fn set_at(target: &mut Value, segs: &[String], value: &Value) {
+    let Some((head, rest)) = segs.split_first() else {
+        *target = value.clone();
+        return;
+    };
+    if head == "*" {
+        match target {
+            Value::Array(items) => items.iter_mut().for_each(|t| set_at(t, rest, value)),
+            Value::Object(map) => map.values_mut().for_each(|t| set_at(t, rest, value)),
+            _ => {}
+        }
+        return;
+    }
+    match target {
+        Value::Object(map) if rest.is_empty() => {
+            map.insert(head.clone(), value.clone());
+        }
+        Value::Object(map) => {
+            if let Some(child) = map.get_mut(head.as_str()) {
+                set_at(child, rest, value);
+            }
+        }
+        Value::Array(items) => {
+            if let Some(child) = array_index(head).and_then(|i| items.get_mut(i)) {
+                set_at(child, rest, value);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// An RFC 6901 array index: digits, no leading zero.
+fn array_index(seg: &str) -> Option<usize> {
+    let digits = !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit());
+    if !digits || (seg.len() > 1 && seg.starts_with('0')) {
+        return None;
+    }
+    seg.parse().ok()
+}
+
+/// A list body with a fresh `meta.next_cursor` (and `data` emptied unless `keep_data`), its
+/// `uri` set to `uri` when given; `None` when the body is not a list.
+pub(crate) fn fresh_cursors(body: &[u8], keep_data: bool, uri: Option<&str>) -> Option<Vec<u8>> {
+    let mut v: Value = serde_json::from_slice(body).ok()?;
+    let top = v.as_object_mut()?;
+    if !top.get("data").is_some_and(Value::is_array) {
+        return None;
+    }
+    let meta = top.get_mut("meta").and_then(Value::as_object_mut)?;
+    meta.insert("next_cursor".to_owned(), Value::String(fresh_cursor()));
+    if !keep_data {
+        top.insert("data".to_owned(), Value::Array(Vec::new()));
+    }
+    if let Some(u) = uri
+        && top.get("uri").is_some_and(Value::is_string)
+    {
+        top.insert("uri".to_owned(), Value::String(u.to_owned()));
+    }
+    serde_json::to_vec(&v).ok()
+}
+
+/// A query string without the `cursor` parameters that are fresh cursors; `None` when it has
+/// none.
+pub(crate) fn strip_fresh_cursor(query: &str) -> Option<String> {
+    let is_fresh = |pair: &&str| {
+        pair.strip_prefix("cursor=")
+            .is_some_and(|c| c.starts_with(FRESH_CURSOR_PREFIX))
+    };
+    if !query.split('&').any(|p| is_fresh(&p)) {
+        return None;
+    }
+    Some(
+        query
+            .split('&')
+            .filter(|p| !is_fresh(p))
+            .collect::<Vec<_>>()
+            .join("&"),
+    )
 }
 
 #[derive(Debug)]
@@ -290,6 +579,150 @@ mod tests {
         );
         let back: FaultPlan = serde_json::from_str(&serde_json::to_string(&plan).unwrap()).unwrap();
         assert_eq!(plan, back);
+    }
+
+    #[test]
+    fn rewrite_kinds_json_shapes() {
+        let cases = [
+            (r#"{"type":"pretty_print"}"#, FaultKind::PrettyPrint),
+            (
+                r#"{"type":"forge_line","message":{"type":"RECORD","n":1}}"#,
+                FaultKind::ForgeLine {
+                    message: serde_json::json!({"type": "RECORD", "n": 1}),
+                },
+            ),
+            (
+                r#"{"type":"header","name":"Retry-After","value":"1e20"}"#,
+                FaultKind::Header {
+                    name: "Retry-After".into(),
+                    value: "1e20".into(),
+                },
+            ),
+            (
+                r#"{"type":"replace_field","pointer":"/data/*/updated_datetime","value":null}"#,
+                FaultKind::ReplaceField {
+                    pointer: "/data/*/updated_datetime".into(),
+                    value: Value::Null,
+                },
+            ),
+            (
+                r#"{"type":"pad_body","bytes":2147483648}"#,
+                FaultKind::PadBody { bytes: 2 << 30 },
+            ),
+            (r#"{"type":"endless_body"}"#, FaultKind::EndlessBody),
+            (
+                r#"{"type":"fresh_cursors"}"#,
+                FaultKind::FreshCursors { keep_data: false },
+            ),
+            (
+                r#"{"type":"fresh_cursors","keep_data":true}"#,
+                FaultKind::FreshCursors { keep_data: true },
+            ),
+            (
+                r#"{"type":"echo_headers","status":400}"#,
+                FaultKind::EchoHeaders { status: 400 },
+            ),
+            (
+                r#"{"type":"respond","status":307,"headers":{"Location":"https://x.test/"}}"#,
+                FaultKind::Respond {
+                    status: 307,
+                    headers: BTreeMap::from([("Location".into(), "https://x.test/".into())]),
+                    body: String::new(),
+                },
+            ),
+            (
+                r#"{"type":"respond","status":200,"body":"<html>"}"#,
+                FaultKind::Respond {
+                    status: 200,
+                    headers: BTreeMap::new(),
+                    body: "<html>".into(),
+                },
+            ),
+        ];
+        for (json, want) in cases {
+            let got: FaultKind = serde_json::from_str(json).unwrap();
+            assert_eq!(got, want, "{json}");
+            let back: FaultKind =
+                serde_json::from_str(&serde_json::to_string(&got).unwrap()).unwrap();
+            assert_eq!(back, want, "{json}");
+            let tag = serde_json::to_value(&got).unwrap()["type"].clone();
+            assert_eq!(tag, got.name(), "{json}");
+        }
+    }
+
+    #[test]
+    fn forge_line_puts_the_message_on_its_own_line() {
+        let msg = serde_json::json!({"type": "STATE", "value": {"a": 1}});
+        let body = br#"{"data":[{"id":1,"forged":0},{"id":2}],"meta":{"next_cursor":null}}"#;
+        let out = String::from_utf8(forge_line(body, &msg).unwrap()).unwrap();
+        assert_eq!(
+            out,
+            "{\"data\":[{\"id\":1,\"forged\":\n{\"type\":\"STATE\",\"value\":{\"a\":1}}\n},{\"id\":2}],\"meta\":{\"next_cursor\":null}}"
+        );
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["data"][0]["forged"], msg);
+        let out = String::from_utf8(forge_line(br#"{"id":3}"#, &msg).unwrap()).unwrap();
+        assert!(out.contains("\"forged\":\n{\"type\":\"STATE\",\"value\":{\"a\":1}}\n}"));
+        let out = String::from_utf8(forge_line(br#"{"data":[]}"#, &msg).unwrap()).unwrap();
+        assert!(out.starts_with("{\"data\":[],\"forged\":\n"), "{out}");
+        assert!(forge_line(b"[1]", &msg).is_none());
+        assert!(forge_line(b"<html>", &msg).is_none());
+    }
+
+    #[test]
+    fn replace_field_pointers() {
+        let body =
+            br#"{"data":[{"id":1,"a":{"b":1}},{"id":2}],"meta":{"next_cursor":"c"},"x/y":0}"#;
+        let run = |p: &str, v: Value| {
+            serde_json::from_slice::<Value>(&replace_field(body, p, &v).unwrap()).unwrap()
+        };
+        assert_eq!(
+            run("/meta/next_cursor", Value::Null)["meta"]["next_cursor"],
+            Value::Null
+        );
+        let v = run("/data/*/u", "t".into());
+        assert_eq!(
+            (&v["data"][0]["u"], &v["data"][1]["u"]),
+            (&"t".into(), &"t".into())
+        );
+        // Missing intermediate segments leave their branch alone.
+        let v = run("/data/*/a/c", 5.into());
+        assert_eq!(v["data"][0]["a"], serde_json::json!({"b": 1, "c": 5}));
+        assert!(v["data"][1].get("a").is_none());
+        assert_eq!(run("/data/0", 7.into())["data"][0], 7);
+        assert_eq!(run("/x~1y", 1.into())["x/y"], 1);
+        assert_eq!(run("/data/01", 1.into()), run("/nothing/here", 1.into()));
+        assert_eq!(run("", 1.into()), 1);
+        assert!(replace_field(body, "data", &Value::Null).is_none());
+        // Key order is kept.
+        let out = replace_field(body, "/data/0/id", &9.into()).unwrap();
+        assert!(out.starts_with(br#"{"data":[{"id":9,"a""#));
+    }
+
+    #[test]
+    fn fresh_cursors_never_repeat() {
+        let body =
+            br#"{"object":"list","uri":"/api/x","data":[{"id":1}],"meta":{"next_cursor":null}}"#;
+        let a: Value = serde_json::from_slice(&fresh_cursors(body, false, None).unwrap()).unwrap();
+        let b: Value =
+            serde_json::from_slice(&fresh_cursors(body, true, Some("/api/x?cursor=y")).unwrap())
+                .unwrap();
+        assert_ne!(a["meta"]["next_cursor"], b["meta"]["next_cursor"]);
+        assert!(
+            a["meta"]["next_cursor"]
+                .as_str()
+                .unwrap()
+                .starts_with(FRESH_CURSOR_PREFIX)
+        );
+        assert_eq!(a["data"], serde_json::json!([]));
+        assert_eq!(b["data"][0]["id"], 1);
+        assert_eq!(b["uri"], "/api/x?cursor=y");
+        assert!(fresh_cursors(br#"{"data":[]}"#, false, None).is_none());
+        assert_eq!(
+            strip_fresh_cursor("limit=2&cursor=fresh-0000000001").as_deref(),
+            Some("limit=2")
+        );
+        assert_eq!(strip_fresh_cursor("cursor=abc&limit=2"), None);
     }
 
     #[test]

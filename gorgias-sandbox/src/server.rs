@@ -3,7 +3,7 @@
 
 use crate::auth::{self, AccountCredentials, AuthKind};
 use crate::error::ApiError;
-use crate::faults::{FaultEngine, FaultKind};
+use crate::faults::{self, FaultEngine, FaultKind};
 use crate::options::RateLimitOptions;
 use crate::rate_limit::{AccountBuckets, Decision};
 use crate::stats::{Recorder, Stats};
@@ -303,6 +303,8 @@ pub async fn pipeline(State(app): State<AppState>, mut req: Request, next: Next)
     };
     let early = match &fault {
         Some(FaultKind::Status { status }) => Some(status_fault(*status)),
+        Some(FaultKind::EchoHeaders { status }) => Some(echo_headers(*status, req.headers())),
+        Some(FaultKind::Respond { status, body, .. }) => Some(canned(*status, body)),
         Some(FaultKind::RateLimitBurst {
             retry_after_secs, ..
         }) => Some(too_many(*retry_after_secs, limit_for(kind))),
@@ -321,6 +323,12 @@ pub async fn pipeline(State(app): State<AppState>, mut req: Request, next: Next)
                 auth: kind,
                 user_id,
             });
+            // A fresh cursor is not a real one: serve such a request as if it had none, and
+            // echo the `uri` as it was sent.
+            let mut sent_uri = None;
+            if matches!(fault, Some(FaultKind::FreshCursors { .. })) {
+                sent_uri = drop_fresh_cursor(&mut req);
+            }
             let resp = next.run(req).await;
             match fault {
                 Some(FaultKind::ConnectionReset { after_bytes }) => {
@@ -330,6 +338,22 @@ pub async fn pipeline(State(app): State<AppState>, mut req: Request, next: Next)
                     truncate_body(resp, keep_fraction).await
                 }
                 Some(FaultKind::MalformedJson) => malformed_body(resp).await,
+                Some(FaultKind::PrettyPrint) => rewrite_json(resp, faults::pretty_print).await,
+                Some(FaultKind::ForgeLine { ref message }) => {
+                    rewrite_json(resp, |b| faults::forge_line(b, message)).await
+                }
+                Some(FaultKind::ReplaceField {
+                    ref pointer,
+                    ref value,
+                }) => rewrite_json(resp, |b| faults::replace_field(b, pointer, value)).await,
+                Some(FaultKind::FreshCursors { keep_data }) => {
+                    rewrite_json(resp, |b| {
+                        faults::fresh_cursors(b, keep_data, sent_uri.as_deref())
+                    })
+                    .await
+                }
+                Some(FaultKind::PadBody { bytes }) => pad_body(resp, bytes).await,
+                Some(FaultKind::EndlessBody) => endless_body(),
                 _ => resp,
             }
         }
@@ -339,6 +363,16 @@ pub async fn pipeline(State(app): State<AppState>, mut req: Request, next: Next)
     {
         resp.headers_mut()
             .insert(HeaderName::from_static(CALL_LIMIT_HEADER), v);
+    }
+    // Header overrides go last, so they win over the usage header too.
+    match &fault {
+        Some(FaultKind::Header { name, value }) => set_header(&mut resp, name, value),
+        Some(FaultKind::Respond { headers, .. }) => {
+            for (name, value) in headers {
+                set_header(&mut resp, name, value);
+            }
+        }
+        _ => {}
     }
     account.stats().status(resp.status().as_u16());
     resp
@@ -402,6 +436,119 @@ async fn malformed_body(resp: Response) -> Response {
         HeaderValue::from_static("application/json"),
     );
     Response::from_parts(parts, Body::from(body))
+}
+
+/// Sets one header, skipping names or values HTTP cannot carry.
+fn set_header(resp: &mut Response, name: &str, value: &str) {
+    if let (Ok(n), Ok(v)) = (
+        HeaderName::from_bytes(name.as_bytes()),
+        HeaderValue::from_str(value),
+    ) {
+        resp.headers_mut().insert(n, v);
+    }
+}
+
+/// `status` with `{"error":{"msg":..}}` echoing every request header as `name: value`.
+fn echo_headers(status: u16, headers: &axum::http::HeaderMap) -> Response {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let text = headers
+        .iter()
+        .map(|(n, v)| format!("{}: {}", n.as_str(), String::from_utf8_lossy(v.as_bytes())))
+        .collect::<Vec<_>>()
+        .join("; ");
+    ApiError::new(code, text).into_response()
+}
+
+/// A canned response with no headers of its own (the fault's are set by the pipeline, after
+/// the usage header).
+fn canned(status: u16, body: &str) -> Response {
+    let mut r = Response::new(Body::from(body.to_owned()));
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    r
+}
+
+/// Removes fresh cursors from the request's query; the URI as sent when it did.
+fn drop_fresh_cursor(req: &mut Request) -> Option<String> {
+    let sent = req.uri().path_and_query()?.as_str().to_owned();
+    let query = faults::strip_fresh_cursor(req.uri().query()?)?;
+    let path = req.uri().path();
+    let new = if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{query}")
+    };
+    let pq = new.parse::<axum::http::uri::PathAndQuery>().ok()?;
+    let mut parts = req.uri().clone().into_parts();
+    parts.path_and_query = Some(pq);
+    *req.uri_mut() = axum::http::Uri::from_parts(parts).ok()?;
+    Some(sent)
+}
+
+/// The response with its body rewritten by `f` (unchanged when `f` declines).
+async fn rewrite_json(resp: Response, f: impl FnOnce(&[u8]) -> Option<Vec<u8>>) -> Response {
+    let (mut parts, bytes) = body_bytes(resp).await;
+    match f(&bytes) {
+        Some(body) => {
+            parts.headers.remove(header::CONTENT_LENGTH);
+            Response::from_parts(parts, Body::from(body))
+        }
+        None => Response::from_parts(parts, Body::from(bytes)),
+    }
+}
+
+/// Spaces streamed as padding.
+static SPACES: [u8; 64 * 1024] = [b' '; 64 * 1024];
+
+async fn pad_body(resp: Response, min: u64) -> Response {
+    let (mut parts, bytes) = body_bytes(resp).await;
+    let len = bytes.len() as u64;
+    let total = len.max(min);
+    let pad = futures::stream::unfold(total - len, |left| async move {
+        if left == 0 {
+            return None;
+        }
+        let n = usize::try_from(left).map_or(SPACES.len(), |l| l.min(SPACES.len()));
+        Some((
+            Ok::<Bytes, std::io::Error>(Bytes::from_static(&SPACES[..n])),
+            left - n as u64,
+        ))
+    });
+    let first = futures::stream::iter([Ok::<Bytes, std::io::Error>(bytes)]);
+    let stream = futures::StreamExt::chain(first, pad);
+    if let Ok(v) = HeaderValue::from_str(&total.to_string()) {
+        parts.headers.insert(header::CONTENT_LENGTH, v);
+    }
+    Response::from_parts(parts, Body::from_stream(stream))
+}
+
+/// Safety bound of an endless body.
+const ENDLESS_MAX_BYTES: u64 = 64 << 30;
+
+fn endless_body() -> Response {
+    static CHUNK: std::sync::OnceLock<Bytes> = std::sync::OnceLock::new();
+    const ITEM: &[u8] = br#"{"id":1,"name":"x"},"#;
+    let chunk = CHUNK
+        .get_or_init(|| Bytes::from(ITEM.repeat(64 * 1024 / ITEM.len())))
+        .clone();
+    let head = futures::stream::iter([Ok::<Bytes, std::io::Error>(Bytes::from_static(
+        b"{\"data\":[",
+    ))]);
+    let items = futures::stream::unfold(0u64, move |sent| {
+        let chunk = chunk.clone();
+        async move {
+            if sent >= ENDLESS_MAX_BYTES {
+                return None;
+            }
+            let n = chunk.len() as u64;
+            Some((Ok::<Bytes, std::io::Error>(chunk), sent + n))
+        }
+    });
+    let mut r = Response::new(Body::from_stream(futures::StreamExt::chain(head, items)));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
 }
 
 /// 404 for unknown routes.

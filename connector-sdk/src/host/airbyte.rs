@@ -9,6 +9,7 @@ use serde_json::value::RawValue;
 
 use crate::error::{Error, FailureType, Result};
 use crate::message::{LogMessage, Record, State, StateCheckpoint};
+use crate::redact::Redactor;
 use crate::spec::{ConnectorSpec, SyncMode};
 
 fn now_ms() -> i64 {
@@ -29,11 +30,14 @@ pub enum StreamStatus {
     Incomplete,
 }
 
-/// Writes Airbyte messages, one a line. Flushes after every STATE, so a state on stdout is never
-/// ahead of the records it covers.
+/// Writes Airbyte messages, one a line whatever the records hold (see [`super::frame`]).
+/// Flushes after every STATE, so a state on stdout is never ahead of the records it covers.
+/// Error and log text goes through a [`Redactor`]: no secret and no control character reaches
+/// the protocol channel.
 #[derive(Debug)]
 pub struct MessageWriter<W: Write> {
     out: W,
+    redactor: Redactor,
 }
 
 #[derive(Serialize)]
@@ -53,7 +57,25 @@ struct RecordBody<'a> {
 impl<W: Write> MessageWriter<W> {
     /// Wraps a writer (give it a buffered one).
     pub fn new(out: W) -> Self {
-        MessageWriter { out }
+        MessageWriter {
+            out,
+            redactor: Redactor::none(),
+        }
+    }
+
+    /// Scrubs error and log text with `redactor` from now on.
+    pub fn set_redactor(&mut self, redactor: Redactor) {
+        self.redactor = redactor;
+    }
+
+    /// `text` as this writer would print it: secrets removed, control characters escaped.
+    pub fn scrub(&self, text: &str) -> String {
+        self.redactor.scrub(text).into_owned()
+    }
+
+    /// Removes secrets from every string of `value` (an action's output, before it is printed).
+    pub fn redact_value(&self, value: &mut Value) {
+        self.redactor.redact_value(value);
     }
 
     /// Returns the inner writer.
@@ -62,16 +84,16 @@ impl<W: Write> MessageWriter<W> {
     }
 
     fn line<T: Serialize>(&mut self, message: &T) -> Result<()> {
-        serde_json::to_writer(&mut self.out, message)
-            .map_err(|e| io("writing a message to stdout", std::io::Error::other(e)))?;
-        self.out
-            .write_all(b"\n")
-            .map_err(|e| io("writing a message to stdout", e))
+        super::frame::to_writer(&mut self.out, message).map_err(|e| {
+            let kind = e.io_error_kind().unwrap_or(std::io::ErrorKind::Other);
+            io(WRITING, std::io::Error::new(kind, e))
+        })?;
+        self.out.write_all(b"\n").map_err(|e| io(WRITING, e))
     }
 
     /// Flushes the writer.
     pub fn flush(&mut self) -> Result<()> {
-        self.out.flush().map_err(|e| io("flushing stdout", e))
+        self.out.flush().map_err(|e| io(FLUSHING, e))
     }
 
     /// A SPEC message.
@@ -95,7 +117,9 @@ impl<W: Write> MessageWriter<W> {
     pub fn connection_status(&mut self, failure: Option<&Error>) -> Result<()> {
         let status = match failure {
             None => serde_json::json!({"status": "SUCCEEDED"}),
-            Some(e) => serde_json::json!({"status": "FAILED", "message": e.to_string()}),
+            Some(e) => {
+                serde_json::json!({"status": "FAILED", "message": self.scrub(&e.to_string())})
+            }
         };
         self.line(&serde_json::json!({"type": "CONNECTION_STATUS", "connectionStatus": status}))
     }
@@ -105,8 +129,15 @@ impl<W: Write> MessageWriter<W> {
         self.line(&serde_json::json!({"type": "CATALOG", "catalog": catalog(spec)}))
     }
 
-    /// A RECORD message.
+    /// A RECORD message. The protocol requires an object: anything else is refused (a bug of
+    /// the connector that emitted it) and nothing is written.
     pub fn record(&mut self, record: &Record) -> Result<()> {
+        if !record.data.get().trim_start().starts_with('{') {
+            return Err(Error::internal(format!(
+                "stream `{}` emitted a record that is not a JSON object",
+                record.stream
+            )));
+        }
         self.line(&RecordOut {
             kind: "RECORD",
             record: RecordBody {
@@ -128,7 +159,10 @@ impl<W: Write> MessageWriter<W> {
 
     /// A LOG message.
     pub fn log(&mut self, log: &LogMessage) -> Result<()> {
-        self.line(&serde_json::json!({"type": "LOG", "log": {"level": log.level, "message": log.message}}))
+        let message = self.scrub(&log.message);
+        self.line(
+            &serde_json::json!({"type": "LOG", "log": {"level": log.level, "message": message}}),
+        )
     }
 
     /// A TRACE STREAM_STATUS message.
@@ -147,7 +181,7 @@ impl<W: Write> MessageWriter<W> {
     pub fn error(&mut self, error: &Error, stream: Option<&str>) -> Result<()> {
         let failure_type: FailureType = error.failure_type();
         let mut body = serde_json::json!({
-            "message": error.to_string(),
+            "message": self.scrub(&error.to_string()),
             "internal_message": error.kind(),
             "failure_type": failure_type,
         });
@@ -166,6 +200,14 @@ impl<W: Write> MessageWriter<W> {
         self.line(value)
     }
 }
+
+/// Whether `e` is a failure to write the protocol channel (nothing more can be said there).
+pub fn is_stdout_failure(e: &Error) -> bool {
+    matches!(e, Error::Io { context, .. } if context == WRITING || context == FLUSHING)
+}
+
+const WRITING: &str = "writing a message to stdout";
+const FLUSHING: &str = "flushing stdout";
 
 fn io(context: &str, source: std::io::Error) -> Error {
     Error::Io {
@@ -225,7 +267,7 @@ impl ConfiguredCatalog {
     }
 
     /// Reads an Airbyte configured catalog (`{"streams":[{"stream":{"name":..},"sync_mode":..}]}`),
-    /// refusing unknown streams and undeclared sync modes.
+    /// refusing unknown streams, streams listed twice and undeclared sync modes.
     pub fn from_airbyte(value: &Value, spec: &ConnectorSpec) -> Result<Self> {
         let items = value
             .get("streams")
@@ -247,6 +289,17 @@ impl ConfiguredCatalog {
                         "is required; add it",
                     )
                 })?;
+            if let Some(first) = streams
+                .iter()
+                .position(|s: &ConfiguredStream| s.name == name)
+            {
+                return Err(Error::invalid_config(
+                    format!("catalog.streams[{i}].stream.name"),
+                    format!(
+                        "`{name}` is already configured at catalog.streams[{first}]; list each stream once"
+                    ),
+                ));
+            }
             let descriptor = spec.stream(name).ok_or_else(|| {
                 Error::invalid_config(
                     format!("catalog.streams[{i}].stream.name"),

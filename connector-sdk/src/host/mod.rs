@@ -15,6 +15,7 @@
 //! whatever serves it alive) so `--config` can be left out.
 
 pub mod airbyte;
+pub mod frame;
 mod read;
 
 use std::any::Any;
@@ -31,6 +32,7 @@ pub use self::read::{ReadOptions, ReadSummary, StreamSummary, read, read_to_vec}
 use crate::connector::{ActionExt, Connector, ConnectorExt, Definition, DefinitionExt};
 use crate::error::{Error, Result};
 use crate::message::State;
+use crate::redact::Redactor;
 
 /// A config a preset provides, and what must stay alive while it is used (e.g. a server).
 pub struct PresetConfig {
@@ -149,24 +151,86 @@ fn io(context: String) -> impl FnOnce(std::io::Error) -> Error {
     move |source| Error::Io { context, source }
 }
 
-fn read_json(path: &Path, what: &str) -> Result<Value> {
-    let text = if path == Path::new("-") {
-        std::io::read_to_string(std::io::stdin())
-            .map_err(io(format!("reading {what} from stdin")))?
-    } else {
-        std::fs::read_to_string(path)
-            .map_err(io(format!("reading {what} file {}", path.display())))?
+/// The files the host reads, each with the most it reads of one (a config is a few hundred
+/// bytes; a catalog carries every stream's schema; an action input may carry a file's content).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum InputFile {
+    Config,
+    Catalog,
+    State,
+    Input,
+}
+
+impl InputFile {
+    fn flag(self) -> &'static str {
+        match self {
+            InputFile::Config => "--config",
+            InputFile::Catalog => "--catalog",
+            InputFile::State => "--state",
+            InputFile::Input => "--input",
+        }
+    }
+
+    /// The most bytes read from the file; a larger file is refused before it is parsed.
+    fn cap(self) -> u64 {
+        match self {
+            InputFile::Config => MAX_CONFIG_BYTES,
+            InputFile::Catalog | InputFile::State => MAX_CATALOG_BYTES,
+            InputFile::Input => MAX_INPUT_BYTES,
+        }
+    }
+}
+
+/// The most bytes of a `--config` file the host reads.
+pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
+/// The most bytes of a `--catalog` or `--state` file the host reads.
+pub const MAX_CATALOG_BYTES: u64 = 64 << 20;
+/// The most bytes of an action's `--input` file the host reads.
+pub const MAX_INPUT_BYTES: u64 = 32 << 20;
+
+/// Reads one JSON file (or stdin for `-`), at most [`InputFile::cap`] bytes of it. An oversized,
+/// non-UTF-8 or non-JSON file is an error naming the flag and the fix; for `--input` it is an
+/// input error of `action`.
+fn read_json(path: &Path, file: InputFile, action: Option<&str>) -> Result<Value> {
+    use std::io::Read as _;
+    let flag = file.flag();
+    let cap = file.cap();
+    let refuse = |reason: String| match action {
+        Some(action) => Error::InvalidInput {
+            action: action.to_string(),
+            path: flag.to_string(),
+            reason,
+        },
+        None => Error::invalid_config(flag, reason),
     };
+    let mut bytes = Vec::new();
+    let what = if path == Path::new("-") {
+        std::io::stdin()
+            .lock()
+            .take(cap + 1)
+            .read_to_end(&mut bytes)
+            .map_err(io(format!("reading {flag} from stdin")))?;
+        "stdin".to_string()
+    } else {
+        std::fs::File::open(path)
+            .and_then(|f| f.take(cap + 1).read_to_end(&mut bytes))
+            .map_err(io(format!("reading {flag} file {}", path.display())))?;
+        path.display().to_string()
+    };
+    if bytes.len() as u64 > cap {
+        return Err(refuse(format!(
+            "{what} is larger than {} MiB, the most this flag reads; check that it names the right file",
+            cap >> 20
+        )));
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|_| refuse(format!("{what} is not UTF-8 text; give a JSON file")))?;
     serde_json::from_str(&text).map_err(|e| {
-        Error::invalid_config(
-            what.to_string(),
-            format!(
-                "{} is not valid JSON (line {}, column {}); fix the file",
-                path.display(),
-                e.line(),
-                e.column()
-            ),
-        )
+        refuse(format!(
+            "{what} is not valid JSON (line {}, column {}); fix the file",
+            e.line(),
+            e.column()
+        ))
     })
 }
 
@@ -232,8 +296,11 @@ impl Host {
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
         let mut err = std::io::stderr();
-        let code = runtime.block_on(self.run(args, &mut out, &mut err, true));
-        let _ = out.flush();
+        let mut code = runtime.block_on(self.run(args, &mut out, &mut err, true));
+        if let Err(e) = out.flush() {
+            let _ = writeln!(err, "error: flushing stdout: {e}");
+            code = code.max(1);
+        }
         std::process::ExitCode::from(code)
     }
 
@@ -274,17 +341,27 @@ impl Host {
         });
         let mut writer = MessageWriter::new(out);
         let is_check = matches!(cli.command, Command::Check { .. });
-        match self
+        let result = self
             .execute(cli.command, preset, &mut writer, err, progress)
-            .await
-        {
-            Ok(code) => code,
-            Err(e) => {
-                if is_check {
-                    let _ = writer.connection_status(Some(&e));
+            .await;
+        // Every message must reach stdout: a write or flush that fails (a full disk, a closed
+        // pipe) is a failure of the command, whatever it did before.
+        let flushed = writer.flush();
+        match (result, flushed) {
+            (Ok(code), Ok(())) => code,
+            (Ok(_), Err(e)) => {
+                let _ = writeln!(err, "error: {}", writer.scrub(&e.to_string()));
+                1
+            }
+            (Err(e), _) => {
+                if !airbyte::is_stdout_failure(&e) {
+                    if is_check {
+                        let _ = writer.connection_status(Some(&e));
+                    }
+                    let _ = writer.error(&e, None);
+                    let _ = writer.flush();
                 }
-                let _ = writer.error(&e, None);
-                let _ = writeln!(err, "error: {e}");
+                let _ = writeln!(err, "error: {}", writer.scrub(&e.to_string()));
                 1
             }
         }
@@ -297,7 +374,7 @@ impl Host {
         err: &mut dyn Write,
     ) -> Result<(Value, Option<PresetConfig>)> {
         match (path, preset) {
-            (Some(p), _) => Ok((read_json(&p, "config")?, None)),
+            (Some(p), _) => Ok((read_json(&p, InputFile::Config, None)?, None)),
             (None, Some(preset)) => {
                 let provided = (preset.provide)().await?;
                 let _ = writeln!(err, "{}", provided.banner);
@@ -320,13 +397,17 @@ impl Host {
         }
     }
 
-    async fn connect(
+    /// Reads the config, connects, and from then on scrubs the config's secrets from
+    /// everything `out` prints.
+    async fn connect<W: Write + Send>(
         &self,
         path: Option<PathBuf>,
         preset: Option<Preset>,
+        out: &mut MessageWriter<W>,
         err: &mut dyn Write,
     ) -> Result<(Box<dyn Connector>, Option<PresetConfig>)> {
         let (config, guard) = self.config(path, preset, err).await?;
+        out.set_redactor(Redactor::from_config(self.definition.spec(), &config));
         let definition = guard
             .as_ref()
             .and_then(|g| g.definition.clone())
@@ -349,7 +430,7 @@ impl Host {
                 Ok(0)
             }
             Command::Check { config } => {
-                let (connector, _guard) = self.connect(config, preset, err).await?;
+                let (connector, _guard) = self.connect(config, preset, out, err).await?;
                 let result = connector.check().await;
                 out.connection_status(result.as_ref().err())?;
                 match result {
@@ -359,13 +440,13 @@ impl Host {
                     }
                     Err(e) => {
                         out.error(&e, None)?;
-                        let _ = writeln!(err, "error: {e}");
+                        let _ = writeln!(err, "error: {}", out.scrub(&e.to_string()));
                         Ok(1)
                     }
                 }
             }
             Command::Discover { config } => {
-                let (_connector, _guard) = self.connect(config, preset, err).await?;
+                let (_connector, _guard) = self.connect(config, preset, out, err).await?;
                 out.catalog(spec)?;
                 Ok(0)
             }
@@ -375,13 +456,16 @@ impl Host {
                 state,
                 concurrency,
             } => {
-                let (connector, _guard) = self.connect(config, preset, err).await?;
+                let (connector, _guard) = self.connect(config, preset, out, err).await?;
                 let catalog = match catalog {
-                    Some(p) => ConfiguredCatalog::from_airbyte(&read_json(&p, "catalog")?, spec)?,
+                    Some(p) => ConfiguredCatalog::from_airbyte(
+                        &read_json(&p, InputFile::Catalog, None)?,
+                        spec,
+                    )?,
                     None => ConfiguredCatalog::all(spec),
                 };
                 let state = match state {
-                    Some(p) => State::from_airbyte(&read_json(&p, "state")?)?,
+                    Some(p) => State::from_airbyte(&read_json(&p, InputFile::State, None)?)?,
                     None => State::new(),
                 };
                 let options = ReadOptions {
@@ -409,11 +493,20 @@ impl Host {
                         .collect::<Vec<_>>()
                         .join(", "),
                 })?;
-                let input = read_json(&input, "input")?;
+                let input = read_json(&input, InputFile::Input, Some(&name))?;
                 crate::validate::ValidInput::check(descriptor, input.clone())?;
-                let (connector, _guard) = self.connect(config, preset, err).await?;
-                let output = connector.action(&name)?.invoke(input).await?;
-                out.raw(&output)?;
+                let (connector, _guard) = self.connect(config, preset, out, err).await?;
+                let mut output = connector.action(&name)?.invoke(input).await?;
+                out.redact_value(&mut output);
+                if let Err(e) = out.raw(&output).and_then(|()| out.flush()) {
+                    // The action took effect: its output (a created record's id) must not be
+                    // lost with stdout, so it goes to stderr too.
+                    let _ = writeln!(
+                        err,
+                        "error: action `{name}` ran, but its output could not be written to stdout ({e}); the output was: {output}"
+                    );
+                    return Err(e);
+                }
                 Ok(0)
             }
             Command::Schemas { out: dir } => {

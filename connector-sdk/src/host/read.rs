@@ -165,6 +165,9 @@ pub async fn read<W: Write + Send>(
     );
     let mut summary = ReadSummary::default();
     let mut live: Vec<(Arc<str>, StreamSummary, Instant)> = Vec::new();
+    // Streams that failed in the loop (a record the protocol cannot carry): their remaining
+    // items are dropped.
+    let mut failed: Vec<Arc<str>> = Vec::new();
     let mut events = stream::iter(streams).flatten_unordered(options.concurrency.max(1));
     while let Some(event) = events.next().await {
         match event {
@@ -184,31 +187,46 @@ pub async fn read<W: Write + Send>(
                 bar.set_message(live.iter().map(|l| &*l.0).collect::<Vec<_>>().join(", "));
             }
             Event::Item(name, item) => {
+                if failed.contains(&name) {
+                    continue;
+                }
                 let entry = live.iter_mut().find(|l| l.0 == name);
-                match item {
-                    Ok(Message::Record(record)) => {
-                        if let Some((_, s, _)) = entry {
-                            if s.records == 0 {
-                                out.stream_status(&name, StreamStatus::Running)?;
+                let error = match item {
+                    Ok(Message::Record(record)) => match out.record(&record) {
+                        Ok(()) => {
+                            if let Some((_, s, _)) = entry {
+                                if s.records == 0 {
+                                    out.stream_status(&name, StreamStatus::Running)?;
+                                }
+                                s.records += 1;
                             }
-                            s.records += 1;
+                            bar.inc(1);
+                            None
                         }
-                        out.record(&record)?;
-                        bar.inc(1);
-                    }
+                        Err(e @ Error::Internal { .. }) => {
+                            failed.push(name.clone());
+                            Some(e)
+                        }
+                        Err(e) => return Err(e),
+                    },
                     Ok(Message::State(checkpoint)) => {
                         if let Some((_, s, _)) = entry {
                             s.states += 1;
                         }
                         out.state(&checkpoint)?;
+                        None
                     }
-                    Ok(Message::Log(l)) => out.log(&l)?,
-                    Err(error) => {
-                        out.error(&error, Some(&name))?;
-                        out.stream_status(&name, StreamStatus::Incomplete)?;
-                        if let Some((_, s, _)) = entry {
-                            s.error = Some(error.to_string());
-                        }
+                    Ok(Message::Log(l)) => {
+                        out.log(&l)?;
+                        None
+                    }
+                    Err(error) => Some(error),
+                };
+                if let Some(error) = error {
+                    out.error(&error, Some(&name))?;
+                    out.stream_status(&name, StreamStatus::Incomplete)?;
+                    if let Some((_, s, _)) = live.iter_mut().find(|l| l.0 == name) {
+                        s.error = Some(out.scrub(&error.to_string()));
                     }
                 }
             }

@@ -40,6 +40,7 @@ pub fn fast_retry(max_retries: usize) -> RetryOptions {
         min_delay: Duration::from_millis(2),
         max_delay: Duration::from_millis(20),
         max_retry_after: Duration::from_secs(2),
+        ..RetryOptions::default()
     }
 }
 

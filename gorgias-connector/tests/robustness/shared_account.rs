@@ -31,6 +31,7 @@ fn host() -> GorgiasDefinition {
             min_delay: Duration::from_millis(2),
             max_delay: Duration::from_millis(20),
             max_retry_after: Duration::from_secs(2),
+            ..RetryOptions::default()
         },
     })
 }
