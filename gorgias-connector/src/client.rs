@@ -297,7 +297,7 @@ pub fn error_message(body: &[u8]) -> String {
                     out.push_str(&format!(" ({})", parts.join("; ")));
                 }
             }
-            return out;
+            return excerpt(&out, 1000);
         }
     }
     let head = &body[..body.len().min(4096)];
@@ -685,7 +685,7 @@ impl Client {
         policy: RetryPolicy,
         parse: impl Fn(Response) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let deadline = tokio::time::Instant::now() + self.retry.request_budget;
+        let deadline = deadline_after(self.retry.request_budget);
         self.send_until(method, path, query, body, policy, deadline, parse)
             .await
             .map_err(|e| self.redactor.scrub_error(e))
@@ -786,7 +786,7 @@ impl Client {
     /// The `check` request: GET `path` within [`RetryOptions::check_budget`], so a rate-limit
     /// storm fails a check in about a minute rather than after every retry.
     pub async fn check(&self, path: &str) -> Result<Value, Error> {
-        let deadline = tokio::time::Instant::now() + self.retry.check_budget;
+        let deadline = deadline_after(self.retry.check_budget);
         self.send_until(
             Method::Get,
             path,
@@ -799,6 +799,13 @@ impl Client {
         .await
         .map_err(|e| self.redactor.scrub_error(e))
     }
+}
+
+/// Now plus `budget`, saturating at about thirty years (an `Instant` cannot hold `Duration::MAX`).
+fn deadline_after(budget: Duration) -> tokio::time::Instant {
+    let now = tokio::time::Instant::now();
+    now.checked_add(budget)
+        .unwrap_or_else(|| now + Duration::from_secs(86_400 * 365 * 30))
 }
 
 fn parse_json(r: Response) -> Result<Value, Error> {

@@ -97,7 +97,8 @@ impl Pacing {
                 .parse::<u64>()
                 .ok()
                 .filter(|n| *n > 0)
-                .map(|n| Pacing::Window(Duration::from_millis(n * unit_ms)))
+                .and_then(|n| n.checked_mul(unit_ms))
+                .map(|ms| Pacing::Window(Duration::from_millis(ms)))
         };
         match t.as_str() {
             "" | "declared" => Some(Pacing::Declared),
@@ -280,7 +281,7 @@ impl Definition for GorgiasDefinition {
         let limit = match (&self.options.pacing, declared) {
             (Pacing::Declared, d) => d,
             (Pacing::Window(w), Some(mut d)) => {
-                d.window_ms = w.as_millis() as u64;
+                d.window_ms = u64::try_from(w.as_millis()).unwrap_or(u64::MAX);
                 Some(d)
             }
             (Pacing::Window(_), None) | (Pacing::Off, _) => None,

@@ -495,7 +495,9 @@ impl Walk {
         let print = fingerprint(index, &records);
         {
             let mut last = self.last_page.lock().unwrap_or_else(|p| p.into_inner());
-            if print.is_some() && *last == print && next.is_some() {
+            // A repeated cursor is the paginator's to report (a loop); a repeated page under a
+            // fresh cursor is this check's.
+            if print.is_some() && *last == print && next.is_some() && next != cursor {
                 return Err(Error::invalid_response(
                     "a new page for a new cursor",
                     format!(

@@ -344,6 +344,8 @@ fn pacing_env_values() {
         ("-5s", None),
         ("10", None),
         ("1.5s", None),
+        // Would overflow milliseconds: refused, not a panic.
+        ("18446744073709551s", None),
     ] {
         assert_eq!(Pacing::parse(text), want, "{text:?}");
     }
