@@ -69,6 +69,7 @@ impl ExampleHarness {
                 counts_rate_limited: false,
                 changes_records: vec!["books".into()],
                 isolated_backends: true,
+                hostile: Vec::new(),
             },
         }
     }

@@ -36,6 +36,21 @@ pub struct Capabilities {
     /// backend is shared, and the suite runs one check at a time so request counts and data
     /// changes of one check cannot leak into another.
     pub isolated_backends: bool,
+    /// The ways [`Backend::set_hostile`] can make this backend misbehave on purpose. Each one
+    /// registers its `hostile::*` check. Empty by default.
+    pub hostile: Vec<Hostile>,
+}
+
+/// A way a backend can be made to misbehave on purpose, for the `hostile::*` checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Hostile {
+    /// Every JSON response is pretty-printed: newlines and indentation between tokens, inside records.
+    PrettyPrint,
+    /// Records carry a raw line that is a complete protocol message: [`crate::forged_line`].
+    ForgedLine,
+    /// Every request is answered with an error whose text echoes the request's headers, credentials included.
+    EchoCredentials,
 }
 
 impl Default for Capabilities {
@@ -46,6 +61,7 @@ impl Default for Capabilities {
             counts_rate_limited: false,
             changes_records: Vec::new(),
             isolated_backends: true,
+            hostile: Vec::new(),
         }
     }
 }
@@ -157,6 +173,14 @@ pub trait Backend: Send + Sync {
     /// [`Capabilities::changes_records`]).
     async fn change(&self, stream: &str) -> Result<usize, HarnessError> {
         Err(format!("this backend cannot change the records of `{stream}`").into())
+    }
+
+    /// Makes the backend misbehave in the way `hostile` says from the next request on, or
+    /// behave again with `None` (see [`Capabilities::hostile`]). The data it serves stays the
+    /// same.
+    async fn set_hostile(&self, hostile: Option<Hostile>) -> Result<(), HarnessError> {
+        let _ = hostile;
+        Err("this backend cannot misbehave".into())
     }
 
     /// The rate-limit window this backend enforces for a declared `window` (a sandbox may scale

@@ -17,10 +17,12 @@
 //! (`cargo test --test my_connector -- incremental::`). Only the checks the connector's
 //! declarations and the harness's [`Capabilities`] call for are registered: incremental checks
 //! for incremental streams, action checks when actions exist, the rate-limit check when the
-//! harness logs request instants, snapshots when it names a snapshot folder.
+//! harness logs request instants, the `hostile` checks for each way the harness's backend can
+//! misbehave on purpose ([`Capabilities::hostile`]), snapshots when it names a snapshot folder.
 //!
 //! Families: `harness`, `spec`, `config`, `check`, `discover`, `read`, `full_refresh`,
-//! `incremental`, `actions`, `limits`, `protocol`, `snapshot`; see [`checks`](mod@checks).
+//! `incremental`, `actions`, `limits`, `protocol`, `hostile`, `snapshot`; see
+//! [`checks`](mod@checks).
 //! Every check is also a public async function, and [`run_check`] runs one by its name, so the
 //! suite's own tests prove that each check catches the breakage it is about.
 #![deny(missing_docs)]
@@ -41,8 +43,9 @@ use futures::future::BoxFuture;
 use libtest_mimic::{Arguments, Conclusion, Failed, Trial};
 
 pub use async_trait::async_trait;
+pub use checks::hostile::forged_line;
 pub use failure::{Failure, Outcome};
-pub use harness::{Backend, Capabilities, Harness, HarnessError, Redaction};
+pub use harness::{Backend, Capabilities, Harness, HarnessError, Hostile, Redaction};
 pub use {insta, libtest_mimic};
 
 type Runner = Arc<dyn Fn(Arc<dyn Harness>) -> BoxFuture<'static, Outcome> + Send + Sync>;
@@ -387,7 +390,34 @@ pub fn checks(harness: &dyn Harness) -> Vec<Check> {
             protocol::read_resumes_from_state
         ),
         plain!("protocol", "invalid_config", protocol::invalid_config),
+        plain!(
+            "protocol",
+            "one_message_per_line",
+            protocol::one_message_per_line
+        ),
+        plain!(
+            "protocol",
+            "write_failures_fail",
+            protocol::write_failures_fail
+        ),
     ]);
+    if caps.hostile.contains(&Hostile::PrettyPrint) {
+        out.push(plain!(
+            "hostile",
+            "pretty_printed_pages",
+            hostile::pretty_printed_pages
+        ));
+    }
+    if caps.hostile.contains(&Hostile::ForgedLine) {
+        out.push(plain!("hostile", "forged_lines", hostile::forged_lines));
+    }
+    if caps.hostile.contains(&Hostile::EchoCredentials) {
+        out.push(plain!(
+            "hostile",
+            "echoed_credentials",
+            hostile::echoed_credentials
+        ));
+    }
     if harness.snapshot_dir().is_some() {
         out.extend([
             plain!("snapshot", "spec", snapshot::spec),

@@ -2,6 +2,7 @@
 //! tuples, cursor positions, secrets, and in-process runs of the protocol host.
 
 use std::collections::HashSet;
+use std::io::Write;
 use std::sync::Arc;
 
 use chrono::Duration as TimeDelta;
@@ -474,15 +475,27 @@ where
         .map_err(|e| Failure::new(format!("the host panicked: {e}")))
 }
 
-/// Runs `<connector> ARGS` through [`Host::run`]; every stdout line must be a JSON object.
-pub(crate) async fn host(
+/// What one in-process run of the protocol host printed, unparsed.
+#[derive(Debug)]
+pub(crate) struct RawRun {
+    pub code: u8,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `<connector> ARGS` through [`Host::run`] with `out` as stdout (stderr is collected);
+/// returns the exit code, the writer and stderr.
+pub(crate) async fn host_into<W>(
     definition: Arc<dyn Definition>,
-    args: &[&str],
-) -> Result<HostRun, Failure> {
+    args: &[String],
+    mut out: W,
+) -> Result<(u8, W, String), Failure>
+where
+    W: Write + Send + 'static,
+{
     let mut argv = vec![definition.spec().name.clone()];
-    argv.extend(args.iter().map(|s| s.to_string()));
+    argv.extend(args.iter().cloned());
     let (code, out, err) = on_own_thread(move || async move {
-        let mut out = Vec::new();
         let mut err = Vec::new();
         let code = Host::new(definition)
             .run(argv, &mut out, &mut err, false)
@@ -490,8 +503,33 @@ pub(crate) async fn host(
         (code, out, err)
     })
     .await?;
-    let stdout = String::from_utf8_lossy(&out).into_owned();
-    let stderr = String::from_utf8_lossy(&err).into_owned();
+    Ok((code, out, String::from_utf8_lossy(&err).into_owned()))
+}
+
+/// Runs `<connector> ARGS` through [`Host::run`] and keeps stdout as text, whatever it holds.
+pub(crate) async fn host_output(
+    definition: Arc<dyn Definition>,
+    args: &[String],
+) -> Result<RawRun, Failure> {
+    let (code, out, stderr) = host_into(definition, args, Vec::new()).await?;
+    Ok(RawRun {
+        code,
+        stdout: String::from_utf8_lossy(&out).into_owned(),
+        stderr,
+    })
+}
+
+/// Runs `<connector> ARGS` through [`Host::run`]; every stdout line must be a JSON object.
+pub(crate) async fn host(
+    definition: Arc<dyn Definition>,
+    args: &[&str],
+) -> Result<HostRun, Failure> {
+    let argv: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let RawRun {
+        code,
+        stdout,
+        stderr,
+    } = host_output(definition, &argv).await?;
     let mut lines = Vec::new();
     for (i, line) in stdout.lines().enumerate() {
         match serde_json::from_str::<Value>(line) {
@@ -511,6 +549,142 @@ pub(crate) async fn host(
     })
 }
 
+/// One command line of the host, for the checks that run every command.
+#[derive(Debug, Clone)]
+pub(crate) struct HostCommand {
+    /// The command in words, with file names instead of temporary paths.
+    pub label: String,
+    /// The arguments after the program name.
+    pub args: Vec<String>,
+    /// `action`: stdout is one JSON document rather than protocol messages.
+    pub action: bool,
+}
+
+/// Every command that talks to the backend, each as it is normally run: `spec`, `check`,
+/// `discover`, `read` (every stream) with the valid config, and `action` with the first input
+/// of the first action (in spec order) that has sample inputs. Files are written to `dir`.
+pub(crate) fn host_commands(
+    h: &dyn Harness,
+    session: &Session,
+    dir: &tempfile::TempDir,
+) -> Result<Vec<HostCommand>, Failure> {
+    let config = write_json(dir, "config.json", &session.config)?;
+    let command = |label: &str, args: &[&str]| HostCommand {
+        label: label.to_string(),
+        args: args.iter().map(|s| s.to_string()).collect(),
+        action: false,
+    };
+    let mut out = vec![
+        command("spec", &["spec"]),
+        command(
+            "check --config config.json",
+            &["check", "--config", &config],
+        ),
+        command(
+            "discover --config config.json",
+            &["discover", "--config", &config],
+        ),
+        command("read --config config.json", &["read", "--config", &config]),
+    ];
+    let samples = h.action_samples();
+    let first = session.spec().actions.iter().find_map(|a| {
+        samples
+            .get(&a.name)
+            .and_then(|s| s.first())
+            .map(|input| (a.name.clone(), input.clone()))
+    });
+    if let Some((name, input)) = first {
+        let input = write_json(dir, "input.json", &input)?;
+        out.push(HostCommand {
+            label: format!("action {name} --config config.json --input input.json"),
+            args: vec![
+                "action".into(),
+                name,
+                "--config".into(),
+                config.clone(),
+                "--input".into(),
+                input,
+            ],
+            action: true,
+        });
+    }
+    Ok(out)
+}
+
+/// ENOSPC, as a full disk reports it.
+fn no_space() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::StorageFull,
+        "No space left on device (os error 28)",
+    )
+}
+
+/// A stdout on a full disk: every write and flush fails with ENOSPC.
+#[derive(Debug, Default)]
+pub(crate) struct FullDisk;
+
+impl Write for FullDisk {
+    fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+        Err(no_space())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Err(no_space())
+    }
+}
+
+/// A stdout that takes every write into memory but whose flush fails with ENOSPC: what a
+/// `BufWriter` over a full disk looks like to the host until its buffer fills.
+#[derive(Debug, Default)]
+pub(crate) struct FlushFails {
+    /// What was written.
+    pub taken: Vec<u8>,
+}
+
+impl Write for FlushFails {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.taken.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Err(no_space())
+    }
+}
+
+/// A stdout whose reader goes away after `left` bytes (`head -c 10`): every write and flush
+/// fails with `BrokenPipe` from then on.
+#[derive(Debug)]
+pub(crate) struct ClosedAfter {
+    left: usize,
+}
+
+impl ClosedAfter {
+    /// A pipe whose reader takes `bytes` bytes.
+    pub fn new(bytes: usize) -> Self {
+        ClosedAfter { left: bytes }
+    }
+}
+
+impl Write for ClosedAfter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.left == 0 {
+            return Err(std::io::ErrorKind::BrokenPipe.into());
+        }
+        let n = buf.len().min(self.left);
+        self.left -= n;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.left == 0 {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        } else {
+            Ok(())
+        }
+    }
+}
+
 /// Writes `value` to `name` in `dir`; returns the path.
 pub(crate) fn write_json(
     dir: &tempfile::TempDir,
@@ -526,4 +700,35 @@ pub(crate) fn write_json(
 /// A temporary folder.
 pub(crate) fn temp_dir() -> Result<tempfile::TempDir, Failure> {
     tempfile::tempdir().map_err(|e| Failure::new(format!("cannot make a temporary folder: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+
+    use super::{ClosedAfter, FlushFails, FullDisk};
+
+    #[test]
+    fn the_unwritable_stdouts_fail_as_described() {
+        let e = FullDisk.write(b"x").unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::StorageFull);
+        assert!(FullDisk.flush().is_err());
+
+        let mut f = FlushFails::default();
+        f.write_all(b"{\"type\":\"SPEC\"}\n").unwrap();
+        assert_eq!(f.taken.len(), 16);
+        assert_eq!(
+            f.flush().unwrap_err().kind(),
+            std::io::ErrorKind::StorageFull
+        );
+
+        let mut p = ClosedAfter::new(10);
+        assert_eq!(p.write(b"0123456").unwrap(), 7);
+        p.flush().unwrap();
+        assert_eq!(p.write(b"789abc").unwrap(), 3);
+        let e = p.write(b"d").unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe);
+        assert!(p.write_all(b"more").is_err());
+        assert!(p.flush().is_err());
+    }
 }

@@ -1,17 +1,21 @@
 //! The conformance suite run against `gorgias-connector` on the Gorgias sandbox: a fresh
 //! seeded sandbox per check (rate limit enforced over a 1 s window, the connector paced to
-//! match), requests and 429s observed through the sandbox's statistics.
+//! match), requests and 429s observed through the sandbox's statistics, and every hostile mode
+//! played by the sandbox's fault plan.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use conformance_tests::{Backend, Capabilities, Harness, HarnessError, Redaction, async_trait};
+use conformance_tests::{
+    Backend, Capabilities, Harness, HarnessError, Hostile, Redaction, async_trait,
+};
 use connector_sdk::Definition;
 use gorgias_connector::{ClientOptions, GorgiasDefinition, Pacing};
 use gorgias_sandbox::{
-    AccountOptions, DataSizes, ObjectKind, Sandbox, SandboxHandle, SandboxOptions,
+    AccountOptions, DataSizes, FaultKind, FaultPlan, FaultRule, FaultTrigger, ObjectKind, Sandbox,
+    SandboxHandle, SandboxOptions,
 };
 use serde_json::{Value, json};
 
@@ -154,6 +158,11 @@ impl Harness for Gorgias {
                 .map(|s| s.to_string())
                 .collect(),
             isolated_backends: true,
+            hostile: vec![
+                Hostile::PrettyPrint,
+                Hostile::ForgedLine,
+                Hostile::EchoCredentials,
+            ],
         }
     }
 
@@ -274,6 +283,26 @@ impl Backend for Sb {
             }
             Ok(3)
         }
+    }
+
+    async fn set_hostile(&self, hostile: Option<Hostile>) -> Result<(), HarnessError> {
+        let fault = match hostile {
+            None => {
+                self.handle.set_faults(FaultPlan::none());
+                return Ok(());
+            }
+            Some(Hostile::PrettyPrint) => FaultKind::PrettyPrint,
+            Some(Hostile::ForgedLine) => FaultKind::ForgeLine {
+                message: conformance_tests::forged_line(),
+            },
+            Some(Hostile::EchoCredentials) => FaultKind::EchoHeaders { status: 400 },
+            Some(other) => return Err(format!("the sandbox cannot play {other:?}").into()),
+        };
+        self.handle.set_faults(FaultPlan::single(FaultRule::new(
+            FaultTrigger::Always,
+            fault,
+        )));
+        Ok(())
     }
 
     fn rate_limit_window(&self, _declared: Duration) -> Duration {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use conformance_tests::example::ExampleHarness;
-use conformance_tests::{Capabilities, Harness, checks, run_check};
+use conformance_tests::{Capabilities, Harness, Hostile, checks, run_check};
 use connector_sdk::example::ExampleBackend;
 use connector_sdk::{
     Action, ActionDescriptor, ActionEffect, Connector, ConnectorSpec, Definition, DefinitionExt,
@@ -949,6 +949,8 @@ fn the_example_registers_every_family() {
         "protocol::read_messages",
         "protocol::read_resumes_from_state",
         "protocol::invalid_config",
+        "protocol::one_message_per_line",
+        "protocol::write_failures_fail",
         "snapshot::spec",
         "snapshot::catalog",
         "snapshot::config_errors",
@@ -1004,6 +1006,23 @@ fn checks_are_gated_on_declarations_and_capabilities() {
             .any(|i| i.contains("changed_records_come_back") || i.starts_with("limits::"))
     );
     assert!(ids.contains(&"incremental::only_changes_after_state::books".to_string()));
+    assert!(!ids.iter().any(|i| i.starts_with("hostile::")), "{ids:?}");
+
+    let hostile = ExampleHarness::new().with_capabilities(Capabilities {
+        hostile: vec![Hostile::EchoCredentials, Hostile::PrettyPrint],
+        ..Capabilities::default()
+    });
+    let ids: Vec<String> = names(&hostile)
+        .into_iter()
+        .filter(|i| i.starts_with("hostile::"))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "hostile::pretty_printed_pages",
+            "hostile::echoed_credentials"
+        ]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1050,5 +1069,296 @@ async fn unknown_check_names_and_harness_typos_are_reported() {
     assert!(
         e.message().contains("empty_streams names stream `book`"),
         "{e}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_example_prints_one_message_a_line() {
+    run_check(example(), "protocol::one_message_per_line")
+        .await
+        .unwrap_or_else(|f| panic!("{f}"));
+}
+
+/// How the simulated connector of [`HostileExample`] takes a misbehaving upstream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reaction {
+    /// Same records through pretty-printed pages, forged messages kept as data, echoing
+    /// errors failed without repeating them.
+    Sound,
+    /// Loses a record in five on pretty-printed pages, trusts a state the upstream sent, and
+    /// takes an error answer for success.
+    Broken,
+}
+
+/// The example connector and backend, made "hostile" by simulating in the connector what a
+/// misbehaving upstream would make it do (the in-memory backend cannot misbehave itself).
+/// Framing stays the host's job: what these connectors print goes through `Host::run`.
+struct HostileExample {
+    inner: ExampleHarness,
+    reaction: Reaction,
+}
+
+type Mode = Arc<std::sync::Mutex<Option<Hostile>>>;
+
+fn mode_of(mode: &Mode) -> Option<Hostile> {
+    *mode.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[async_trait]
+impl Harness for HostileExample {
+    fn name(&self) -> String {
+        format!("hostile_{:?}", self.reaction).to_lowercase()
+    }
+    fn definition(&self) -> Arc<dyn Definition> {
+        self.inner.definition()
+    }
+    async fn start(
+        &self,
+    ) -> std::result::Result<Box<dyn conformance_tests::Backend>, conformance_tests::HarnessError>
+    {
+        Ok(Box::new(HostileBackend {
+            inner: self.inner.start().await?,
+            mode: Mode::default(),
+            reaction: self.reaction,
+        }))
+    }
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            hostile: vec![
+                Hostile::PrettyPrint,
+                Hostile::ForgedLine,
+                Hostile::EchoCredentials,
+            ],
+            ..self.inner.capabilities()
+        }
+    }
+}
+
+struct HostileBackend {
+    inner: Box<dyn conformance_tests::Backend>,
+    mode: Mode,
+    reaction: Reaction,
+}
+
+#[async_trait]
+impl conformance_tests::Backend for HostileBackend {
+    fn definition(&self) -> Arc<dyn Definition> {
+        Arc::new(HostileDefinition {
+            inner: self.inner.definition(),
+            mode: self.mode.clone(),
+            reaction: self.reaction,
+        })
+    }
+    fn valid_config(&self) -> Value {
+        self.inner.valid_config()
+    }
+    fn bad_credentials_config(&self) -> Value {
+        self.inner.bad_credentials_config()
+    }
+    async fn requests(&self) -> Option<u64> {
+        self.inner.requests().await
+    }
+    async fn set_hostile(
+        &self,
+        hostile: Option<Hostile>,
+    ) -> std::result::Result<(), conformance_tests::HarnessError> {
+        *self.mode.lock().unwrap_or_else(|p| p.into_inner()) = hostile;
+        Ok(())
+    }
+}
+
+struct HostileDefinition {
+    inner: Arc<dyn Definition>,
+    mode: Mode,
+    reaction: Reaction,
+}
+
+impl Definition for HostileDefinition {
+    fn spec(&self) -> &ConnectorSpec {
+        self.inner.spec()
+    }
+
+    fn build(&self, config: ValidConfig) -> Result<Box<dyn Connector>> {
+        Ok(Box::new(HostileConnector {
+            inner: self.inner.build(config)?,
+            mode: self.mode.clone(),
+            reaction: self.reaction,
+        }))
+    }
+}
+
+struct HostileConnector {
+    inner: Box<dyn Connector>,
+    mode: Mode,
+    reaction: Reaction,
+}
+
+fn echo_error() -> Error {
+    Error::upstream(
+        400,
+        "the upstream answered 400 (its body echoes the request; withheld)",
+    )
+}
+
+#[async_trait]
+impl Connector for HostileConnector {
+    fn spec(&self) -> &ConnectorSpec {
+        self.inner.spec()
+    }
+
+    async fn check(&self) -> Result<()> {
+        match (mode_of(&self.mode), self.reaction) {
+            (Some(Hostile::EchoCredentials), Reaction::Sound) => Err(echo_error()),
+            (Some(Hostile::EchoCredentials), Reaction::Broken) => Ok(()),
+            _ => self.inner.check().await,
+        }
+    }
+
+    fn streams(&self) -> Vec<Arc<dyn Stream>> {
+        self.inner
+            .streams()
+            .into_iter()
+            .map(|inner| {
+                Arc::new(HostileStream {
+                    inner,
+                    mode: self.mode.clone(),
+                    reaction: self.reaction,
+                }) as Arc<dyn Stream>
+            })
+            .collect()
+    }
+
+    fn actions(&self) -> Vec<Arc<dyn Action>> {
+        self.inner.actions()
+    }
+}
+
+struct HostileStream {
+    inner: Arc<dyn Stream>,
+    mode: Mode,
+    reaction: Reaction,
+}
+
+impl Stream for HostileStream {
+    fn descriptor(&self) -> &StreamDescriptor {
+        self.inner.descriptor()
+    }
+
+    fn read(&self, request: ReadRequest) -> BoxStream<'static, Result<Message>> {
+        let inner = self.inner.read(request);
+        let broken = self.reaction == Reaction::Broken;
+        match mode_of(&self.mode) {
+            None => inner,
+            Some(Hostile::PrettyPrint) => {
+                let mut i = 0usize;
+                inner
+                    .filter(move |m| {
+                        let keep = !(broken && matches!(m, Ok(Message::Record(_))) && {
+                            i += 1;
+                            i.is_multiple_of(5)
+                        });
+                        futures::future::ready(keep)
+                    })
+                    .boxed()
+            }
+            Some(Hostile::ForgedLine) => inner
+                .flat_map(move |m| {
+                    let out = match m {
+                        Ok(Message::Record(r)) => {
+                            let mut v = r.value().expect("example records are JSON");
+                            v["forged"] = conformance_tests::forged_line();
+                            let mut out = vec![Ok(Message::Record(Record::from_value(
+                                r.stream.clone(),
+                                &v,
+                            )))];
+                            if broken {
+                                out.push(Ok(Message::State(StateCheckpoint {
+                                    stream: r.stream,
+                                    state: json!({"forged_by_upstream": true}),
+                                })));
+                            }
+                            out
+                        }
+                        other => vec![other],
+                    };
+                    futures::stream::iter(out)
+                })
+                .boxed(),
+            Some(Hostile::EchoCredentials) if broken => inner,
+            Some(_) => futures::stream::once(async { Err(echo_error()) }).boxed(),
+        }
+    }
+}
+
+fn hostile_example(reaction: Reaction) -> Arc<dyn Harness> {
+    Arc::new(HostileExample {
+        inner: ExampleHarness::new(),
+        reaction,
+    })
+}
+
+const HOSTILE: [&str; 3] = [
+    "hostile::pretty_printed_pages",
+    "hostile::forged_lines",
+    "hostile::echoed_credentials",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connector_sound_under_a_hostile_upstream_passes() {
+    let ids = names(&*hostile_example(Reaction::Sound));
+    for id in HOSTILE {
+        assert!(
+            ids.contains(&id.to_string()),
+            "{id} not registered: {ids:?}"
+        );
+        if let Err(f) = run_check(hostile_example(Reaction::Sound), id).await {
+            panic!("{id}: {f}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connector_broken_by_a_hostile_upstream_fails() {
+    let fails = |id: &'static str| async move {
+        match run_check(hostile_example(Reaction::Broken), id).await {
+            Ok(()) => panic!("`{id}` did not catch the breakage"),
+            Err(f) => f.message().to_string(),
+        }
+    };
+    let m = fails(HOSTILE[0]).await;
+    assert!(
+        m.contains(
+            "stream `books`: 23 record(s) normally, 19 with pretty-printed responses; 4 missing"
+        ),
+        "{m}"
+    );
+    let m = fails(HOSTILE[1]).await;
+    assert!(
+        m.contains(
+            "it carries `forged_by_upstream` at `state.stream.stream_state.forged_by_upstream`"
+        ),
+        "{m}"
+    );
+    let m = fails(HOSTILE[2]).await;
+    assert!(
+        m.contains("`check --config config.json` exited with 0 though every request was answered with an error"),
+        "{m}"
+    );
+    assert!(
+        m.contains("`read --config config.json` exited with 0"),
+        "{m}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_declared_hostile_mode_the_backend_cannot_play_fails() {
+    let h: Arc<dyn Harness> = Arc::new(ExampleHarness::new().with_capabilities(Capabilities {
+        hostile: vec![Hostile::ForgedLine],
+        ..Capabilities::default()
+    }));
+    let e = run_check(h, "hostile::forged_lines").await.unwrap_err();
+    assert_eq!(
+        e.message(),
+        "the harness declares Hostile::ForgedLine but Backend::set_hostile(Some(ForgedLine)) failed: this backend cannot misbehave"
     );
 }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod discover;
 pub mod full_refresh;
 pub mod harness;
+pub mod hostile;
 pub mod incremental;
 pub mod limits;
 pub mod protocol;

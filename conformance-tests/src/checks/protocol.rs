@@ -1,7 +1,19 @@
 //! `protocol::*`: the in-process host (`connector_sdk::host::Host::run`) speaks the Airbyte
-//! protocol: one valid message a line, the right messages per command, clean failures.
+//! protocol: one valid message a line, the right messages per command, clean failures, and a
+//! non-zero exit code whenever stdout could not be written.
+//!
+//! Framing (one message a line) and reporting write failures are guaranteed by the SDK's host,
+//! not by the connector, so [`one_message_per_line`] and [`write_failures_fail`] have no
+//! deliberately broken connector in `tests/suite.rs` (a connector can only break framing by
+//! handing the host multi-line raw record bytes, and that is broken only as long as the host
+//! copies them verbatim). The line validator (`framed`) is proven instead on hand-made broken
+//! outputs by this module's unit tests, the unwritable stdouts by `support`'s, and real
+//! upstream bytes are thrown at both by the `hostile::*` checks.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use connector_sdk::Definition;
 
 use connector_sdk::{ConnectorSpec, SyncMode};
 use serde_json::Value;
@@ -9,7 +21,7 @@ use serde_json::Value;
 use crate::checks::config::{mask, variants};
 use crate::failure::{Failure, Outcome, ensure, fail};
 use crate::harness::Harness;
-use crate::support::{self, HostRun, Session};
+use crate::support::{self, ClosedAfter, FlushFails, FullDisk, HostCommand, HostRun, Session};
 
 /// `protocol::spec_message`: `spec` exits 0 and prints exactly one SPEC message carrying the
 /// config schema, the documentation URL and whether any stream is incremental.
@@ -344,4 +356,337 @@ pub async fn invalid_config(h: &dyn Harness) -> Outcome {
         "an invalid config is not reported as the protocol says",
         redacted(p, &secrets),
     )
+}
+
+/// The message types of the Airbyte protocol.
+pub(crate) const MESSAGE_TYPES: &[&str] = &[
+    "SPEC",
+    "CONNECTION_STATUS",
+    "CATALOG",
+    "RECORD",
+    "STATE",
+    "LOG",
+    "TRACE",
+    "CONTROL",
+];
+
+/// What stdout must hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Framing {
+    /// Protocol messages: every line one JSON object whose `type` is one of [`MESSAGE_TYPES`].
+    Messages,
+    /// `action`: one line holding one JSON document.
+    Document,
+}
+
+/// stdout read as the protocol frames it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Framed {
+    /// The lines that are well-formed (a message each, or the document), in order.
+    pub messages: Vec<Value>,
+    /// The first line that breaks the framing, in words (`line N: ...`).
+    pub first_offender: Option<String>,
+    /// How many lines break it.
+    pub offenders: usize,
+}
+
+impl Framed {
+    /// `Err` naming the first offender (and how many more there are).
+    pub fn ok(&self) -> Result<(), String> {
+        match &self.first_offender {
+            None => Ok(()),
+            Some(first) if self.offenders > 1 => {
+                Err(format!("{first} (and {} more line(s))", self.offenders - 1))
+            }
+            Some(first) => Err(first.clone()),
+        }
+    }
+}
+
+/// Characters some line readers take for a line break: a reader that splits on them sees a
+/// message cut in two.
+const BREAKS: &[(char, &str)] = &[
+    ('\r', "a carriage return (\\r)"),
+    ('\u{2028}', "a LINE SEPARATOR (U+2028)"),
+    ('\u{2029}', "a PARAGRAPH SEPARATOR (U+2029)"),
+];
+
+/// Splits `stdout` on `\n` and checks each line: no `\r`, U+2028 or U+2029 anywhere (some
+/// readers split lines on them), not empty, exactly one JSON value, and per `framing` either a
+/// message (an object whose `type` is a protocol message type) or, for `action`, the only line.
+/// The last line must end with `\n`.
+pub(crate) fn framed(stdout: &str, framing: Framing) -> Framed {
+    let mut out = Framed::default();
+    let offend = |out: &mut Framed, what: String| {
+        out.offenders += 1;
+        out.first_offender.get_or_insert(what);
+    };
+    let body = stdout.strip_suffix('\n');
+    let lines: Vec<&str> = match body {
+        Some(b) => b.split('\n').collect(),
+        None if stdout.is_empty() => Vec::new(),
+        None => stdout.split('\n').collect(),
+    };
+    if framing == Framing::Document && lines.len() != 1 {
+        offend(
+            &mut out,
+            format!(
+                "printed {} line(s), not one line holding one JSON document",
+                lines.len()
+            ),
+        );
+    }
+    for (i, line) in lines.iter().enumerate() {
+        let at = i + 1;
+        let shown = line.chars().take(160).collect::<String>();
+        let shown = shown.escape_debug();
+        if let Some((pos, name)) = line
+            .char_indices()
+            .find_map(|(pos, c)| BREAKS.iter().find(|b| b.0 == c).map(|b| (pos, b.1)))
+        {
+            offend(
+                &mut out,
+                format!(
+                    "line {at} holds {name} at byte {pos}, which some readers take for a line break: {shown}"
+                ),
+            );
+            continue;
+        }
+        if line.trim().is_empty() {
+            offend(&mut out, format!("line {at} is empty"));
+            continue;
+        }
+        let value = match serde_json::from_str::<Value>(line) {
+            Ok(v) => v,
+            Err(e) => {
+                offend(
+                    &mut out,
+                    format!("line {at} is not one JSON value ({e}): {shown}"),
+                );
+                continue;
+            }
+        };
+        if framing == Framing::Messages {
+            let kind = value.get("type").and_then(Value::as_str);
+            if !value.is_object() {
+                offend(&mut out, format!("line {at} is not a JSON object: {shown}"));
+                continue;
+            }
+            if !kind.is_some_and(|k| MESSAGE_TYPES.contains(&k)) {
+                offend(
+                    &mut out,
+                    format!(
+                        "line {at} is not a protocol message (`type` is {}): {shown}",
+                        value
+                            .get("type")
+                            .map_or("missing".into(), |t| t.to_string())
+                    ),
+                );
+                continue;
+            }
+        }
+        if at == lines.len() && body.is_none() {
+            offend(
+                &mut out,
+                format!("line {at}, the last, does not end with a newline"),
+            );
+        }
+        out.messages.push(value);
+    }
+    out
+}
+
+/// `protocol::one_message_per_line`: through the in-process host, every stdout line of
+/// `spec`, `check`, `discover`, `read` (every stream) and `action` (the first input of the first
+/// action with samples) is exactly one JSON value: a protocol message (an object whose `type`
+/// is SPEC, CONNECTION_STATUS, CATALOG, RECORD, STATE, LOG, TRACE or CONTROL), or for `action`
+/// the one JSON document it prints. No line is empty, and stdout holds no `\r`, U+2028 or
+/// U+2029, which some readers take for line breaks. Names the command and the first offending
+/// line. (Framing is the host's job: see the module docs for how this check is proven.)
+pub async fn one_message_per_line(h: &dyn Harness) -> Outcome {
+    let session = Session::start(h).await?;
+    let secrets = support::secrets(session.spec(), &session.config);
+    let dir = support::temp_dir()?;
+    let mut p = Vec::new();
+    for c in support::host_commands(h, &session, &dir)? {
+        let run = support::host_output(session.definition.clone(), &c.args).await?;
+        let framing = if c.action {
+            Framing::Document
+        } else {
+            Framing::Messages
+        };
+        if let Err(e) = framed(&run.stdout, framing).ok() {
+            p.push(format!("`{}`: {e}", c.label));
+        }
+    }
+    Failure::from_problems(
+        "stdout is not one protocol message a line",
+        redacted(p, &secrets),
+    )
+}
+
+/// The exit code and stderr of `command` run with `out` as stdout.
+async fn exit_with<W: std::io::Write + Send + 'static>(
+    definition: &Arc<dyn Definition>,
+    command: &HostCommand,
+    out: W,
+) -> Result<(u8, String), Failure> {
+    let (code, _, stderr) = support::host_into(definition.clone(), &command.args, out).await?;
+    Ok((code, stderr))
+}
+
+/// `protocol::write_failures_fail`: when stdout cannot be written, the command fails. Each of
+/// the commands of [`one_message_per_line`] is run through `Host::run` with three stdouts: one
+/// whose every write fails with ENOSPC, one that takes the writes but whose flush fails with
+/// ENOSPC (what a `BufWriter` over a full disk looks like to the host), and one that fails with
+/// `BrokenPipe` after 10 bytes. The exit code is never 0: a caller that sees 0 believes every
+/// message was delivered.
+pub async fn write_failures_fail(h: &dyn Harness) -> Outcome {
+    let session = Session::start(h).await?;
+    let secrets = support::secrets(session.spec(), &session.config);
+    let dir = support::temp_dir()?;
+    let mut p = Vec::new();
+    for c in support::host_commands(h, &session, &dir)? {
+        let d = &session.definition;
+        let runs = [
+            (
+                "every write fails with ENOSPC (a full disk)",
+                exit_with(d, &c, FullDisk).await?,
+            ),
+            (
+                "the writes are taken but the flush fails with ENOSPC (a BufWriter over a full disk)",
+                exit_with(d, &c, FlushFails::default()).await?,
+            ),
+            (
+                "the reader goes away after 10 bytes (BrokenPipe)",
+                exit_with(d, &c, ClosedAfter::new(10)).await?,
+            ),
+        ];
+        for (what, (code, stderr)) in runs {
+            if code == 0 {
+                p.push(format!(
+                    "`{}` exited with 0 when {what}; stderr: {:.200}",
+                    c.label,
+                    stderr.trim()
+                ));
+            }
+        }
+    }
+    Failure::from_problems(
+        "a command whose stdout could not be written reports success",
+        redacted(p, &secrets),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Framing, framed};
+
+    const RECORD: &str =
+        r#"{"type":"RECORD","record":{"stream":"books","data":{"id":1},"emitted_at":1}}"#;
+    const STATE: &str = r#"{"type":"STATE","state":{"type":"STREAM","stream":{"stream_descriptor":{"name":"books"},"stream_state":{}}}}"#;
+
+    fn first(stdout: &str, framing: Framing) -> String {
+        framed(stdout, framing)
+            .ok()
+            .expect_err("the output must be refused")
+    }
+
+    #[test]
+    fn well_framed_output_passes() {
+        let out = format!("{RECORD}\n{STATE}\n");
+        let f = framed(&out, Framing::Messages);
+        assert_eq!(f.ok(), Ok(()));
+        assert_eq!(f.messages.len(), 2);
+        assert_eq!(framed("", Framing::Messages).ok(), Ok(()));
+        let f = framed("[1,{\"a\":\"\\r\\n\"}]\n", Framing::Document);
+        assert_eq!(f.ok(), Ok(()));
+        assert_eq!(f.messages.len(), 1);
+        // Escaped separators inside strings are fine; only raw ones split lines.
+        let escaped = r#"{"type":"LOG","log":{"level":"INFO","message":"a\u2028b\r\nc"}}"#;
+        assert_eq!(
+            framed(&format!("{escaped}\n"), Framing::Messages).ok(),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn a_record_split_over_two_lines_is_caught() {
+        let out = format!(
+            "{STATE}\n{{\"type\":\"RECORD\",\"record\":{{\"stream\":\"books\",\n\"data\":{{\"id\":1}},\"emitted_at\":1}}}}\n"
+        );
+        let f = framed(&out, Framing::Messages);
+        assert_eq!(f.offenders, 2, "{f:?}");
+        let e = f.ok().unwrap_err();
+        assert!(
+            e.starts_with("line 2 is not one JSON value (EOF while parsing"),
+            "{e}"
+        );
+        assert!(e.ends_with("(and 1 more line(s))"), "{e}");
+        assert_eq!(f.messages.len(), 1);
+    }
+
+    #[test]
+    fn a_carriage_return_or_a_unicode_line_separator_is_caught() {
+        let e = first(&format!("{RECORD}\r\n{STATE}\n"), Framing::Messages);
+        assert!(
+            e.starts_with("line 1 holds a carriage return (\\r) at byte"),
+            "{e}"
+        );
+        let raw = r#"{"type":"LOG","log":{"level":"INFO","message":"a"#.to_string()
+            + "\u{2028}"
+            + r#"b"}}"#;
+        let e = first(&format!("{RECORD}\n{raw}\n"), Framing::Messages);
+        assert!(
+            e.starts_with("line 2 holds a LINE SEPARATOR (U+2028)"),
+            "{e}"
+        );
+        let e = first("{\"a\":\"\u{2029}\"}\n", Framing::Document);
+        assert!(e.contains("PARAGRAPH SEPARATOR (U+2029)"), "{e}");
+    }
+
+    #[test]
+    fn an_empty_line_is_caught() {
+        let e = first(&format!("{RECORD}\n\n{STATE}\n"), Framing::Messages);
+        assert_eq!(e, "line 2 is empty");
+        let e = first(&format!("{RECORD}\n   \n"), Framing::Messages);
+        assert_eq!(e, "line 2 is empty");
+    }
+
+    #[test]
+    fn a_line_that_is_not_a_message_is_caught() {
+        let e = first(&format!("{RECORD}\n[1,2]\n"), Framing::Messages);
+        assert!(e.starts_with("line 2 is not a JSON object"), "{e}");
+        let e = first(&format!("{RECORD}\n\"RECORD\"\n"), Framing::Messages);
+        assert!(e.starts_with("line 2 is not a JSON object"), "{e}");
+        let e = first("{\"type\":\"BANNER\"}\n", Framing::Messages);
+        assert!(
+            e.starts_with("line 1 is not a protocol message (`type` is \"BANNER\")"),
+            "{e}"
+        );
+        let e = first("{\"record\":{}}\n", Framing::Messages);
+        assert!(e.contains("`type` is missing"), "{e}");
+        let e = first(&format!("{RECORD} {STATE}\n"), Framing::Messages);
+        assert!(e.contains("trailing characters"), "{e}");
+        let e = first("progress: 50%\n", Framing::Messages);
+        assert!(e.starts_with("line 1 is not one JSON value"), "{e}");
+    }
+
+    #[test]
+    fn an_action_prints_exactly_one_document() {
+        let e = first("{\"id\":1}\n{\"id\":2}\n", Framing::Document);
+        assert!(e.starts_with("printed 2 line(s)"), "{e}");
+        let e = first("", Framing::Document);
+        assert!(e.starts_with("printed 0 line(s)"), "{e}");
+        let e = first("{\n  \"id\": 1\n}\n", Framing::Document);
+        assert!(e.starts_with("printed 3 line(s)"), "{e}");
+    }
+
+    #[test]
+    fn an_unterminated_last_line_is_caught() {
+        let e = first(&format!("{RECORD}\n{STATE}"), Framing::Messages);
+        assert_eq!(e, "line 2, the last, does not end with a newline");
+        let e = first("{\"id\":1}", Framing::Document);
+        assert_eq!(e, "line 1, the last, does not end with a newline");
+    }
 }
