@@ -64,6 +64,8 @@ pub struct ActionDecl {
     pub reply: Reply,
     /// Whether sending it twice is harmless (defaults: everything but creates).
     pub idempotent: bool,
+    /// What to tell the user when Gorgias answers 403 (e.g. a scope only some tokens carry).
+    pub on_forbidden: Option<&'static str>,
 }
 
 impl ActionDecl {
@@ -100,7 +102,14 @@ impl ActionDecl {
             output,
             reply,
             idempotent: effect != ActionEffect::Create,
+            on_forbidden: None,
         }
+    }
+
+    /// Adds `hint` to the error of a 403 answer.
+    pub fn on_forbidden(mut self, hint: &'static str) -> Self {
+        self.on_forbidden = Some(hint);
+        self
     }
 
     /// Sends these input fields as query parameters.
@@ -292,6 +301,7 @@ impl Action for HttpAction {
             RetryPolicy::RateLimitOnly
         };
         let reply = self.decl.reply;
+        let hint = self.decl.on_forbidden;
         self.client
             .send(
                 self.decl.method,
@@ -321,12 +331,46 @@ impl Action for HttpAction {
                                 .map_err(|e| {
                                     Error::invalid_response("a JSON list", e.to_string())
                                 })?;
-                            Ok(json!({"data": data, "next_cursor": page.next_cursor}))
+                            Ok(list_output(data, page.next_cursor))
                         }
                     }
                 },
             )
             .await
+            .map_err(|e| match (e, hint) {
+                (Error::PermissionDenied { message }, Some(hint)) => Error::PermissionDenied {
+                    message: format!("{message} ({hint})"),
+                },
+                (e, _) => e,
+            })
+    }
+}
+
+/// A list action's output. A view-items page asks for several parameters at once (see
+/// [`crate::page::next_items_params`]): `next_cursor` is then its `cursor` and `next_page` all
+/// of them (`ignored_item` as a number, as the input schema takes it).
+fn list_output(data: Vec<Value>, next: Option<String>) -> Value {
+    match next.as_deref().filter(|n| n.starts_with('?')) {
+        Some(query) => {
+            let params = crate::page::cursor_params(query);
+            let cursor = params
+                .iter()
+                .find(|(k, _)| k == "cursor")
+                .map(|(_, v)| v.clone());
+            let page: Map<String, Value> = params
+                .into_iter()
+                .map(|(k, v)| {
+                    // `ignored_item` is a ticket id, an integer in the input schema.
+                    let value = match v.parse::<i64>() {
+                        Ok(n) if k == "ignored_item" => Value::from(n),
+                        _ => Value::String(v),
+                    };
+                    (k, value)
+                })
+                .collect();
+            json!({"data": data, "next_cursor": cursor, "next_page": page})
+        }
+        None => json!({"data": data, "next_cursor": next}),
     }
 }
 

@@ -63,7 +63,7 @@ use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use crate::client::{Client, Method, RetryPolicy};
-use crate::page::{Scalar, field, parse_page, with_field};
+use crate::page::{Scalar, cursor_params, field, parse_page, with_field};
 
 /// How far past now a record's cursor may lie and still move the bookmark (clock skew between
 /// Gorgias and this machine).
@@ -126,6 +126,9 @@ pub enum ReadKind {
         child_path: &'static str,
         /// The field added to each record with the parent id, e.g. `view_id`.
         key: &'static str,
+        /// Only parents whose field has this value (or lacks the field) are read, e.g.
+        /// `("type", "ticket-list")`; `None`: every parent.
+        only: Option<(&'static str, &'static str)>,
     },
 }
 
@@ -405,13 +408,19 @@ fn resume_of(stream: &str, state: Option<&Value>) -> Result<Option<Resume>> {
 }
 
 /// Whether `e` is the API refusing a stored page cursor (expired or unknown).
+///
+/// The status Gorgias gives an expired cursor is UNCONFIRMED (never recorded; its docs only say
+/// cursors are short-lived), so every plausible refusal counts: 400 (invalid parameter), 404
+/// (no such position), 410 (gone) and 422 (unprocessable). The cost of a wrong guess is small:
+/// the walk restarts from the bookmark, and a refusal that was not about the cursor fails the
+/// fresh walk too, with its own message.
 fn cursor_refused(e: &Error) -> bool {
     matches!(
         e,
         Error::Upstream {
-            status: 400 | 410 | 422,
+            status: 400 | 404 | 410 | 422,
             ..
-        }
+        } | Error::NotFound { .. }
     )
 }
 
@@ -461,7 +470,7 @@ impl Walk {
             query.push(("limit".into(), self.page_size.to_string()));
         }
         if let Some(c) = &cursor {
-            query.push(("cursor".into(), c.clone()));
+            query.extend(cursor_params(c));
         }
         let single = self.single;
         let (records, next) = self
@@ -783,18 +792,20 @@ impl ListStream {
                     parent_path,
                     child_path,
                     key,
+                    only,
                 },
                 _,
             ) => {
-                let (client, parent_path, child_path, key, page_size) = (
+                let (client, parent_path, child_path, key, only, page_size) = (
                     self.client.clone(),
                     *parent_path,
                     *child_path,
                     *key,
+                    *only,
                     self.page_size,
                 );
                 return futures::stream::once(async move {
-                    let ids = parent_ids(&client, parent_path, page_size).await?;
+                    let ids = parent_ids(&client, parent_path, only, page_size).await?;
                     if ids.len() > MAX_PARENTS {
                         return Err(Error::invalid_response(
                             format!("at most {MAX_PARENTS} records in {parent_path}"),
@@ -889,7 +900,12 @@ impl Stream for ListStream {
     }
 }
 /// Every id of a (small) parent list, e.g. every view.
-async fn parent_ids(client: &Client, path: &str, page_size: u32) -> Result<Vec<i64>> {
+async fn parent_ids(
+    client: &Client,
+    path: &str,
+    only: Option<(&'static str, &'static str)>,
+    page_size: u32,
+) -> Result<Vec<i64>> {
     let mut ids = Vec::new();
     let mut cursor: Option<String> = None;
     let mut seen = std::collections::HashSet::new();
@@ -913,17 +929,24 @@ async fn parent_ids(client: &Client, path: &str, page_size: u32) -> Result<Vec<i
                 RetryPolicy::Idempotent,
                 |r| {
                     let page = parse_page(&r.body)?;
-                    let ids = page
-                        .records
-                        .iter()
-                        .map(|raw| match field(raw, "id")? {
-                            Scalar::Int(i) => Ok(i),
-                            _ => Err(Error::invalid_response(
-                                "records with an integer id",
-                                raw.get(),
-                            )),
-                        })
-                        .collect::<Result<Vec<i64>>>()?;
+                    let mut ids = Vec::with_capacity(page.records.len());
+                    for raw in page.records.iter().filter(|r| r.get().starts_with('{')) {
+                        if let Some((name, value)) = only
+                            && let Scalar::Str(v) = field(raw, name)?
+                            && v != value
+                        {
+                            continue;
+                        }
+                        match field(raw, "id")? {
+                            Scalar::Int(i) => ids.push(i),
+                            _ => {
+                                return Err(Error::invalid_response(
+                                    "records with an integer id",
+                                    format!("a record of {path} has no integer id"),
+                                ));
+                            }
+                        }
+                    }
                     Ok((ids, page.next_cursor))
                 },
             )
@@ -949,5 +972,44 @@ async fn parent_ids(client: &Client, path: &str, page_size: u32) -> Result<Vec<i
             Some(n) => cursor = Some(n),
             None => return Ok(ids),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every plausible form of "this cursor expired" restarts the walk; the rest do not.
+    #[test]
+    fn expired_cursor_statuses_are_recognised_in_every_plausible_form() {
+        for refused in [
+            Error::upstream(400, "Invalid cursor."),
+            Error::upstream(410, "Cursor expired."),
+            Error::upstream(422, "cursor: Not a valid cursor."),
+            Error::upstream(404, "Not found."),
+            Error::NotFound {
+                what: "/api/tickets".into(),
+                message: "Page not found.".into(),
+            },
+        ] {
+            assert!(cursor_refused(&refused), "{refused}");
+        }
+        for other in [
+            Error::upstream(503, "down"),
+            Error::AuthRejected {
+                message: "no".into(),
+            },
+            Error::transport("reset", false),
+        ] {
+            assert!(!cursor_refused(&other), "{other}");
+        }
+    }
+
+    #[test]
+    fn cursors_that_cannot_be_sent_are_refused() {
+        assert!(sendable_cursor("WyJuZXh0IiwgMjksIDkyOV0="));
+        assert!(sendable_cursor(&"a".repeat(MAX_PAGE_CURSOR_BYTES)));
+        assert!(!sendable_cursor(&"a".repeat(MAX_PAGE_CURSOR_BYTES + 1)));
+        assert!(!sendable_cursor("abc\r\nHost: evil"));
     }
 }

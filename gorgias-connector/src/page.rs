@@ -1,7 +1,9 @@
 //! Parsing list pages without re-encoding records.
 //!
-//! A page is the envelope `{"object":"list","uri":..,"data":[..],"meta":{"next_cursor":..}}` or,
-//! as some Gorgias spec examples show, a bare JSON array. Records are kept as raw JSON slices of
+//! A page is the envelope `{"object":"list","uri":..,"data":[..],"meta":{"next_cursor":..}}`,
+//! the view-items envelope `{"data":[..],"meta":{"next_items":..,"prev_items":..,
+//! "current_cursor":..}}` (recorded: Nango test list-view-items), or, as some Gorgias spec
+//! examples show, a bare JSON array. Records are kept as raw JSON slices of
 //! the response (passed through byte for byte); only the fields the connector needs (a cursor,
 //! an id) are read, with a visitor that skips everything else.
 
@@ -17,8 +19,57 @@ use serde_json::value::RawValue;
 pub struct ParsedPage<'a> {
     /// The records, as raw JSON.
     pub records: Vec<&'a RawValue>,
-    /// The next page's cursor, if any.
+    /// The next page's cursor, if any: Gorgias's `meta.next_cursor`, or for view items the
+    /// query of `meta.next_items` encoded by [`encode_query`] (it starts with `?`).
     pub next_cursor: Option<String>,
+}
+
+/// The query parameters a view-items `meta.next_items` asks to send for the next page.
+///
+/// Recorded only as `null` (Nango test list-view-items); its non-null form is UNCONFIRMED, so
+/// every plausible one is read: a path with a query (`/api/views/1/items?cursor=..&direction=
+/// next&ignored_item=9`), an absolute URL, a bare query string with or without `?`, or a bare
+/// cursor token. A public tap had to resend `direction` and `ignored_item` (not only `cursor`)
+/// to stop a pagination loop (source: brooklyn-data/tap-gorgias commit 7a8d99f), so every
+/// parameter but `limit` is kept.
+pub fn next_items_params(next_items: &str) -> Option<Vec<(String, String)>> {
+    let text = next_items.trim();
+    if text.is_empty() {
+        return None;
+    }
+    let query = match text.split_once('?') {
+        Some((_, q)) => q,
+        None if text.contains('=') => text,
+        None => return Some(vec![("cursor".into(), text.to_string())]),
+    };
+    let query = query.split('#').next().unwrap_or("");
+    let params: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .filter(|(k, v)| k != "limit" && !v.is_empty())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    params.iter().any(|(k, _)| k == "cursor").then_some(params)
+}
+
+/// A query to send for the next page, as one cursor string: `?` and the form-encoded pairs.
+pub fn encode_query(params: &[(String, String)]) -> String {
+    let mut out = String::from("?");
+    out.push_str(
+        &url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(params)
+            .finish(),
+    );
+    out
+}
+
+/// The query pairs a cursor stands for: [`encode_query`]'s form gives its pairs, any other
+/// string is a plain `cursor`.
+pub fn cursor_params(cursor: &str) -> Vec<(String, String)> {
+    match cursor.strip_prefix('?') {
+        Some(q) => url::form_urlencoded::parse(q.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect(),
+        None => vec![("cursor".into(), cursor.to_string())],
+    }
 }
 
 #[derive(Deserialize)]
@@ -57,12 +108,8 @@ pub fn parse_page(body: &[u8]) -> Result<ParsedPage<'_>, Error> {
             })?;
             let next_cursor = env.meta.and_then(|m| {
                 m.next_cursor.filter(|c| !c.is_empty()).or_else(|| {
-                    // Historical view-items form: meta.next_items is a URL carrying the cursor.
-                    let items = m.next_items?;
-                    let url = url::Url::parse("http://x/").ok()?.join(&items).ok()?;
-                    url.query_pairs()
-                        .find(|(k, _)| k == "cursor")
-                        .map(|(_, v)| v.into_owned())
+                    let params = next_items_params(m.next_items.as_deref()?)?;
+                    Some(encode_query(&params))
                 })
             });
             Ok(ParsedPage {
@@ -167,7 +214,54 @@ mod tests {
         let p = parse_page(br#"{"data":[],"meta":{"next_cursor":null}}"#).unwrap();
         assert!(p.records.is_empty() && p.next_cursor.is_none());
         let p = parse_page(br#"{"data":[],"meta":{"next_items":"/api/views/1/items?cursor=abc%3D&direction=next"}}"#).unwrap();
-        assert_eq!(p.next_cursor.as_deref(), Some("abc="));
+        assert_eq!(
+            p.next_cursor.as_deref(),
+            Some("?cursor=abc%3D&direction=next")
+        );
+        let p = parse_page(br#"{"data":[{"id":1}],"meta":{"next_items":null,"prev_items":null,"current_cursor":null}}"#).unwrap();
+        assert!(p.next_cursor.is_none() && p.records.len() == 1);
+    }
+
+    /// Every plausible non-null form of `next_items` (UNCONFIRMED) gives the same parameters.
+    #[test]
+    fn next_items_in_every_plausible_form() {
+        let want = vec![
+            ("cursor".to_string(), "abc=".to_string()),
+            ("direction".to_string(), "next".to_string()),
+            ("ignored_item".to_string(), "9".to_string()),
+        ];
+        for form in [
+            "/api/views/1/items?cursor=abc%3D&direction=next&ignored_item=9",
+            "/api/views/1/items?limit=30&cursor=abc%3D&direction=next&ignored_item=9",
+            "https://acme.gorgias.com/api/views/1/items?cursor=abc%3D&direction=next&ignored_item=9",
+            "?cursor=abc%3D&direction=next&ignored_item=9",
+            "cursor=abc%3D&direction=next&ignored_item=9",
+            "/api/views/1/items/?cursor=abc%3D&direction=next&ignored_item=9#x",
+        ] {
+            assert_eq!(
+                next_items_params(form).as_deref(),
+                Some(&want[..]),
+                "{form}"
+            );
+        }
+        assert_eq!(
+            next_items_params("YWJj"),
+            Some(vec![("cursor".to_string(), "YWJj".to_string())])
+        );
+        for none in [
+            "",
+            "  ",
+            "/api/views/1/items?direction=next",
+            "/api/views/1/items?cursor=",
+        ] {
+            assert_eq!(next_items_params(none), None, "{none}");
+        }
+        let encoded = encode_query(&want);
+        assert_eq!(cursor_params(&encoded), want);
+        assert_eq!(
+            cursor_params("WyJuZXh0Il0="),
+            vec![("cursor".to_string(), "WyJuZXh0Il0=".to_string())]
+        );
     }
 
     #[test]

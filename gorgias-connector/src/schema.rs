@@ -271,7 +271,12 @@ pub fn list_of(item: Value) -> Value {
         "required": ["data"],
         "properties": {
             "data": {"type": "array", "items": strip_root(item)},
-            "next_cursor": {"type": ["string", "null"], "description": "Pass as `cursor` to get the next page."}
+            "next_cursor": {"type": ["string", "null"], "description": "Pass as `cursor` to get the next page."},
+            "next_page": {
+                "type": ["object", "null"],
+                "description": "Every parameter to send for the next page when the API asks for more than a cursor (view items: cursor, direction, ignored_item): pass them all.",
+                "additionalProperties": {"type": ["string", "integer"]}
+            }
         },
         "additionalProperties": true,
     })

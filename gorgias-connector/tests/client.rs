@@ -202,6 +202,121 @@ async fn rate_limited_requests_wait_retry_after() {
         .unwrap();
 }
 
+/// The 429 body is UNCONFIRMED (never recorded): JSON in Gorgias's error shape, a plain
+/// message, an HTML page or nothing, with or without `Retry-after`; each is waited out and
+/// retried the same way.
+#[tokio::test]
+async fn every_plausible_429_body_is_retried() {
+    for (body, content_type) in [
+        (
+            r#"{"error":{"msg":"Too many requests."}}"#,
+            "application/json",
+        ),
+        (r#"{"message":"Rate limit exceeded"}"#, "application/json"),
+        ("Too Many Requests", "text/plain"),
+        (
+            "<html><body><h1>429 Too Many Requests</h1></body></html>",
+            "text/html",
+        ),
+        ("", "application/json"),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(path("/api/account"))
+            .respond_with(
+                ResponseTemplate::new(429)
+                    .insert_header("Retry-after", "0")
+                    .set_body_raw(body, content_type),
+            )
+            .up_to_n_times(1)
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(path("/api/account"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"domain": "acme"})))
+            .expect(1)
+            .mount(&server)
+            .await;
+        definition()
+            .connect(&config(&server))
+            .unwrap()
+            .check()
+            .await
+            .unwrap_or_else(|e| panic!("429 with {content_type} body {body:?}: {e}"));
+    }
+}
+
+/// View items page by `meta.next_items` (recorded: Nango test list-view-items); every
+/// parameter it carries is sent back (`cursor`, `direction`, `ignored_item`), whichever
+/// plausible form it takes (UNCONFIRMED), and customer-list views are not read as tickets.
+#[tokio::test]
+async fn view_items_follow_next_items_with_every_parameter() {
+    for next_items in [
+        "/api/views/7/items?cursor=c2Vjb25k&direction=next&ignored_item=2",
+        "https://acme.gorgias.com/api/views/7/items?direction=next&cursor=c2Vjb25k&ignored_item=2",
+        "cursor=c2Vjb25k&direction=next&ignored_item=2",
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(path("/api/views"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "object": "list", "uri": "/api/views?",
+                "data": [
+                    {"id": 7, "type": "ticket-list", "name": "All"},
+                    {"id": 8, "type": "customer-list", "name": "All customers"}
+                ],
+                "meta": {"prev_cursor": null, "next_cursor": null}
+            })))
+            .mount(&server)
+            .await;
+        Mock::given(path("/api/views/7/items"))
+            .and(query_param("cursor", "c2Vjb25k"))
+            .and(query_param("direction", "next"))
+            .and(query_param("ignored_item", "2"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "data": [{"id": 3, "subject": "c"}],
+                "meta": {"next_items": null, "prev_items": "/api/views/7/items?cursor=x&direction=prev", "current_cursor": "c2Vjb25k"}
+            })))
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(path("/api/views/7/items"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "data": [{"id": 1, "subject": "a"}, {"id": 2, "subject": "b"}],
+                "meta": {"next_items": next_items, "prev_items": null, "current_cursor": null}
+            })))
+            // The stream's first page, and the action's.
+            .expect(2)
+            .mount(&server)
+            .await;
+        Mock::given(path("/api/views/8/items"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(
+                json!({"data": [{"id": 99, "email": "x@y.z"}], "meta": {"next_items": null}}),
+            ))
+            .expect(0)
+            .mount(&server)
+            .await;
+        let connector = definition().connect(&config(&server)).unwrap();
+        let mut items = connector
+            .read_stream("view_items", ReadRequest::full_refresh())
+            .unwrap();
+        let mut ids = Vec::new();
+        while let Some(m) = items.next().await {
+            if let Message::Record(r) = m.unwrap_or_else(|e| panic!("{next_items}: {e}")) {
+                let v = r.value().unwrap();
+                assert_eq!(v["view_id"], 7);
+                ids.push(v["id"].as_i64().unwrap());
+            }
+        }
+        assert_eq!(ids, vec![1, 2, 3], "{next_items}");
+        let page = connector
+            .run_action("list_view_items", json!({"view_id": 7}))
+            .await
+            .unwrap();
+        assert_eq!(page["next_cursor"], "c2Vjb25k", "{page}");
+        assert_eq!(page["next_page"]["direction"], "next");
+        assert_eq!(page["next_page"]["ignored_item"], 2);
+    }
+}
+
 #[tokio::test]
 async fn a_retry_after_longer_than_allowed_fails_as_rate_limited() {
     let server = MockServer::start().await;
@@ -346,4 +461,27 @@ async fn hostile_configs_are_refused_before_any_request() {
             .unwrap_or_default()
             .is_empty()
     );
+}
+
+/// A 403 for a missing OAuth scope names the scope and the way out (recorded: Nango test
+/// unarchive-macros answered 403 "Missing scope: write:all.").
+#[tokio::test]
+async fn unarchiving_macros_without_write_all_says_which_scope() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path("/api/macros/unarchive"))
+        .respond_with(ResponseTemplate::new(403).set_body_json(json!({"error": {"msg": "You do not have enough permissions to perform this action. Missing scope: write:all."}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = definition()
+        .connect(&config(&server))
+        .unwrap()
+        .run_action("unarchive_macros", json!({"ids": [4]}))
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, Error::PermissionDenied { .. }), "{text}");
+    assert!(text.contains("Missing scope: write:all."), "{text}");
+    assert!(text.contains("needs the legacy write:all scope"), "{text}");
 }

@@ -211,6 +211,11 @@ fn bulk(name: &str, title: &str, description: &str, path: &str) -> ActionDecl {
     .reply(Reply::Ack)
 }
 
+/// Why archiving can be refused: Gorgias answered `PUT /api/macros/unarchive` with 403 "Missing
+/// scope: write:all." to an OAuth token with the current scopes (recorded: Nango test
+/// unarchive-macros); archive presumably the same (UNCONFIRMED).
+const WRITE_ALL: &str = "archiving and unarchiving macros over OAuth needs the legacy write:all scope: add it to the app's scopes and reconnect, or use an API key";
+
 /// Macro actions.
 pub fn actions() -> Vec<ActionDecl> {
     vec![
@@ -221,15 +226,17 @@ pub fn actions() -> Vec<ActionDecl> {
         bulk(
             "archive_macros",
             "Archive macros",
-            "Archives up to 30 macros: they leave the macro list but are kept.",
+            "Archives up to 30 macros: they leave the macro list but are kept. Over OAuth it needs the legacy write:all scope (as unarchiving does; for archiving this is UNCONFIRMED); an API key may always.",
             "/api/macros/archive",
-        ),
+        )
+        .on_forbidden(WRITE_ALL),
         bulk(
             "unarchive_macros",
             "Unarchive macros",
-            "Restores up to 30 archived macros.",
+            "Restores up to 30 archived macros. Over OAuth it needs the legacy write:all scope (recorded: Gorgias answers 403 \"Missing scope: write:all.\" to a token without it); an API key may always.",
             "/api/macros/unarchive",
-        ),
+        )
+        .on_forbidden(WRITE_ALL),
     ]
 }
 

@@ -17,6 +17,18 @@
 //! full refresh only: it is the membership of each view *now* (a ticket leaves a view when it
 //! stops matching), keyed by `[view_id, id]`, as Airbyte's `views_items` stream is. Its cost is
 //! one request per view plus one per page of each view's tickets.
+//!
+//! View items page by `meta.next_items` (recorded: Nango test list-view-items: the envelope is
+//! `{data, meta: {next_items, prev_items, current_cursor}}`, no `next_cursor`), resending every
+//! parameter it carries (`cursor`, `direction`, `ignored_item`): see
+//! [`crate::page::next_items_params`].
+//!
+//! **Customer-list views are skipped by `view_items`.** Every account has one ("All customers",
+//! recorded: Nango test list-views) and its items are customers, not tickets (source:
+//! NangoHQ/integration-templates list-view-items.ts); their shape is UNCONFIRMED, and the
+//! `customers` stream already reads every customer. `view_items` reads the views whose `type` is
+//! `ticket-list` (or that have no `type`). The `list_view_items` action still lists any view;
+//! its items are tickets or customers, as the view's type says.
 
 use connector_sdk::ActionEffect;
 use serde_json::{Value, json};
@@ -113,12 +125,20 @@ pub fn item_record() -> Value {
     schema
 }
 
-/// A ticket as view items list it (no `view_id`), for the list actions' output.
-fn listed_ticket() -> Value {
-    let mut schema = tickets::record();
-    schema["title"] = json!("Ticket");
-    schema["required"] = json!(["id"]);
-    schema
+/// An item as the list actions return it: a ticket (ticket-list views) or a customer
+/// (customer-list views), without `view_id`.
+fn listed_item() -> Value {
+    let mut ticket = strip_root(tickets::record());
+    ticket["title"] = json!("Ticket");
+    ticket["required"] = json!(["id"]);
+    let mut customer = strip_root(crate::objects::customers::record());
+    customer["title"] = json!("Customer");
+    customer["required"] = json!(["id"]);
+    json!({
+        "title": "View item",
+        "description": "A ticket for ticket-list views, a customer for customer-list views.",
+        "anyOf": [ticket, customer],
+    })
 }
 
 /// The `views` and `view_items` streams.
@@ -148,6 +168,7 @@ pub fn streams() -> Vec<StreamDecl> {
                 parent_path: "/api/views",
                 child_path: "/api/views/{id}/items",
                 key: "view_id",
+                only: Some(("type", "ticket-list")),
             },
         ),
     ]
@@ -343,12 +364,12 @@ pub fn actions() -> Vec<ActionDecl> {
         ActionDecl::new(
             "list_view_items",
             "List a view's tickets",
-            "Returns one page of the tickets a view lists, in the view's ordering unless order_by says otherwise.",
+            "Returns one page of the items a view lists (tickets; customers for a customer-list view), in the view's ordering unless order_by says otherwise. To go on, send next_page's parameters (cursor, direction, ignored_item) with the same view_id.",
             ActionEffect::Read,
             Method::Get,
             "/api/views/{view_id}/items",
             input("List a view's tickets", &list_fields, &["view_id"]),
-            list_of(listed_ticket()),
+            list_of(listed_item()),
         )
         .query(PAGING)
         .reply(Reply::List),
@@ -360,7 +381,7 @@ pub fn actions() -> Vec<ActionDecl> {
             Method::Put,
             "/api/views/{view_id}/items",
             input("Search tickets with a view", &search_fields, &["view_id", "view"]),
-            list_of(listed_ticket()),
+            list_of(listed_item()),
         )
         .query(PAGING)
         .reply(Reply::List)
