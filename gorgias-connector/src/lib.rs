@@ -88,8 +88,13 @@ impl Default for ClientOptions {
 /// which the declared request counts are spread (Enterprise accounts have a 10 s window).
 pub const PACING_ENV: &str = "GORGIAS_PACING";
 
+/// The longest window [`Pacing::parse`] accepts: an hour (Gorgias's windows are 10 s and 20 s;
+/// anything far longer is a typo, and would overflow the pacer's clock arithmetic).
+const MAX_WINDOW_MS: u64 = 3_600_000;
+
 impl Pacing {
-    /// Reads a pacing from its [`PACING_ENV`] form; `None` if it is not one.
+    /// Reads a pacing from its [`PACING_ENV`] form (windows up to an hour); `None` if it is
+    /// not one.
     pub fn parse(text: &str) -> Option<Pacing> {
         let t = text.trim().to_ascii_lowercase();
         let window = |n: &str, unit_ms: u64| {
@@ -98,6 +103,7 @@ impl Pacing {
                 .ok()
                 .filter(|n| *n > 0)
                 .and_then(|n| n.checked_mul(unit_ms))
+                .filter(|ms| *ms <= MAX_WINDOW_MS)
                 .map(|ms| Pacing::Window(Duration::from_millis(ms)))
         };
         match t.as_str() {

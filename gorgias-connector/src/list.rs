@@ -113,6 +113,9 @@ pub enum ReadKind {
     ClientFilter {
         /// The cursor field.
         cursor: &'static str,
+        /// The field that stands in for the cursor when a record's cursor is null (a macro
+        /// never edited has `updated_datetime: null`: its `created_datetime` is its last change).
+        fallback: Option<&'static str>,
         /// `order_by` to send, if any.
         order_by: Option<&'static str>,
         /// What a user should know.
@@ -275,6 +278,8 @@ struct Walk {
     page_size: u32,
     single: bool,
     cursor_field: Option<&'static str>,
+    /// Read when the cursor field is null (see [`ReadKind::ClientFilter`]).
+    cursor_fallback: Option<&'static str>,
     filter: Filter,
     state_mode: StateMode,
     bookmark: Option<DateTime<Utc>>,
@@ -526,12 +531,18 @@ impl Walk {
                 not_objects.push(json_kind(&raw));
                 continue;
             }
-            let t = match self.cursor_field {
-                Some(f) => match field(&raw, f)? {
+            let datetime = |f: &str| -> Result<Option<DateTime<Utc>>> {
+                Ok(match field(&raw, f)? {
                     Scalar::Str(s) => parse_datetime(&s),
                     _ => None,
+                })
+            };
+            let t = match (self.cursor_field, self.cursor_fallback) {
+                (Some(f), fallback) => match (datetime(f)?, fallback) {
+                    (None, Some(g)) => datetime(g)?,
+                    (t, _) => t,
                 },
-                None => None,
+                (None, _) => None,
             };
             match (self.filter, t) {
                 (Filter::AtLeast(b), Some(t)) if t < b => continue,
@@ -688,6 +699,7 @@ impl ListStream {
             page_size: self.page_size,
             single: false,
             cursor_field: None,
+            cursor_fallback: None,
             filter: Filter::All,
             state_mode: StateMode::Empty,
             bookmark,
@@ -775,11 +787,15 @@ impl ListStream {
             }
             (
                 ReadKind::ClientFilter {
-                    cursor, order_by, ..
+                    cursor,
+                    fallback,
+                    order_by,
+                    ..
                 },
                 true,
             ) => {
                 walk.cursor_field = Some(cursor);
+                walk.cursor_fallback = *fallback;
                 walk.state_mode = StateMode::AtEnd;
                 walk.resumable = Some(false);
                 if let Some(b) = bookmark {

@@ -115,6 +115,7 @@ pub fn streams() -> Vec<StreamDecl> {
         &["id"],
         ReadKind::ClientFilter {
             cursor: "updated_datetime",
+            fallback: None,
             order_by: None,
             note: "The API cannot order or filter custom fields by updated_datetime: every sync reads all definitions and emits those changed since the last one.",
         },

@@ -126,6 +126,7 @@ pub fn streams() -> Vec<StreamDecl> {
         &["id"],
         ReadKind::ClientFilter {
             cursor: "updated_datetime",
+            fallback: None,
             order_by: Some("created_datetime:asc"),
             note: "The API orders integrations only by created_datetime: every sync reads them all and emits those changed since the last one.",
         },

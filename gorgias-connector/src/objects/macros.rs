@@ -15,6 +15,8 @@
 //! endpoint accepts. The safe reading is taken: every sync reads all macros (ordered
 //! `created_datetime:asc`, which every source allows, for stable pages) and emits those updated
 //! at or after the bookmark. Accounts have tens of macros, so this costs a request or two.
+//! `updated_datetime` is null until a macro is first edited (recorded: Nango test get-macro);
+//! such a macro counts as changed at its `created_datetime`.
 
 use connector_sdk::ActionEffect;
 use serde_json::{Value, json};
@@ -93,7 +95,13 @@ pub fn record() -> Value {
             ("usage", describe(id(), "How many times agents applied it.")),
             ("actions", array(macro_action)),
             ("created_datetime", datetime()),
-            ("updated_datetime", datetime()),
+            (
+                "updated_datetime",
+                describe(
+                    datetime_n(),
+                    "ISO 8601 datetime of the last edit (UTC when no offset is given); null until the macro is first edited.",
+                ),
+            ),
             (
                 "archived_datetime",
                 describe(
@@ -116,6 +124,8 @@ pub fn streams() -> Vec<StreamDecl> {
         &["id"],
         ReadKind::ClientFilter {
             cursor: "updated_datetime",
+            // Null until the macro is first edited (recorded: Nango test get-macro).
+            fallback: Some("created_datetime"),
             order_by: Some("created_datetime:asc"),
             note: "Whether the API orders macros by updated_datetime is disputed: every sync reads them all and emits those changed since the last one.",
         },

@@ -101,6 +101,7 @@ pub fn streams() -> Vec<StreamDecl> {
         &["id"],
         ReadKind::ClientFilter {
             cursor: "updated_datetime",
+            fallback: None,
             order_by: Some("created_datetime:asc"),
             note: "The list cannot be ordered by updated_datetime: every sync reads all widgets (they are few) and emits those changed since the last one.",
         },

@@ -11,6 +11,7 @@ mod canary;
 mod crash_resume;
 mod faults;
 mod hostile_hosts;
+mod hostile_upstreams;
 mod properties;
 mod resume;
 mod shared_account;

@@ -344,8 +344,11 @@ fn pacing_env_values() {
         ("-5s", None),
         ("10", None),
         ("1.5s", None),
-        // Would overflow milliseconds: refused, not a panic.
+        // Would overflow milliseconds, or the pacer's clock: refused, not a panic.
+        ("18446744073709552s", None),
         ("18446744073709551s", None),
+        ("3601s", None),
+        ("3600s", Some(Pacing::Window(D::from_secs(3600)))),
     ] {
         assert_eq!(Pacing::parse(text), want, "{text:?}");
     }
