@@ -176,6 +176,22 @@ async fn malformed_json() {
     matrix("malformed JSON", FaultKind::MalformedJson, PAGES, 30).await;
 }
 
+/// Pretty-printed pages (newlines inside every record) at every rate: the key sets stay exact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pretty_printed_pages() {
+    matrix("pretty-printed", FaultKind::PrettyPrint, PAGES, 30).await;
+}
+
+/// Successes carrying an absurd `Retry-After` (a panic before), at every rate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn absurd_retry_after_on_successes() {
+    let header = FaultKind::Header {
+        name: "Retry-After".into(),
+        value: "1e20".into(),
+    };
+    matrix("Retry-After 1e20 on 200", header, PAGES, 30).await;
+}
+
 /// Slow responses (1.2 s) against a 1 s request timeout. Bigger pages at the higher rates keep
 /// the number of one-second timeouts small.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
