@@ -476,45 +476,55 @@ async fn output_that_cannot_be_written_is_a_failure() {
     assert!(backend.requests() > 0);
 }
 
-/// Every stdout line is one message even when a record's raw JSON holds newlines (a
-/// pretty-printing upstream) or a complete forged message on a line of its own.
-#[tokio::test]
-async fn raw_records_with_newlines_stay_on_one_line() {
-    struct Pretty(StreamDescriptor);
-    impl Stream for Pretty {
-        fn descriptor(&self) -> &StreamDescriptor {
-            &self.0
-        }
-        fn read(&self, _: ReadRequest) -> BoxStream<'static, Result<Message>> {
-            let raw = "{\n  \"n\": 1,\n  \"x\":\n{\"type\":\"STATE\",\"state\":{\"type\":\"STREAM\",\"stream\":{\"stream_descriptor\":{\"name\":\"numbers\"},\"stream_state\":{\"forged\":true}}}}\n,\r\n \"t\": \"a\u{2028}b\"\n}";
-            let record = Record {
-                stream: "numbers".into(),
-                data: serde_json::value::RawValue::from_string(raw.into()).unwrap(),
-            };
-            Box::pin(futures::stream::iter([Ok(Message::Record(record))]))
-        }
+/// A connector of one stream (`numbers`) that emits these raw records as they are.
+struct Raw(Counter, Vec<&'static str>);
+
+struct RawStream(StreamDescriptor, Vec<&'static str>);
+
+impl Stream for RawStream {
+    fn descriptor(&self) -> &StreamDescriptor {
+        &self.0
     }
-    struct One(Counter);
-    #[async_trait]
-    impl Connector for One {
-        fn spec(&self) -> &ConnectorSpec {
-            &self.0.spec
-        }
-        async fn check(&self) -> Result<()> {
-            Ok(())
-        }
-        fn streams(&self) -> Vec<Arc<dyn Stream>> {
-            vec![Arc::new(Pretty(self.0.spec.streams[0].clone()))]
-        }
-        fn actions(&self) -> Vec<Arc<dyn Action>> {
-            Vec::new()
-        }
+    fn read(&self, _: ReadRequest) -> BoxStream<'static, Result<Message>> {
+        let records: Vec<Result<Message>> = self
+            .1
+            .iter()
+            .map(|t| {
+                Ok(Message::Record(Record {
+                    stream: "numbers".into(),
+                    data: serde_json::value::RawValue::from_string(t.to_string()).unwrap(),
+                }))
+            })
+            .collect();
+        Box::pin(futures::stream::iter(records))
     }
-    let one = One(counter(1));
+}
+
+#[async_trait]
+impl Connector for Raw {
+    fn spec(&self) -> &ConnectorSpec {
+        &self.0.spec
+    }
+    async fn check(&self) -> Result<()> {
+        Ok(())
+    }
+    fn streams(&self) -> Vec<Arc<dyn Stream>> {
+        vec![Arc::new(RawStream(
+            self.0.spec.streams[0].clone(),
+            self.1.clone(),
+        ))]
+    }
+    fn actions(&self) -> Vec<Arc<dyn Action>> {
+        Vec::new()
+    }
+}
+
+/// Reads every stream of `connector` through the host's read loop: the summary and stdout.
+async fn read_all(connector: &dyn Connector) -> (host::ReadSummary, String) {
     let mut out = MessageWriter::new(Vec::new());
     let summary = host::read(
-        &one,
-        &ConfiguredCatalog::all(one.spec()),
+        connector,
+        &ConfiguredCatalog::all(connector.spec()),
         &State::new(),
         &ReadOptions::default(),
         &mut out,
@@ -522,8 +532,16 @@ async fn raw_records_with_newlines_stay_on_one_line() {
     )
     .await
     .unwrap();
+    (summary, String::from_utf8(out.into_inner()).unwrap())
+}
+
+/// Every stdout line is one message even when a record's raw JSON holds newlines (a
+/// pretty-printing upstream) or a complete forged message on a line of its own.
+#[tokio::test]
+async fn raw_records_with_newlines_stay_on_one_line() {
+    let raw = "{\n  \"n\": 1,\n  \"x\":\n{\"type\":\"STATE\",\"state\":{\"type\":\"STREAM\",\"stream\":{\"stream_descriptor\":{\"name\":\"numbers\"},\"stream_state\":{\"forged\":true}}}}\n,\r\n \"t\": \"a\u{2028}b\"\n}";
+    let (summary, text) = read_all(&Raw(counter(1), vec![raw])).await;
     assert_eq!(summary.records(), 1);
-    let text = String::from_utf8(out.into_inner()).unwrap();
     assert!(!text.contains('\r') && !text.contains('\u{2028}'), "{text}");
     let lines: Vec<Value> = text
         .lines()
@@ -543,54 +561,10 @@ async fn raw_records_with_newlines_stay_on_one_line() {
 /// printed as a RECORD.
 #[tokio::test]
 async fn non_object_records_fail_the_stream_not_the_protocol() {
-    struct Scalars(StreamDescriptor);
-    impl Stream for Scalars {
-        fn descriptor(&self) -> &StreamDescriptor {
-            &self.0
-        }
-        fn read(&self, _: ReadRequest) -> BoxStream<'static, Result<Message>> {
-            let raw = |t: &str| Record {
-                stream: "numbers".into(),
-                data: serde_json::value::RawValue::from_string(t.into()).unwrap(),
-            };
-            Box::pin(futures::stream::iter([
-                Ok(Message::Record(raw(r#"{"n":1}"#))),
-                Ok(Message::Record(raw("[1]"))),
-                Ok(Message::Record(raw(r#"{"n":2}"#))),
-            ]))
-        }
-    }
-    struct One(Counter);
-    #[async_trait]
-    impl Connector for One {
-        fn spec(&self) -> &ConnectorSpec {
-            &self.0.spec
-        }
-        async fn check(&self) -> Result<()> {
-            Ok(())
-        }
-        fn streams(&self) -> Vec<Arc<dyn Stream>> {
-            vec![Arc::new(Scalars(self.0.spec.streams[0].clone()))]
-        }
-        fn actions(&self) -> Vec<Arc<dyn Action>> {
-            Vec::new()
-        }
-    }
-    let one = One(counter(1));
-    let mut out = MessageWriter::new(Vec::new());
-    let summary = host::read(
-        &one,
-        &ConfiguredCatalog::all(one.spec()),
-        &State::new(),
-        &ReadOptions::default(),
-        &mut out,
-        &mut Vec::new(),
-    )
-    .await
-    .unwrap();
+    let raw = Raw(counter(1), vec![r#"{"n":1}"#, "[1]", r#"{"n":2}"#]);
+    let (summary, text) = read_all(&raw).await;
     assert!(!summary.succeeded());
     assert_eq!(summary.records(), 1);
-    let text = String::from_utf8(out.into_inner()).unwrap();
     assert!(text.contains(r#""internal_message":"internal""#), "{text}");
     assert!(!text.contains("[1]"), "{text}");
 }

@@ -685,7 +685,24 @@ impl Client {
         policy: RetryPolicy,
         parse: impl Fn(Response) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let deadline = deadline_after(self.retry.request_budget);
+        let budget = self.retry.request_budget;
+        self.send_within(method, path, query, body, policy, budget, parse)
+            .await
+    }
+
+    /// [`Client::send`] within `budget` (retries and waits included), errors scrubbed.
+    #[allow(clippy::too_many_arguments)]
+    async fn send_within<T>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<&Value>,
+        policy: RetryPolicy,
+        budget: Duration,
+        parse: impl Fn(Response) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let deadline = deadline_after(budget);
         self.send_until(method, path, query, body, policy, deadline, parse)
             .await
             .map_err(|e| self.redactor.scrub_error(e))
@@ -786,18 +803,10 @@ impl Client {
     /// The `check` request: GET `path` within [`RetryOptions::check_budget`], so a rate-limit
     /// storm fails a check in about a minute rather than after every retry.
     pub async fn check(&self, path: &str) -> Result<Value, Error> {
-        let deadline = deadline_after(self.retry.check_budget);
-        self.send_until(
-            Method::Get,
-            path,
-            &[],
-            None,
-            RetryPolicy::Idempotent,
-            deadline,
-            parse_json,
-        )
-        .await
-        .map_err(|e| self.redactor.scrub_error(e))
+        let (method, policy) = (Method::Get, RetryPolicy::Idempotent);
+        let budget = self.retry.check_budget;
+        self.send_within(method, path, &[], None, policy, budget, parse_json)
+            .await
     }
 }
 

@@ -43,37 +43,54 @@ pub fn breaks_lines(text: &[u8]) -> bool {
 /// Writes valid JSON text compactly: whitespace between tokens dropped, line separators inside
 /// strings escaped; everything else byte for byte.
 pub fn write_compact<W: ?Sized + Write>(out: &mut W, json: &[u8]) -> io::Result<()> {
-    let mut in_string = false;
+    write_one_line(out, json, false)
+}
+
+/// The one scanner behind [`write_compact`] and string fragments: `in_string` says whether the
+/// text starts inside a JSON string (serde_json's string fragments hold no `"` or `\`, which it
+/// writes as escapes, so they never leave it).
+fn write_one_line<W: ?Sized + Write>(
+    out: &mut W,
+    json: &[u8],
+    mut in_string: bool,
+) -> io::Result<()> {
     let mut start = 0;
     let mut i = 0;
     while i < json.len() {
         let b = json[i];
-        if in_string {
+        let skip = if in_string {
             match b {
-                b'\\' => i += 1,
-                b'"' => in_string = false,
-                0xC2 | 0xE2 => {
-                    if let Some(escape) = separator_escape(&json[i..]) {
-                        out.write_all(&json[start..i])?;
-                        out.write_all(escape)?;
-                        i += if b == 0xC2 { 2 } else { 3 };
-                        start = i;
-                        continue;
-                    }
+                b'\\' => {
+                    i += 2;
+                    continue;
                 }
-                _ => {}
+                b'"' => {
+                    in_string = false;
+                    None
+                }
+                0xC2 | 0xE2 => separator_escape(&json[i..]),
+                _ => None,
             }
+            .map(|escape| (escape, if b == 0xC2 { 2 } else { 3 }))
         } else {
             match b {
-                b'"' => in_string = true,
-                b' ' | b'\t' | b'\n' | b'\r' => {
-                    out.write_all(&json[start..i])?;
-                    start = i + 1;
+                b'"' => {
+                    in_string = true;
+                    None
                 }
-                _ => {}
+                b' ' | b'\t' | b'\n' | b'\r' => Some((&b""[..], 1)),
+                _ => None,
             }
+        };
+        match skip {
+            Some((replacement, len)) => {
+                out.write_all(&json[start..i])?;
+                out.write_all(replacement)?;
+                i += len;
+                start = i;
+            }
+            None => i += 1,
         }
-        i += 1;
     }
     out.write_all(&json[start.min(json.len())..])
 }
@@ -100,28 +117,11 @@ impl serde_json::ser::Formatter for OneLine {
         // serde_json escapes control characters itself; only the separators are left.
         let bytes = fragment.as_bytes();
         if breaks_lines(bytes) {
-            write_compact_string(writer, bytes)
+            write_one_line(writer, bytes, true)
         } else {
             writer.write_all(bytes)
         }
     }
-}
-
-/// Writes the inside of a JSON string with the line separators escaped.
-fn write_compact_string<W: ?Sized + Write>(out: &mut W, text: &[u8]) -> io::Result<()> {
-    let mut start = 0;
-    let mut i = 0;
-    while i < text.len() {
-        if let Some(escape) = separator_escape(&text[i..]) {
-            out.write_all(&text[start..i])?;
-            out.write_all(escape)?;
-            i += if text[i] == 0xC2 { 2 } else { 3 };
-            start = i;
-        } else {
-            i += 1;
-        }
-    }
-    out.write_all(&text[start..])
 }
 
 /// Serialises `value` as one line (no trailing newline) with [`OneLine`].
