@@ -181,6 +181,28 @@ pub fn party(title: &str, who: &str, nullable: bool) -> Value {
     )
 }
 
+/// A message's sender or receiver in an input: a [`party`] that may also carry the name parts
+/// and `meta` a message read returns, so a person copied from a read is accepted as Gorgias
+/// accepts it (recorded: Nango test update-ticket-message sent `firstname`, `lastname` and
+/// `meta` on both and got 200).
+pub fn message_party(title: &str, who: &str, nullable: bool) -> Value {
+    let mut schema = party(title, who, nullable);
+    if let Some(props) = schema["properties"].as_object_mut() {
+        let name = || json!({"type": "string", "maxLength": 255});
+        props.insert("firstname".into(), field("First name", name(), ""));
+        props.insert("lastname".into(), field("Last name", name(), ""));
+        props.insert(
+            "meta".into(),
+            field(
+                "Meta",
+                object(),
+                "Free-form data kept on the person, e.g. `{\"name_set_via\": \"agent\"}`.",
+            ),
+        );
+    }
+    schema
+}
+
 /// A reference to another object by id, or null to clear it (an assignee).
 pub fn id_ref_n(title: &str, description: &str) -> Value {
     field(
@@ -288,4 +310,34 @@ pub fn strip_root(mut schema: Value) -> Value {
         m.remove("$schema");
     }
     schema
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every datetime form the recordings show (fixtures/README.md): 0, 3 and 6 fraction digits
+    /// with `+00:00`, and the naive and `Z` forms of the docs.
+    #[test]
+    fn datetime_pattern_accepts_every_recorded_form() {
+        let ok = |v: &str| {
+            connector_sdk::validate::violations(&datetime(), &json!(v))
+                .unwrap()
+                .is_empty()
+        };
+        for v in [
+            "2026-08-26T12:46:10+00:00",
+            "2026-08-14T09:06:00.402000+00:00",
+            "2026-08-14T09:06:00.402+00:00",
+            "2026-08-14T09:06:00.224103+00:00",
+            "2019-04-13T03:27:56.973873",
+            "2021-03-03T06:00:00Z",
+            "2024-11-14 14:18:25.095107+0000",
+        ] {
+            assert!(ok(v), "{v}");
+        }
+        for v in ["2026-08-26", "yesterday", "2026-08-26T12:46:10+0"] {
+            assert!(!ok(v), "{v}");
+        }
+    }
 }

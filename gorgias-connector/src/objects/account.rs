@@ -74,7 +74,9 @@ pub fn record() -> Value {
                     &[
                         ("plan", string_n()),
                         ("start_datetime", datetime_n()),
-                        ("status", string_n()),
+                        ("status", describe(string_n(), "e.g. active or trialing.")),
+                        ("trial_start_datetime", datetime_n()),
+                        ("trial_end_datetime", datetime_n()),
                     ],
                     true,
                 ),

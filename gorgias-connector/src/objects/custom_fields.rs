@@ -7,8 +7,10 @@
 //! The facts file lists no fields; the record follows the custom field object as MCP1 (derived
 //! from the official spec) describes it: `object_type`, `label`, `description`, `priority`,
 //! `required`, `managed_type`, `definition` (`{data_type, input_settings}`), `external_id` and
-//! the `created`/`updated`/`deactivated` datetimes. MCP1 states that `PUT` needs `object_type`,
-//! `label` and `definition` even when unchanged, so `update_custom_field` requires them.
+//! the `created`/`updated`/`deactivated` datetimes, plus `requirement_type` (recorded). MCP1
+//! states that `PUT` needs `object_type`, `label` and `definition` even when unchanged, but a
+//! label-only `PUT` was accepted (recorded: Nango test update-custom-field), so
+//! `update_custom_field` needs only the id and one field. Definitions carry no `uri` (recorded).
 //!
 //! The stream reads four partitions: each object type, with `archived=false` (the API's default,
 //! which hides archived fields) and `archived=true`, so archived (deactivated) definitions, which
@@ -65,6 +67,13 @@ pub fn record() -> Value {
                 describe(int_n(), "Display order: lower comes first."),
             ),
             ("required", boolean()),
+            (
+                "requirement_type",
+                describe(
+                    string(),
+                    "visible (always shown) or conditional (shown when its conditions hold).",
+                ),
+            ),
             (
                 "managed_type",
                 describe(
@@ -231,10 +240,7 @@ pub fn actions() -> Vec<ActionDecl> {
             &OBJ,
             input("Create a custom field", &common_fields(), &required),
         ),
-        action::update(
-            &OBJ,
-            input("Update a custom field", &common_fields(), &required),
-        ),
+        action::update(&OBJ, input("Update a custom field", &common_fields(), &[])),
     ]
 }
 

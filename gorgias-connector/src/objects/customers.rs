@@ -11,10 +11,12 @@
 //!   parameters, as the official merge page and python-gorgias send them (MCP1 puts them in the
 //!   body). Gorgias answers 409 when both customers have data for the same integration. Not
 //!   idempotent: once merged, the source is gone.
-//! * `PUT /api/customers/{id}/data` answers 202 with no body, ignores a `version` older than the
-//!   one Gorgias holds, and answers 301 when the customer was merged into another: that comes back
-//!   as an upstream error with status 301 (the client follows no redirect; set the data on the
-//!   target instead).
+//! * `PUT /api/customers/{id}/data` answers 200 with an empty body (recorded: Nango test
+//!   set-customer-data; documented as 202), ignores a `version` older than the one Gorgias
+//!   holds, and answers 301 when the customer was merged into another (documented, not recorded):
+//!   that comes back as an upstream error with status 301 (the client follows no redirect; set
+//!   the data on the target instead). The data does not show in the customer's `data` but under
+//!   `external_data["<app id>"]` (recorded: Nango test tickets.2).
 //! * `DELETE /api/customers` with `{"ids": [...]}` deletes several customers. No maximum is
 //!   documented; this connector sends at most 100 ids per call.
 //! * Custom field values: `GET`/`PUT /api/customers/{id}/custom-fields`; the `PUT` body is a bare
@@ -49,7 +51,8 @@ fn summary() -> Value {
     nested(&[("id", id()), ("name", string_n())], true)
 }
 
-fn channel() -> Value {
+/// A contact channel of a customer (also embedded in a ticket's customer).
+pub fn channel() -> Value {
     nested(
         &[
             ("id", id()),
@@ -99,7 +102,7 @@ pub fn record() -> Value {
                 "data",
                 describe(
                     any(),
-                    "Custom data set with `set_customer_data`: any JSON value (an object as a rule), or null.",
+                    "The customer's custom data: any JSON value (an object as a rule), or null. Data written with `set_customer_data` shows under `external_data` instead.",
                 ),
             ),
             ("customer", object_n()),
@@ -112,8 +115,20 @@ pub fn record() -> Value {
             ),
             ("note", string_n()),
             ("custom_fields", object()),
-            ("external_data", object()),
-            ("ecommerce_data", object()),
+            (
+                "external_data",
+                describe(
+                    object(),
+                    "Data set by apps with `set_customer_data`, keyed by the app's id, each with an added `__app_name__`; on single reads only.",
+                ),
+            ),
+            (
+                "ecommerce_data",
+                describe(
+                    object(),
+                    "E-commerce data; on single reads and merges only.",
+                ),
+            ),
         ],
         &["id", "updated_datetime"],
     )
@@ -334,7 +349,7 @@ pub fn actions() -> Vec<ActionDecl> {
         ActionDecl::new(
             "set_customer_data",
             "Set a customer's data",
-            "Replaces a customer's custom data (the `data` field). Ignored when Gorgias holds a newer version.",
+            "Replaces the custom data the connecting app keeps on a customer (it shows under the customer's `external_data`, keyed by the app). Ignored when Gorgias holds a newer version. Gorgias answers 200 with an empty body.",
             ActionEffect::Update,
             Method::Put,
             "/api/customers/{id}/data",

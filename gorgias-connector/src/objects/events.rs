@@ -35,7 +35,10 @@ pub fn record() -> Value {
             ("uri", string()),
             (
                 "context",
-                describe(string(), "A uuid shared by the events of one causal chain."),
+                describe(
+                    string_n(),
+                    "A uuid shared by the events of one causal chain; null on some events, e.g. user-logged-in.",
+                ),
             ),
             ("created_datetime", datetime()),
             (
@@ -50,7 +53,7 @@ pub fn record() -> Value {
                 "object_type",
                 describe(
                     string(),
-                    "Account, Macro, Tag, Customer, Team, View, Widget, User, TicketMessage, Ticket, Rule, Integration or SatisfactionSurvey.",
+                    "Account, Macro, Tag, Customer, CustomField, Team, View, Widget, User, TicketMessage, Ticket, Rule, Integration or SatisfactionSurvey.",
                 ),
             ),
             (

@@ -100,7 +100,13 @@ pub fn record() -> Value {
             ("updated_datetime", datetime()),
             ("deactivated_datetime", datetime_n()),
             ("locked_datetime", datetime_n()),
-            ("deleted_datetime", datetime_n()),
+            (
+                "deleted_datetime",
+                describe(
+                    datetime_n(),
+                    "ISO 8601 datetime the integration was deleted (UTC when no offset is given); documented, but absent from the recorded answers.",
+                ),
+            ),
             ("user", nested(&[("id", id())], false)),
             (
                 "meta",
@@ -111,6 +117,14 @@ pub fn record() -> Value {
             ),
             ("application_id", string_n()),
             ("business_hours_id", int_n()),
+            (
+                "decoration",
+                describe(object_n(), "How the integration looks; null when unset."),
+            ),
+            (
+                "managed",
+                describe(boolean(), "Whether Gorgias manages the integration."),
+            ),
         ],
         &["id", "updated_datetime"],
     )

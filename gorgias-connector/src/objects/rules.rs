@@ -3,8 +3,11 @@
 //! Facts §6.7. A rule is JavaScript `code` (with its ESTree `code_ast`) run on the ticket events
 //! listed in `event_types` (a comma-separated string); rules with a higher `priority` run first.
 //! `POST /api/rules` requires `name` and `code`. `POST /api/rules/priorities` with
-//! `{"priorities": [{"id", "priority"}]}` reorders several rules and answers 202 (with the rules,
-//! passed on in the acknowledgement's `response`). The list's default page size is 100.
+//! `{"priorities": [{"id", "priority"}]}` reorders several rules and answered 200 with a bare
+//! array of every rule of the account (recorded: Nango test update-rule-priorities; documented
+//! as 202 with the rules), passed on in the acknowledgement's `response`. `event_types` is null
+//! on a rule created without it (recorded: Nango test create-rule). The list's default page
+//! size is 100.
 //! `updated_datetime` is **UNCONFIRMED** (seen in one third-party type only); the schema allows
 //! it.
 //!
@@ -48,8 +51,8 @@ pub fn record() -> Value {
             (
                 "event_types",
                 describe(
-                    string(),
-                    "Comma-separated events that run the rule, e.g. ticket-created,ticket-updated.",
+                    string_n(),
+                    "Comma-separated events that run the rule, e.g. ticket-created,ticket-updated; null when none were given.",
                 ),
             ),
             (
@@ -65,6 +68,14 @@ pub fn record() -> Value {
             ),
             ("created_datetime", datetime()),
             ("updated_datetime", datetime_n()),
+            (
+                "settings",
+                describe(object_n(), "The rule's settings; recorded only as null."),
+            ),
+            (
+                "type",
+                describe(string(), "e.g. user (also on the rules Gorgias provides)."),
+            ),
         ],
         &["id", "created_datetime"],
     )
@@ -158,7 +169,7 @@ pub fn actions() -> Vec<ActionDecl> {
         ],
         &["id", "priority"],
     );
-    vec![
+    let mut actions = vec![
         action::get(&OBJ),
         action::create(&OBJ, input("Create a rule", &rule_fields(), &["name", "code"])),
         action::update(&OBJ, input("Update a rule", &rule_fields(), &[])),
@@ -166,7 +177,7 @@ pub fn actions() -> Vec<ActionDecl> {
         ActionDecl::new(
             "update_rule_priorities",
             "Update rule priorities",
-            "Sets the priority of several rules at once (rules with a higher priority run first).",
+            "Sets the priority of several rules at once (rules with a higher priority run first). Gorgias answers with every rule of the account, passed on under `response`.",
             ActionEffect::Update,
             Method::Post,
             "/api/rules/priorities",
@@ -185,7 +196,17 @@ pub fn actions() -> Vec<ActionDecl> {
             ack(),
         )
         .reply(Reply::Ack),
-    ]
+    ];
+    // After `reply`, which resets the output to a plain acknowledgement.
+    let priorities = actions.last_mut().expect("declared above");
+    priorities.output["properties"]["response"] = json!({
+        "description": "The rules as Gorgias answers: a bare array of every rule (recorded, 200) or `{\"data\": [...]}` (documented, 202).",
+        "anyOf": [
+            {"type": "array", "items": strip_root(record())},
+            {"type": "object", "properties": {"data": {"type": "array", "items": strip_root(record())}}, "additionalProperties": true},
+        ],
+    });
+    actions
 }
 
 #[cfg(test)]

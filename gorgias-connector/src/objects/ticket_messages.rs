@@ -2,18 +2,20 @@
 //! `GET /api/messages`) and message actions on `/api/tickets/{ticket_id}/messages/{id}`.
 //!
 //! Facts §6.13. A message belongs to one ticket; it is an email, chat, SMS, social message,
-//! phone call or internal note (`channel: internal-note`, `public: false`), sent by an agent
-//! (`from_agent: true`) or by the customer. Writes:
+//! phone call or internal note (`public: false`; recorded: Nango test ticket-messages shows a
+//! note as `channel: phone` with `source.type: internal-note`, so the channel alone does not tell
+//! notes apart), sent by an agent (`from_agent: true`) or by the customer. Writes:
 //!
-//! * Create (`POST .../messages`, 201) needs `channel`, `via` and `from_agent` (required since
-//!   2019-05-13). Without `sent_datetime` Gorgias *sends* the message on its channel; with it the
-//!   message is only imported as already sent.
-//! * Update (`PUT .../messages/{id}`) also needs `channel`, `via` and `from_agent`, takes an
-//!   optional `action` query parameter (force, retry or cancel a failed sending) and is
-//!   documented as **202 Accepted** (MCP1, which says the body is the updated message). A 202
-//!   may come without a body, so the action acknowledges (`{"ok": true, "status": 202}`) and
-//!   passes on the message under `response` when Gorgias sends it.
-//! * Delete answers 200 with an empty body.
+//! * Create (`POST .../messages`; recorded 200, documented 201) needs `channel`, `via` and
+//!   `from_agent` (required since 2019-05-13). Without `sent_datetime` Gorgias *sends* the
+//!   message on its channel; with it the message is only imported as already sent.
+//! * Update (`PUT .../messages/{id}`) needs `channel` and `from_agent` (a PUT without `via` was
+//!   accepted: recorded, Nango test update-ticket-message), takes an optional `action` query
+//!   parameter (force, retry or cancel a failed sending). It answered **200 with the updated
+//!   message** (recorded); it is documented as 202 Accepted (MCP1), which may come without a
+//!   body, so the action acknowledges (`{"ok": true, "status": 200}`) and passes on the message
+//!   under `response`.
+//! * Delete answers 204 with an empty body (recorded: Nango test delete-ticket-message).
 //!
 //! The message paths carry two ids, so the actions are declared directly rather than with the
 //! single-id CRUD builders (hence no `OBJ`).
@@ -81,7 +83,10 @@ pub fn record() -> Value {
             ("public", describe(boolean(), "False for internal notes.")),
             (
                 "channel",
-                describe(string(), "e.g. email, chat, sms, phone, internal-note."),
+                describe(
+                    string(),
+                    "e.g. email, chat, sms, phone; internal notes are told apart by source.type internal-note and public false.",
+                ),
             ),
             (
                 "via",
@@ -155,6 +160,20 @@ pub fn record() -> Value {
             ("is_retriable", boolean_n()),
             ("replied_by", any()),
             ("replied_to", any()),
+            (
+                "imported",
+                describe(
+                    boolean_n(),
+                    "Whether the message was imported; false on API-created messages, null on Gorgias's sample message.",
+                ),
+            ),
+            (
+                "processed_datetime",
+                describe(
+                    datetime_n(),
+                    "ISO 8601 datetime Gorgias processed the message (UTC when no offset is given).",
+                ),
+            ),
         ],
         &["id", "created_datetime"],
     )
@@ -250,7 +269,7 @@ fn message_fields(create: bool) -> Vec<(&'static str, Value)> {
         ),
         (
             "sender",
-            party(
+            message_party(
                 "Sender",
                 "Who sends it: a user when an agent sends it, else a customer",
                 true,
@@ -258,7 +277,7 @@ fn message_fields(create: bool) -> Vec<(&'static str, Value)> {
         ),
         (
             "receiver",
-            party(
+            message_party(
                 "Receiver",
                 "Who receives it: a customer when an agent sends it, else a user",
                 true,
@@ -380,12 +399,12 @@ pub fn actions() -> Vec<ActionDecl> {
     let update_input = input(
         "Update a ticket message",
         &update_fields,
-        &["ticket_id", "id", "channel", "via", "from_agent"],
+        &["ticket_id", "id", "channel", "from_agent"],
     );
     let mut update = ActionDecl::new(
         "update_ticket_message",
         "Update a ticket message",
-        "Changes the given fields of a message (channel, via and from_agent are always needed). Gorgias answers 202 Accepted, with the updated message when it sends one.",
+        "Changes the given fields of a message (channel and from_agent are always needed). Gorgias answers 200 with the updated message, passed on under `response` (documented as 202 Accepted, possibly without a body).",
         ActionEffect::Update,
         Method::Put,
         "/api/tickets/{ticket_id}/messages/{id}",

@@ -3,6 +3,13 @@
 //! Facts §6.12. The list orders by `updated_datetime` (asc|desc) but cannot filter by date, so
 //! incremental reads are a newest-first feed that stops at the bookmark. `trashed` defaults to
 //! true on the API: trashed tickets are included, as Gorgias lists them.
+//!
+//! Recorded (Nango tests, fixtures/gorgias): list items are lighter than a full read (no
+//! messages, events, requester; but `excerpt`, `messages_count`,
+//! `last_sent_message_not_delivered`); a full read embeds the customer with its channels and
+//! data; `custom_fields` is present only when the ticket has values. `via` may be left out of a
+//! create (Gorgias sets `api` on the ticket and its messages: create-ticket). The tag writes
+//! answer 200 with an empty body (add-ticket-tags, set-ticket-tags), removing tags 204.
 
 use connector_sdk::ActionEffect;
 use serde_json::{Value, json};
@@ -35,6 +42,57 @@ fn person() -> Value {
     )
 }
 
+/// The ticket's customer (and requester): a person, plus the customer fields a full ticket read
+/// embeds (recorded: Nango tests get-ticket, tickets.2, create-ticket, update-ticket).
+fn customer() -> Value {
+    nested(
+        &[
+            ("id", id()),
+            ("email", string_n()),
+            ("name", string_n()),
+            ("firstname", string_n()),
+            ("lastname", string_n()),
+            ("meta", object_n()),
+            ("external_id", string_n()),
+            ("note", string_n()),
+            (
+                "channels",
+                describe(
+                    array(crate::objects::customers::channel()),
+                    "The customer's contact channels (full reads only).",
+                ),
+            ),
+            (
+                "data",
+                describe(
+                    any(),
+                    "The customer's custom data, or null; data apps write with set_customer_data lands in external_data instead.",
+                ),
+            ),
+            ("customer", object_n()),
+            (
+                "integrations",
+                describe(
+                    object(),
+                    "Raw data of each e-commerce integration, keyed by integration id.",
+                ),
+            ),
+            (
+                "external_data",
+                describe(
+                    object(),
+                    "Data set by apps (set_customer_data), keyed by the app's id, each with an added `__app_name__`; on GET reads only.",
+                ),
+            ),
+            (
+                "ecommerce_data",
+                describe(object(), "E-commerce data; on GET reads only."),
+            ),
+        ],
+        true,
+    )
+}
+
 fn tag() -> Value {
     nested(
         &[("id", id()), ("name", string()), ("decoration", object_n())],
@@ -56,7 +114,7 @@ pub fn record() -> Value {
             ("channel", string()),
             ("via", string()),
             ("from_agent", boolean()),
-            ("customer", person()),
+            ("customer", customer()),
             ("assignee_user", person()),
             (
                 "assignee_team",
@@ -86,9 +144,43 @@ pub fn record() -> Value {
             ("messages", array(object())),
             ("satisfaction_survey", object_n()),
             ("reply_options", object_n()),
-            ("requester", object_n()),
-            ("custom_fields", object_n()),
+            ("requester", customer()),
+            (
+                "custom_fields",
+                describe(
+                    object_n(),
+                    "Custom field values keyed by field id, each `{id, value}`; absent when the ticket has none.",
+                ),
+            ),
             ("events", array_n(object())),
+            (
+                "imported",
+                describe(
+                    boolean_n(),
+                    "Whether the ticket was imported; false on API-created tickets, null on Gorgias's sample ticket.",
+                ),
+            ),
+            (
+                "processed_datetime",
+                describe(
+                    datetime_n(),
+                    "ISO 8601 datetime Gorgias processed the ticket (UTC when no offset is given); full reads only.",
+                ),
+            ),
+            (
+                "summary",
+                describe(
+                    any(),
+                    "Gorgias's summary of the ticket; recorded only as null.",
+                ),
+            ),
+            (
+                "last_sent_message_not_delivered",
+                describe(
+                    boolean_n(),
+                    "Whether the last message sent failed to be delivered; list items only.",
+                ),
+            ),
         ],
         &["id", "updated_datetime"],
     )
@@ -235,25 +327,30 @@ fn tag_refs_input(title: &str) -> Value {
 /// Ticket actions.
 pub fn actions() -> Vec<ActionDecl> {
     let mut create_fields = ticket_fields();
+    if let Some((_, via)) = create_fields.iter_mut().find(|(k, _)| *k == "via") {
+        via["description"] = json!(
+            "How the ticket arrived, e.g. api, email, helpdesk; Gorgias sets api when left out."
+        );
+    }
     create_fields.push((
         "messages",
         field(
             "Messages",
             json!({"type": "array", "minItems": 1, "maxItems": 500, "items": {"type": "object", "title": "Message",
-                "required": ["channel", "via", "from_agent"],
+                "required": ["channel", "from_agent"],
                 "properties": {
                     "channel": field("Channel", text(64), "e.g. email, chat, api, phone."),
-                    "via": field("Via", text(64), "e.g. api, email, helpdesk."),
+                    "via": field("Via", text(64), "e.g. api, email, helpdesk; Gorgias sets api when left out."),
                     "from_agent": field("From agent", boolean(), "True when an agent wrote it."),
-                    "sender": party("Sender", "Who wrote it", false),
-                    "receiver": party("Receiver", "Who it is for", true),
+                    "sender": message_party("Sender", "Who wrote it", false),
+                    "receiver": message_party("Receiver", "Who it is for", true),
                     "source": message_source(),
                     "subject": field("Subject", json!({"type": "string", "maxLength": 998}), ""),
                     "body_text": field("Text body", json!({"type": "string", "maxLength": 1_000_000}), ""),
                     "body_html": field("HTML body", json!({"type": "string", "maxLength": 2_000_000}), ""),
                     "public": field("Public", boolean(), "False for an internal note."),
                 }}}),
-            "The first message(s); each needs channel, via and from_agent.",
+            "The first message(s); each needs channel and from_agent.",
         ),
     ));
     let tag_list = tag_refs_input("Ticket tags");
@@ -264,7 +361,7 @@ pub fn actions() -> Vec<ActionDecl> {
             input(
                 "Create a ticket",
                 &create_fields,
-                &["channel", "via", "messages"],
+                &["channel", "messages"],
             ),
         ),
         action::update(&OBJ, input("Update a ticket", &ticket_fields(), &[])),
@@ -281,13 +378,13 @@ pub fn actions() -> Vec<ActionDecl> {
                 &[("ticket_id", field("Ticket id", positive_id(), ""))],
                 &["ticket_id"],
             ),
-            list_of(tag()),
+            list_of(crate::objects::tags::record()),
         )
         .reply(Reply::List),
         ActionDecl::new(
             "add_ticket_tags",
             "Add tags to a ticket",
-            "Adds tags (by id or name) to a ticket, keeping its other tags.",
+            "Adds tags (by id or name) to a ticket, keeping its other tags. Gorgias answers 200 with an empty body.",
             ActionEffect::Update,
             Method::Post,
             "/api/tickets/{ticket_id}/tags",
@@ -299,7 +396,7 @@ pub fn actions() -> Vec<ActionDecl> {
         ActionDecl::new(
             "replace_ticket_tags",
             "Replace a ticket's tags",
-            "Sets a ticket's tags to exactly the given ones.",
+            "Sets a ticket's tags to exactly the given ones. Gorgias answers 200 with an empty body.",
             ActionEffect::Update,
             Method::Put,
             "/api/tickets/{ticket_id}/tags",

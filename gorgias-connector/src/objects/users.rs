@@ -80,6 +80,13 @@ pub fn record() -> Value {
             ("timezone", string_n()),
             ("has_password", boolean_n()),
             ("has_2fa_enabled", boolean_n()),
+            (
+                "client_id",
+                describe(
+                    string_n(),
+                    "The client id of the app an app bot belongs to; null for people.",
+                ),
+            ),
         ],
         &["id", "created_datetime"],
     )

@@ -73,7 +73,13 @@ pub fn record() -> Value {
             ("name", string_n()),
             ("slug", string_n()),
             ("category", describe(string_n(), "e.g. user or system.")),
-            ("type", describe(string(), "ticket-list.")),
+            (
+                "type",
+                describe(
+                    string(),
+                    "ticket-list, or customer-list (the system view All customers).",
+                ),
+            ),
             (
                 "visibility",
                 describe(string_n(), "public, shared or private."),
@@ -82,7 +88,21 @@ pub fn record() -> Value {
                 "filters",
                 describe(
                     string_n(),
-                    "The filter expression, e.g. `eq(ticket.status, 'open')`.",
+                    "The filter expression, e.g. `eq(ticket.status, 'open')`; empty when none.",
+                ),
+            ),
+            (
+                "filters_ast",
+                describe(
+                    object_n(),
+                    "The filter expression parsed into an ESTree Program (key order not stable).",
+                ),
+            ),
+            (
+                "section_id",
+                describe(
+                    int_n(),
+                    "The section the view is filed under; null when none.",
                 ),
             ),
             (
