@@ -195,11 +195,9 @@ fn cancel(c: &Call) -> ApiResult {
             v["status"] = json!("canceled");
             v["cancelled_datetime"] = now_value(now);
         }
-        "running" => {
-            v["status"] = json!("cancel_requested");
-            v["cancel_requested_datetime"] = now_value(now);
-        }
         "canceled" => {}
+        // A running job finishes (as `done`) with `cancel_requested_datetime` set (recorded:
+        // Nango test list-jobs).
         _ => v["cancel_requested_datetime"] = now_value(now),
     }
     data.put(ObjectKind::Jobs, &v);

@@ -114,7 +114,7 @@ pub static WRITES: Writes = Writes {
     noun: "macro",
     defaults,
     check: None,
-    prepare: None,
+    prepare: Some(prepare),
 };
 
 /// The declaration.
@@ -157,6 +157,19 @@ fn defaults(
     _: &Map<String, Value>,
 ) -> Result<Value, ApiError> {
     Ok(record(id, "", Vec::new(), now))
+}
+
+/// Actions come back with their keys in alphabetical order and no `type` when none was sent
+/// (recorded: Nango tests create-macro, macros).
+fn prepare(_: &mut AccountData, f: &mut Map<String, Value>) -> Result<(), ApiError> {
+    if let Some(Value::Array(actions)) = f.get_mut("actions") {
+        for a in actions.iter_mut() {
+            if let Value::Object(o) = a {
+                o.sort_keys();
+            }
+        }
+    }
+    Ok(())
 }
 
 fn list_macros(c: &Call) -> ApiResult {

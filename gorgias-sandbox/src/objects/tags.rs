@@ -198,6 +198,22 @@ fn retag(data: &mut AccountData, from: i64, to: Option<&Value>) {
     }
 }
 
+/// A tag with its keys in alphabetical order after `id`, as `GET /api/tickets/{id}/tags` and the
+/// merge answer show it (recorded: Nango tests list-ticket-tags, merge-tags).
+pub fn alphabetical(tag: &Value) -> Value {
+    let mut m = Map::new();
+    m.insert("id".into(), tag["id"].clone());
+    let mut rest: Vec<(&String, &Value)> = tag
+        .as_object()
+        .map(|o| o.iter().filter(|(k, _)| *k != "id").collect())
+        .unwrap_or_default();
+    rest.sort_by(|a, b| a.0.cmp(b.0));
+    for (k, v) in rest {
+        m.insert(k.clone(), v.clone());
+    }
+    Value::Object(m)
+}
+
 /// The summary tickets embed: `{id, name, decoration}` (recorded: Nango test list-tickets).
 pub fn summary(tag: &Value) -> Value {
     json!({ "id": tag["id"], "name": tag["name"], "decoration": tag["decoration"] })
@@ -254,7 +270,7 @@ fn merge(c: &Call) -> ApiResult {
     }
     target["usage"] = json!(tickets_with(&data, dest).len());
     save_updated(&mut data, ObjectKind::Tags, &target)?;
-    Ok(json(StatusCode::OK, &target))
+    Ok(json(StatusCode::OK, &alphabetical(&target)))
 }
 
 /// The tags a new Gorgias account comes with, oldest first, with their colours (recorded: Nango

@@ -19,7 +19,9 @@
 //!   `assignee_user_id`, `assignee_team_id`, `messages` (oldest first, without `headers` and
 //!   `deleted_datetime`), `processed_datetime`, `satisfaction_survey`, `reply_options` and
 //!   `requester`; the customer with `channels`, `data`, `customer`, `integrations`, `external_id`,
-//!   `note` (`GET` also `external_data`, `ecommerce_data`); `custom_fields` on `PUT` only.
+//!   `note` (`GET` also `external_data`, `ecommerce_data`); `custom_fields` (between `tags` and
+//!   `messages`) only when the ticket has values; the create response's messages also carry
+//!   `macros`.
 //!   `processed_datetime` and `imported` are derived here (a few ms after creation; `false` for API
 //!   tickets, null for others, as recorded).
 //! * Create needs `messages` (1–500) (benpalmer1/Gorgias-MCP-Server); **`via` may be omitted**
@@ -365,6 +367,44 @@ const MESSAGE_KEYS: &[&str] = &[
     "is_retriable",
 ];
 
+/// The messages embedded in the create response (recorded: Nango test create-ticket).
+const CREATED_MESSAGE_KEYS: &[&str] = &[
+    "id",
+    "uri",
+    "message_id",
+    "ticket_id",
+    "external_id",
+    "public",
+    "channel",
+    "via",
+    "source",
+    "sender",
+    "auth_customer_identity",
+    "integration_id",
+    "intents",
+    "rule_id",
+    "from_agent",
+    "receiver",
+    "subject",
+    "body_text",
+    "body_html",
+    "stripped_text",
+    "stripped_html",
+    "stripped_signature",
+    "attachments",
+    "macros",
+    "actions",
+    "imported",
+    "meta",
+    "created_datetime",
+    "processed_datetime",
+    "sent_datetime",
+    "failed_datetime",
+    "opened_datetime",
+    "last_sending_error",
+    "is_retriable",
+];
+
 fn pick(v: &Value, keys: &[&str]) -> Value {
     let mut m = Map::new();
     for k in keys {
@@ -409,9 +449,14 @@ pub fn detail(data: &AccountData, id: i64, form: Form) -> Result<Value, ApiError
         .col(ObjectKind::Customers)
         .get_value(cid)
         .map_or_else(|| t["customer"].clone(), |c| pick(&c, &ckeys));
+    let keys = if form == Form::Create {
+        CREATED_MESSAGE_KEYS
+    } else {
+        MESSAGE_KEYS
+    };
     let msgs: Vec<Value> = messages::of_ticket_sorted(data, id)
         .iter()
-        .map(|m| pick(&m.value(), MESSAGE_KEYS))
+        .map(|m| pick(&m.value(), keys))
         .collect();
     let scol = data.col(ObjectKind::SatisfactionSurveys);
     let survey = scol
@@ -434,7 +479,13 @@ pub fn detail(data: &AccountData, id: i64, form: Form) -> Result<Value, ApiError
         "language": t["language"], "subject": t["subject"], "summary": null, "meta": t["meta"],
         "tags": t["tags"],
     });
-    if form == Form::Update {
+    // Present, between `tags` and `messages`, only when the ticket has values (recorded: Nango
+    // tests get-ticket, set-ticket-tags, tickets).
+    if form != Form::Create
+        && t["custom_fields"]
+            .as_object()
+            .is_some_and(|m| !m.is_empty())
+    {
         d["custom_fields"] = t["custom_fields"].clone();
     }
     merge(
@@ -791,6 +842,7 @@ fn get_tags(c: &Call) -> ApiResult {
     let full: Vec<Value> = tag_ids(&t["tags"])
         .into_iter()
         .filter_map(|id| data.col(ObjectKind::Tags).get_value(id))
+        .map(|t| tags::alphabetical(&t))
         .collect();
     ok(&json!({ "data": full }))
 }
