@@ -621,6 +621,12 @@ fn seed(s: &mut Seeder) {
             updated,
             deactivated,
         );
+        let mut v = v;
+        if managed == Some("call_status") {
+            // The managed call-status field is shown conditionally (recorded: Nango test
+            // custom-fields).
+            v["requirement_type"] = json!("conditional");
+        }
         s.data.put(ObjectKind::CustomFields, &v);
     }
 }

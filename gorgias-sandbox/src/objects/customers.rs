@@ -16,8 +16,13 @@
 //!   `external_id`, `language`, `timezone`, `name`; `order_by` `created_datetime` or
 //!   `updated_datetime` (API reference via withone.ai; benpalmer1/Gorgias-MCP-Server). Unconfirmed
 //!   filters (`channel_type`, `channel_address`, `view_id`) are unknown parameters (400).
-//! * Create answers 200; `firstname`/`lastname` are derived from `name` (recorded: Nango test
-//!   create-customer); a duplicate email is a 409 (documented example). `PUT` is partial,
+//! * Create answers 200; `firstname`/`lastname` are derived from `name` as its first and last
+//!   word, on create and on update (recorded: Nango tests create-customer, update-customer).
+//!   Create and update answers leave out `external_data` and `ecommerce_data`; the merge answer
+//!   has `ecommerce_data` (before `note`) but no `external_data` (recorded: Nango tests
+//!   create-customer, update-customer, merge-customers). An update that changes nothing keeps
+//!   `updated_datetime`, and so does a merge (recorded: Nango tests update-customer,
+//!   merge-customers). A duplicate email is a 409 (documented example). `PUT` is partial,
 //!   `channels` replaces all. `DELETE /{id}` and bulk `DELETE {ids}` answer 204 (recorded: Nango
 //!   test delete-customer).
 //! * `PUT /api/customers/merge?source_id=&target_id=` answers 200 with the target; body fields are
@@ -186,9 +191,7 @@ pub fn record(
     created: Micros,
     updated: Micros,
 ) -> Value {
-    let (first, last) = name
-        .map(|n| n.split_once(' ').unwrap_or((n, "")))
-        .unwrap_or(("", ""));
+    let (first, last) = name.map(split_name).unwrap_or(("", ""));
     json!({
         "id": id,
         "external_id": null,
@@ -211,6 +214,50 @@ pub fn record(
         "external_data": {},
         "ecommerce_data": {},
     })
+}
+
+/// `firstname` and `lastname` derived from `name`: its first and its last word ("Romain @Gorgias
+/// Updated" -> "Romain", "Updated"; recorded: Nango tests update-customer, create-customer).
+pub fn split_name(name: &str) -> (&str, &str) {
+    let mut words = name.split_whitespace();
+    let first = words.next().unwrap_or("");
+    (first, words.last().unwrap_or(""))
+}
+
+/// Which response a write answers with.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Form {
+    /// Create and update: no `external_data`, no `ecommerce_data` (recorded: Nango tests
+    /// create-customer, update-customer).
+    Write,
+    /// Merge: `ecommerce_data` before `note`, no `external_data` (recorded: Nango test
+    /// merge-customers).
+    Merge,
+}
+
+/// The record as a write answers it (the stored record keeps every key; `GET` shows them all).
+fn answer(v: &Value, form: Form) -> Value {
+    let Some(obj) = v.as_object() else {
+        return v.clone();
+    };
+    let mut out = Map::new();
+    for (k, val) in obj {
+        match k.as_str() {
+            "external_data" | "ecommerce_data" => {}
+            "note" if form == Form::Merge => {
+                let e = obj
+                    .get("ecommerce_data")
+                    .cloned()
+                    .unwrap_or_else(|| json!({}));
+                out.insert("ecommerce_data".into(), e);
+                out.insert(k.clone(), val.clone());
+            }
+            _ => {
+                out.insert(k.clone(), val.clone());
+            }
+        }
+    }
+    Value::Object(out)
 }
 
 /// The customer with this email (case-insensitive).
@@ -283,6 +330,11 @@ pub fn create_in(data: &mut AccountData, mut f: Map<String, Value>) -> Result<Va
     let now = data.now();
     let email = f.get("email").and_then(Value::as_str).map(str::to_owned);
     let name = f.get("name").and_then(Value::as_str).map(str::to_owned);
+    if let Some(n) = &name {
+        let (first, last) = split_name(n);
+        f.entry("firstname").or_insert_with(|| json!(first));
+        f.entry("lastname").or_insert_with(|| json!(last));
+    }
     let name_v = json!(name);
     let mut channels = match f.remove("channels") {
         Some(Value::Array(list)) => build_channels(id, now, &list, &name_v)?,
@@ -342,7 +394,7 @@ pub fn resolve(
 fn create(c: &Call) -> ApiResult {
     let f = validate(&c.body, FIELDS, false, "Failed to create customer")?;
     let v = create_in(&mut c.ctx.account.write(), f)?;
-    ok(&v)
+    ok(&answer(&v, Form::Write))
 }
 
 fn apply_update(
@@ -350,13 +402,32 @@ fn apply_update(
     id: i64,
     mut f: Map<String, Value>,
 ) -> Result<Value, ApiError> {
-    let mut v = stored(data, ObjectKind::Customers, id)?;
+    let before = stored(data, ObjectKind::Customers, id)?;
+    let mut v = before.clone();
     check_email(data, &f, Some(id))?;
     let now = data.now();
+    if let Some(n) = f.get("name").and_then(Value::as_str) {
+        let (first, last) = split_name(n);
+        let (first, last) = (json!(first), json!(last));
+        f.entry("firstname").or_insert(first);
+        f.entry("lastname").or_insert(last);
+    }
     if let Some(Value::Array(list)) = f.remove("channels") {
         v["channels"] = Value::Array(build_channels(id, now, &list, &v["name"])?);
     }
     crate::http::merge(&mut v, f);
+    if v == before {
+        // An update that changes nothing keeps `updated_datetime` (recorded: Nango test
+        // update-customer, a rerun whose name was already set).
+        return Ok(v);
+    }
+    let summary = json!({ "id": id, "name": v["name"] });
+    if let Some(list) = v["channels"].as_array_mut() {
+        for ch in list {
+            ch["user"] = summary.clone();
+            ch["customer"] = summary.clone();
+        }
+    }
     touch(&mut v, now);
     save_updated(data, ObjectKind::Customers, &v)?;
     Ok(v)
@@ -366,7 +437,7 @@ fn update(c: &Call) -> ApiResult {
     let id = c.first_id()?;
     let f = validate(&c.body, FIELDS, true, "Failed to update customer")?;
     let v = apply_update(&mut c.ctx.account.write(), id, f)?;
-    ok(&v)
+    ok(&answer(&v, Form::Write))
 }
 
 fn bulk_delete(c: &Call) -> ApiResult {
@@ -445,8 +516,7 @@ fn merge(c: &Call) -> ApiResult {
     if tgt["channels"].as_array().is_some_and(Vec::is_empty) {
         tgt["channels"] = src["channels"].clone();
     }
-    let now = data.now();
-    touch(&mut tgt, now);
+    // The recorded merge kept the target's `updated_datetime` (Nango test merge-customers).
     data.put(ObjectKind::Customers, &tgt);
     data.event(
         ObjectKind::Customers,
@@ -454,7 +524,7 @@ fn merge(c: &Call) -> ApiResult {
         target,
         Some(json!({ "source_customer_id": source })),
     );
-    ok(&tgt)
+    ok(&answer(&tgt, Form::Merge))
 }
 
 /// The key OAuth apps' customer data lands under (stands for the calling app's id).

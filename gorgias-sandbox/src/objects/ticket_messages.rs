@@ -609,7 +609,66 @@ fn create(c: &Call) -> ApiResult {
     let msg = "Failed to create message";
     let f = validate(&c.body, FIELDS, false, msg)?;
     let m = attach(&mut c.ctx.account.write(), tid, f, msg)?;
-    ok(&m)
+    ok(&created_form(&m))
+}
+
+/// Key order of a create answer, which differs from `GET`'s (recorded: Nango test
+/// create-ticket-message).
+const CREATED_KEYS: &[&str] = &[
+    "id",
+    "uri",
+    "message_id",
+    "ticket_id",
+    "external_id",
+    "public",
+    "channel",
+    "via",
+    "source",
+    "sender",
+    "auth_customer_identity",
+    "integration_id",
+    "intents",
+    "rule_id",
+    "from_agent",
+    "receiver",
+    "subject",
+    "body_text",
+    "body_html",
+    "stripped_text",
+    "stripped_html",
+    "stripped_signature",
+    "attachments",
+    "macros",
+    "actions",
+    "headers",
+    "imported",
+    "meta",
+    "created_datetime",
+    "processed_datetime",
+    "deleted_datetime",
+    "sent_datetime",
+    "failed_datetime",
+    "opened_datetime",
+    "last_sending_error",
+    "is_retriable",
+];
+
+/// A message as `POST /api/tickets/{id}/messages` answers it (same keys, create order).
+fn created_form(m: &Value) -> Value {
+    let mut out = Map::new();
+    for k in CREATED_KEYS {
+        if let Some(v) = m.get(*k) {
+            out.insert((*k).to_owned(), v.clone());
+        }
+    }
+    if let Some(obj) = m.as_object() {
+        for (k, v) in obj {
+            if !out.contains_key(k) {
+                out.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    Value::Object(out)
 }
 
 fn retrieve(c: &Call) -> ApiResult {

@@ -207,7 +207,20 @@ fn defaults(
         json!({ "sso": null, "profile_picture_url": null }),
     );
     v["name"] = json!(name);
+    v["timezone"] = json!(account_timezone(data));
     Ok(v)
+}
+
+/// The account's business-hours timezone, which a user created without `timezone` gets (recorded:
+/// Nango tests create-user and list-account-settings, both `Africa/Nairobi`). Read from the
+/// settings collection, so this module does not depend on `account`.
+fn account_timezone(data: &AccountData) -> String {
+    data.col(ObjectKind::AccountSettings)
+        .iter()
+        .map(|r| r.value())
+        .find(|s| s["type"] == "business-hours")
+        .and_then(|s| s["data"]["timezone"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| "UTC".to_owned())
 }
 
 fn check(data: &AccountData, f: &Map<String, Value>, id: Option<i64>) -> Result<(), ApiError> {

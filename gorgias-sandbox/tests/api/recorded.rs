@@ -889,7 +889,10 @@ async fn write_statuses_and_bodies_are_the_recorded_ones() {
     )
     .await
     .json();
-    assert!(u["custom_fields"].is_object() && u["customer"].get("external_data").is_none());
+    // The recorded update carries `custom_fields` because that ticket had values (Nango test
+    // update-ticket); a ticket without values answers without the key.
+    assert!(u.get("custom_fields").is_none_or(Value::is_object));
+    assert!(u["customer"].get("external_data").is_none());
     assert_eq!(u["status"], "closed");
     let evs = walk(&sb, &c, &format!("/api/events?object_id={t}&limit=100")).await;
     assert!(
@@ -960,6 +963,124 @@ async fn write_statuses_and_bodies_are_the_recorded_ones() {
     let j = r.json();
     assert_eq!(j["status"], "canceled");
     assert!(j["cancelled_datetime"].is_string() && j["cancel_requested_datetime"].is_null());
+    sb.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn write_answers_have_the_recorded_forms() {
+    let sb = fresh().await;
+    let c = sb.accounts()[0].clone();
+    // Customer create and update answers have no `external_data`/`ecommerce_data`; names split
+    // into first and last word (Nango tests create-customer, update-customer).
+    let body = json!({ "name": "Romain Gorgias", "email": "romain@example.com" });
+    let v = call(&sb, &c, "POST", "/api/customers", Some(body))
+        .await
+        .json();
+    let id = v["id"].as_i64().unwrap();
+    assert!(v.get("external_data").is_none() && v.get("ecommerce_data").is_none());
+    let path = format!("/api/customers/{id}");
+    let rename = json!({ "name": "Romain @Gorgias Updated" });
+    let u = call(&sb, &c, "PUT", &path, Some(rename.clone()))
+        .await
+        .json();
+    assert_eq!(
+        (&u["firstname"], &u["lastname"]),
+        (&json!("Romain"), &json!("Updated"))
+    );
+    assert_eq!(
+        u["channels"][0]["customer"]["name"],
+        "Romain @Gorgias Updated"
+    );
+    assert_eq!(keys(&u).last().map(String::as_str), Some("integrations"));
+    // The same update again changes nothing and keeps `updated_datetime` (Nango test
+    // update-customer, whose answer was older than the call).
+    let again = call(&sb, &c, "PUT", &path, Some(rename)).await.json();
+    assert_eq!(again["updated_datetime"], u["updated_datetime"]);
+    // `GET` has both keys at the end (Nango test get-customer).
+    let full = get(&sb, &c, &path).await;
+    let k = keys(&full);
+    assert_eq!(
+        &k[k.len() - 2..],
+        &list(&["external_data", "ecommerce_data"])
+    );
+    // Merge answers the target with `ecommerce_data` before `note`, keeping its
+    // `updated_datetime` (Nango test merge-customers).
+    let src = call(
+        &sb,
+        &c,
+        "POST",
+        "/api/customers",
+        Some(json!({ "name": "Source One", "email": "source@example.com" })),
+    )
+    .await
+    .json();
+    let m = call(
+        &sb,
+        &c,
+        "PUT",
+        &format!(
+            "/api/customers/merge?source_id={}&target_id={id}",
+            src["id"]
+        ),
+        Some(json!({ "name": "Merged Customer" })),
+    )
+    .await;
+    assert_eq!(m.status, 200);
+    let m = m.json();
+    let k = keys(&m);
+    let pos = |name: &str| k.iter().position(|x| x == name);
+    assert_eq!(pos("ecommerce_data").map(|p| p + 1), pos("note"));
+    assert!(m.get("external_data").is_none());
+    assert_eq!(m["name"], "Romain @Gorgias Updated");
+    assert_eq!(m["updated_datetime"], u["updated_datetime"]);
+    // A new user gets the account's business-hours timezone (Nango tests create-user and
+    // list-account-settings).
+    let settings = get(&sb, &c, "/api/account/settings").await;
+    let tz = settings["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["type"] == "business-hours")
+        .map(|s| s["data"]["timezone"].clone())
+        .unwrap();
+    let user = call(
+        &sb,
+        &c,
+        "POST",
+        "/api/users",
+        Some(json!({ "name": "Nango TestUser", "email": "tu@example.com" })),
+    )
+    .await
+    .json();
+    assert_eq!(user["timezone"], tz);
+    // A message create answer has its own key order (Nango test create-ticket-message).
+    let t = walk(&sb, &c, "/api/tickets?limit=100").await[0]["id"].clone();
+    let msg = call(
+        &sb,
+        &c,
+        "POST",
+        &format!("/api/tickets/{t}/messages"),
+        Some(json!({ "channel": "phone", "via": "helpdesk", "from_agent": false, "body_text": "Hi", "body_html": "<p>Hi</p>", "sender": { "email": "romain@example.com" } })),
+    )
+    .await;
+    assert_eq!(msg.status, 200, "{}", msg.text);
+    let k = keys(&msg.json());
+    assert_eq!(
+        &k[21..27],
+        &list(&[
+            "stripped_signature",
+            "attachments",
+            "macros",
+            "actions",
+            "headers",
+            "imported"
+        ])
+    );
+    assert_eq!(k.last().map(String::as_str), Some("is_retriable"));
+    // The managed call-status field is `conditional` (Nango test custom-fields).
+    let fields = walk(&sb, &c, "/api/custom-fields?object_type=Ticket&limit=100").await;
+    let call_status = fields.iter().find(|f| f["managed_type"] == "call_status");
+    assert_eq!(call_status.unwrap()["requirement_type"], "conditional");
     sb.shutdown().await;
 }
 
