@@ -198,18 +198,26 @@ fn retag(data: &mut AccountData, from: i64, to: Option<&Value>) {
     }
 }
 
-/// A tag with its keys in alphabetical order after `id`, as `GET /api/tickets/{id}/tags` and the
-/// merge answer show it (recorded: Nango tests list-ticket-tags, merge-tags).
+/// A tag with `id` first, `uri` last and the other keys in alphabetical order between, as
+/// `GET /api/tickets/{id}/tags` and the merge answer show it (recorded: Nango tests
+/// list-ticket-tags, merge-tags).
 pub fn alphabetical(tag: &Value) -> Value {
     let mut m = Map::new();
     m.insert("id".into(), tag["id"].clone());
     let mut rest: Vec<(&String, &Value)> = tag
         .as_object()
-        .map(|o| o.iter().filter(|(k, _)| *k != "id").collect())
+        .map(|o| {
+            o.iter()
+                .filter(|(k, _)| *k != "id" && *k != "uri")
+                .collect()
+        })
         .unwrap_or_default();
     rest.sort_by(|a, b| a.0.cmp(b.0));
     for (k, v) in rest {
         m.insert(k.clone(), v.clone());
+    }
+    if let Some(uri) = tag.get("uri") {
+        m.insert("uri".into(), uri.clone());
     }
     Value::Object(m)
 }
