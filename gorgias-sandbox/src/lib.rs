@@ -102,7 +102,9 @@
 //! - **Records** carry exactly the recorded keys, in the recorded order (customers, custom fields
 //!   and the account have no `uri`; users' `uri` is absolute; customer list items leave out
 //!   `channels` and the integration data); where a detail differs from the list item (a ticket's
-//!   `messages`, `requester`, ...) it is built as recorded.
+//!   `messages`, `requester`, ...) or a write's answer from `GET` (customer create, update and
+//!   merge; message and ticket create; a ticket's tags) it is built as recorded. Error bodies are
+//!   `application/json; charset=utf-8`, successes `application/json` (recorded).
 //! - **Events** are appended by writes (`<object>-created|updated|deleted`, `customer-merged`,
 //!   `ticket-tags-added|removed`, `ticket-closed`, `ticket-subject-updated`, `ticket-assigned`), as
 //!   the credentials' user; `CustomField` is an event object type (recorded); jobs emit none.
