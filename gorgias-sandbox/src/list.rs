@@ -326,11 +326,6 @@ impl ListQuery {
     pub fn limit(&self) -> usize {
         self.limit
     }
-
-    /// Whether the request carried a cursor.
-    pub fn has_cursor(&self) -> bool {
-        self.cursor.is_some()
-    }
 }
 
 fn bool_param(param: &str, v: &str) -> Result<bool, ApiError> {

@@ -85,8 +85,3 @@ pub fn generate(sub: &str, account_index: usize, seed: u64, sizes: &DataSizes) -
         &steps,
     )
 }
-
-/// An empty store shaped like the real ones (for unit tests).
-pub fn empty_store(sub: &str) -> AccountData {
-    AccountData::new(sub, 0, store_spec, Some(events::append))
-}
