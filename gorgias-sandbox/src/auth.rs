@@ -9,7 +9,7 @@
 //! Gorgias) and the credentials must be that account's. Otherwise the account is the one whose
 //! credentials were presented. Anything else is a 401.
 
-use crate::datagen::{mix, owner_email};
+use crate::seed::{mix, owner_email};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use rand::{RngCore, SeedableRng};

@@ -125,9 +125,10 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = self.body().to_string();
         let mut resp = (self.status, body).into_response();
+        // Errors say `charset=utf-8`, successes do not (recorded: Nango test unarchive-macros).
         resp.headers_mut().insert(
             header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
+            HeaderValue::from_static("application/json; charset=utf-8"),
         );
         resp
     }

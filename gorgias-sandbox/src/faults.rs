@@ -510,7 +510,7 @@ impl FaultEngine {
                 matched: 0,
                 fired: 0,
                 burst_left: 0,
-                rng: ChaCha8Rng::seed_from_u64(crate::datagen::mix(plan.seed, i as u64)),
+                rng: ChaCha8Rng::seed_from_u64(crate::seed::mix(plan.seed, i as u64)),
             })
             .collect();
         Self { plan, state }

@@ -1,17 +1,20 @@
 //! # gorgias-sandbox
 //!
-//! A faithful local imitation of the Gorgias REST API (like `stripe-mock` for Stripe), for the
-//! tests, demo and benchmarks of a Gorgias connector. It serves every object in scope under
-//! `/api/` with Gorgias's list envelope and cursor pagination, the documented filters and
-//! orderings, create / update / delete with the documented status codes and
+//! A local imitation of the Gorgias REST API (like `stripe-mock` for Stripe), for the tests, demo
+//! and benchmarks of a Gorgias connector. It answers like Gorgias does in the public recordings of
+//! real 2026 traffic (NangoHQ/integration-templates `integrations/gorgias/tests/*.test.json`, cited
+//! as "recorded: Nango test `<name>`") and, where nothing was recorded, like the documentation
+//! (developers.gorgias.com) says: every object in scope under `/api/` with its recorded list
+//! envelope and cursors, filters and orderings, writes with the recorded status codes and
 //! `{"error":{"msg":..}}` bodies, HTTP Basic and Bearer auth, a per-account leaky bucket with
-//! `X-Gorgias-Account-Api-Call-Limit` and `429` + `Retry-after`, several accounts at once,
+//! `X-Gorgias-Account-Api-Call-Limit` and `429` with `Retry-after`, several accounts at once,
 //! deterministic seeded data of any size, and fault injection.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), gorgias_sandbox::SandboxError> {
 //! use gorgias_sandbox::{DataSizes, ObjectKind, Sandbox, SandboxOptions};
-//! let sandbox = Sandbox::start(SandboxOptions::default().seed(7).sizes(DataSizes::default())).await?;
+//! let sandbox =
+//! Sandbox::start(SandboxOptions::default().seed(7).sizes(DataSizes::default())).await?;
 //! let acme = &sandbox.accounts()[0];
 //! // GET {base_url}/api/tickets with Basic auth (acme.email, acme.api_key) ...
 //! println!("{} {}", sandbox.base_url(), acme.email);
@@ -21,87 +24,115 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## Layout
+//!
+//! * **One file per Gorgias object**, named as the connector's modules: [`objects`]`::{account,
+//!   custom_fields, customers, events, integrations, jobs, macros, rules, satisfaction_surveys,
+//!   search, statistics, tags, teams, ticket_messages, tickets, users, views, widgets}`. Each holds
+//!   the object's store shape (`STORE`: extracted fields, orderings), list rules (`LIST`:
+//!   orderings, filters, default order, page size, envelope), write rules (`WRITES`: validation,
+//!   defaults, checks), its extra routes and status codes, its seed generator, and the recorded
+//!   facts it follows in its module docs — all declared in one [`object::ObjectDef`] (`DEF`). Where
+//!   do tickets live? `objects/tickets.rs`.
+//! * **The standard routes** (list / get / create / update / delete, with the envelope and cursors)
+//!   are generated from the declaration by [`object`]; an object adds or overrides routes in
+//!   `DEF.routes`, so a simple object costs one file.
+//! * **The registration list** is [`objects::ALL`] (also the seed order); search and statistics add
+//!   routes only.
+//! * **Shared machinery**, which never imports an object: [`server`] (state and the request
+//!   pipeline: account resolution, [`auth`], [`rate_limit`], [`faults`], [`stats`]), [`admin`] (the
+//!   `/__sandbox/*` routes), [`http`] (the request extractor, body validation, response builders),
+//!   [`list`] (list parsing, keyset cursors, envelopes), [`store`] (collections of pre-serialised
+//!   records with ordered indexes, the per-account store, the event hook), [`seed`] (random
+//!   streams, people summaries, the seeding driver), [`viewfilter`] (view filter expressions and
+//!   their ESTree), [`time`], [`par`], [`options`], [`error`].
+//!
 //! ## Account resolution
-//! When the `Host` header is `<sub>.gorgias.com` or `<sub>.localhost` (any port), that
-//! subdomain picks the account; an unknown subdomain answers `404` with a small HTML page (as
-//! Gorgias does for a non-existent subdomain), and credentials of another account are a `401`.
-//! Otherwise (e.g. `Host: 127.0.0.1:8089`) the account is the one whose credentials were
-//! presented (every account's email, API key and token are unique). Missing or wrong
-//! credentials: `401 {"error":{"msg":"Unauthorized."}}`.
+//! When the `Host` header is `<sub>.gorgias.com` or `<sub>.localhost` (any port), that subdomain
+//! picks the account; an unknown subdomain answers `404` with a small HTML page (as Gorgias does
+//! for a non-existent subdomain), and credentials of another account are a `401`. Otherwise (e.g.
+//! `Host: 127.0.0.1:8089`) the account is the one whose credentials were presented (every account's
+//! email, API key and token are unique). Missing or wrong credentials: `401
+//! {"error":{"msg":"Unauthorized."}}`.
 //!
 //! ## Choices
-//! Where the API facts are unconfirmed or conflicting, the sandbox does this:
-//! - **Creates answer 201** (documented) everywhere, including tickets, customers and users
-//!   (Nango recordings show 200 for those three).
-//! - **List shape**: every paginated list uses the envelope
-//!   `{"object":"list","uri":..,"data":[..],"meta":{"prev_cursor":..,"next_cursor":..}}`
-//!   (never a bare array); `meta.total_resources` is not sent (except by the reporting API).
-//!   `GET /api/account/settings` and `GET /api/tickets/{id}/tags` answer `{"data":[..]}`.
-//! - **Cursors** are base64 of `["next"|"prev", order_by, [key, key], id]` (keyset on the sort
-//!   value and the id). A cursor carries its `order_by`; sending a different `order_by` with it
-//!   is a 400 naming `cursor`. Cursors do not expire. Filters must be resent with the cursor.
-//! - **`order_by`** values are exactly those of the facts file; deprecated bare names
-//!   (`tags`: `name`, `created_datetime`, `usage`; `macros`: every attribute; `events`:
-//!   `created_datetime`) are accepted: `usage`/`relevance` mean descending, the others
-//!   ascending. Customers accept `created_datetime` and `updated_datetime` (MCP1/Airbyte, not
-//!   `name`). Macros default to `usage:desc` and accept `updated_datetime`; `relevance` needs
-//!   `ticket_id` and ranks by usage. Views default to id order. Teams default to
-//!   `created_datetime:desc`, custom fields to `priority:asc`.
+//! What the recordings show wins; the rest follows the documentation; where neither settles a
+//! behaviour the sandbox makes one plausible choice, listed here (each object's docs say which of
+//! its behaviours are UNCONFIRMED):
+//! - **Status codes** as recorded: creates answer **200** (not the documented 201); updates 200
+//!   with the record; deletes 204; `POST`/`PUT /api/tickets/{id}/tags` and `PUT
+//!   /api/customers/{id}/data` answer 200 with an empty body; message `PUT` 200 with the message,
+//!   message `DELETE` 204; `GET /api/jobs/{id}` 200; `POST /api/rules/priorities` a bare array;
+//!   `POST /api/search` 200 `{data, object, uri: "", meta: {}}`.
+//! - **List envelopes** as recorded per endpoint: `{object, uri, data, meta{prev_cursor,
+//!   next_cursor, total_resources: null}}` (tickets, users, views, tags, integrations, custom
+//!   fields) or `{data, object, uri, meta{prev_cursor, next_cursor}}` (messages, events, customers,
+//!   macros, jobs, teams, satisfaction surveys, rules; widgets, unrecorded, too); `uri` echoes the
+//!   path and the re-encoded query, a bare `?` without one. View items answer `{data,
+//!   meta{next_items, prev_items, current_cursor}}`; the non-null `next_items` form is UNCONFIRMED
+//!   (the items path with `cursor`, `direction`, `ignored_item`). The deprecated `GET
+//!   /api/tickets/{id}/messages` is offset-paginated. Unpaginated lists (account settings, a
+//!   ticket's tags, custom-field values) answer `{"data":[..]}`.
+//! - **Cursors** have the recorded form, base64 of `["next"|"prev", <sort value>, <id>]`, and do
+//!   not carry the ordering: clients resend `order_by`. A cursor whose value cannot fit the
+//!   ordering in force, or that is not a cursor, is a 400 naming `cursor` (the real status of a bad
+//!   or expired cursor is UNCONFIRMED); cursors do not expire. Filters must be resent.
+//! - **Default orders** as recorded: newest first for tickets, customers, events, jobs, rules,
+//!   surveys, tags, teams, integrations, messages; views by id descending; users by name; custom
+//!   fields by priority descending with deactivated ones included; macros `usage:desc` (ties by id
+//!   descending, matching the recording); view items in the view's ordering. Default page size 30
+//!   (recorded for events and tags), rules 100 (API reference via withone.ai), at most 100.
+//! - **`order_by`** values are those of the facts file; deprecated bare names (`tags`: `name`,
+//!   `created_datetime`, `usage`; `macros`: every attribute; `events`: `created_datetime`) are
+//!   accepted: `usage`/`relevance` mean descending, the others ascending. `relevance` on macros
+//!   needs `ticket_id` and ranks by usage.
 //! - **Unknown query parameters** on list endpoints are a 400 naming the parameter
 //!   (`{"error":{"msg":"Invalid request parameters.","data":{"foo":["Unknown field."]}}}`);
-//!   single-record endpoints ignore query parameters. Unconfirmed customer filters
-//!   (`channel_type`, `channel_address`, `view_id`) are treated as unknown.
-//! - **Unknown body fields** are ignored (dropped); wrong types and missing required fields
-//!   are 400 with per-field messages in `error.data` (nested per message index for
-//!   `messages` of a new ticket).
+//!   single-record endpoints ignore query parameters. Unconfirmed customer filters (`channel_type`,
+//!   `channel_address`, `view_id`) are treated as unknown.
+//! - **Bodies**: unknown fields are ignored; wrong types and missing required fields are 400 with
+//!   per-field messages in `error.data` (nested per message index for a new ticket's `messages`).
+//!   `via` may be omitted on tickets and messages (recorded: Nango test create-ticket) and defaults
+//!   to `api`.
 //! - **Rate limit**: Basic and Bearer requests of one account use separate buckets (their
-//!   capacities and leak rates differ). Only authenticated `/api` requests count. The usage
-//!   header is sent on every `/api` response of an authenticated request while the limit is
-//!   on; with the limit off nothing is counted and the header is omitted. `Retry-after` is
-//!   only sent on 429s. The 429 body is `{"error":{"msg":"Too many requests. Retry after N
-//!   seconds."}}` (unconfirmed upstream).
-//! - **`GET /api/jobs/{id}` answers 202**, as documented. `DELETE /api/jobs/{id}` cancels:
-//!   204, status `canceled`, `cancelled_datetime` set, the job stays listed.
-//! - **Search** (`POST /api/search`) answers 201 (documented) with `{"data":[..]}` of full
-//!   records (`customer_channel*` types return channels with their customer).
-//! - **Statistics**: legacy `POST /api/stats/{name}` answers
-//!   `{"data":{"label":name,"data":<payload>,"meta":{start/end and previous period}}}` with
-//!   payload `{"value":n}` (scalars), `[{"name","value"}]` (overview, satisfaction-surveys) or
-//!   `{"lines":[[{"value":..},..]]}` (tables); unknown names are 404. The reporting API
-//!   returns rows keyed by the requested dimension and measure names, buckets times in UTC
-//!   whatever `timezone` says, and returns no rows for scopes without data here (voice,
-//!   automation, ...).
-//! - **Satisfaction surveys**: one per ticket (a second is 409); `PUT` is partial.
-//! - **Users**: changing `email` needs a non-empty `password_confirmation`; the caller cannot
-//!   delete itself. `/api/users/0` is the account owner (the credentials' user).
-//! - **Customers**: list items carry the full customer (including `channels` and the Shopify
-//!   `integrations` with 64-bit ids). A customer message from an unknown email creates the
-//!   customer. Merge conflicts (both customers with data for the same integration) are 409.
-//! - **Tickets**: `via` defaults to `api`; the customer is `customer` or else the first
-//!   message's sender (receiver when `from_agent`). A customer message reopens a closed
-//!   ticket. Deleting a ticket deletes its messages and survey. Tag changes keep tag `usage`
-//!   counts; deleting or merging tags rewrites tickets without moving their
-//!   `updated_datetime`.
-//! - **Views**: filters support `eq`, `neq`, `gt(e)`, `lt(e)`, `contains`, `notContains`,
-//!   `containsAny`, `containsAll`, `isEmpty`, `isNotEmpty` on ticket fields, joined with
-//!   `&&` / `||` and parentheses, with `{{current_user.id}}`; anything else is a 400 on save.
-//! - **Events** are appended by writes: `<object>-created|updated|deleted`, plus
-//!   `customer-merged`; jobs and custom fields emit none (no documented object type).
+//!   capacities differ). Only authenticated `/api` requests count. The usage header is sent on
+//!   every `/api` response of an authenticated request while the limit is on. `Retry-after` is only
+//!   sent on 429s; the 429 body `{"error":{"msg":"Too many requests. Retry after N seconds."}}` is
+//!   UNCONFIRMED.
+//! - **Records** carry exactly the recorded keys, in the recorded order (customers, custom fields
+//!   and the account have no `uri`; users' `uri` is absolute; customer list items leave out
+//!   `channels` and the integration data); where a detail differs from the list item (a ticket's
+//!   `messages`, `requester`, ...) or a write's answer from `GET` (customer create, update and
+//!   merge; message and ticket create; a ticket's tags) it is built as recorded. Error bodies are
+//!   `application/json; charset=utf-8`, successes `application/json` (recorded).
+//! - **Events** are appended by writes (`<object>-created|updated|deleted`, `customer-merged`,
+//!   `ticket-tags-added|removed`, `ticket-closed`, `ticket-subject-updated`, `ticket-assigned`), as
+//!   the credentials' user; `CustomField` is an event object type (recorded); jobs emit none.
+//! - **Statistics**: only the recorded overview shape, the scalar, list and table shapes seen in
+//!   public code, and the documented reporting envelope (rows UNCONFIRMED) are modelled.
+//! - **Seeded data** contains what real accounts contain: never-edited macros (`updated_datetime:
+//!   null`), system events (`user_id: null`, `context: null` on logins), rules created without
+//!   `event_types`, the `customer-list` view "All customers" (its items are customers), managed and
+//!   deactivated custom fields, internal notes among ticket messages, bot users. Datetimes render
+//!   as Gorgias's (`...+00:00`, microseconds, no fraction when zero) and lie in the two years
+//!   before 2026-09-01T00:00:00Z (fixed, not the wall clock); writes use the wall clock (strictly
+//!   increasing per account).
 //! - **Trailing slashes** in paths are accepted (`/api/tickets/1/` = `/api/tickets/1`).
-//! - **Datetimes** of seeded data lie in the two years before 2026-09-01T00:00:00Z (fixed,
-//!   not the wall clock); writes use the wall clock (strictly increasing per account).
 
 #![deny(missing_docs)]
 
+pub mod admin;
 pub mod auth;
-pub mod datagen;
 pub mod error;
 pub mod faults;
+pub mod http;
+pub mod list;
+pub mod object;
+pub mod objects;
 pub mod options;
-pub mod paging;
 pub mod par;
 pub mod rate_limit;
-pub mod routes;
+pub mod seed;
 pub mod server;
 pub mod stats;
 pub mod store;
@@ -115,7 +146,7 @@ pub use options::{AccountOptions, DataSizes, RateLimitOptions, SandboxOptions};
 pub use stats::{AccountStats, Stats};
 pub use store::ObjectKind;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use server::{Account, AppState, Shared};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -127,8 +158,8 @@ use tokio::task::JoinHandle;
 pub struct Sandbox;
 
 impl Sandbox {
-    /// Generates every account's data (in parallel), binds the listener and serves until the
-    /// handle is shut down or its last clone dropped.
+    /// Generates every account's data (in parallel), binds the listener and serves until the handle
+    /// is shut down or its last clone dropped.
     pub async fn start(options: SandboxOptions) -> Result<SandboxHandle, SandboxError> {
         let mut seen = std::collections::HashSet::new();
         for a in &options.accounts {
@@ -162,7 +193,7 @@ impl Sandbox {
             .map(|(i, a)| {
                 let a = a.clone();
                 tokio::task::spawn_blocking(move || {
-                    let data = datagen::generate(&a.subdomain, i, seed, &a.sizes);
+                    let data = objects::generate(&a.subdomain, i, seed, &a.sizes);
                     Account::new(AccountCredentials::generate(seed, i, &a.subdomain), data)
                 })
             })
@@ -189,7 +220,7 @@ impl Sandbox {
             addr: options.bind,
             source,
         })?;
-        let app = server::app(state.clone());
+        let app = server::app(state.clone(), objects::router());
         let app = tower::Layer::layer(&axum::middleware::from_fn(strip_trailing_slash), app);
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -213,6 +244,7 @@ impl Sandbox {
     }
 }
 
+/// Normalises `/api/tickets/1/` to `/api/tickets/1` (Gorgias accepts both).
 async fn strip_trailing_slash(
     mut req: axum::extract::Request,
     next: axum::middleware::Next,
@@ -251,8 +283,8 @@ impl Drop for Inner {
     }
 }
 
-/// A running sandbox. Cheap to clone (shared); the server stops on [`SandboxHandle::shutdown`]
-/// or when the last clone is dropped.
+/// A running sandbox. Cheap to clone (shared); the server stops on [`SandboxHandle::shutdown`] or
+/// when the last clone is dropped.
 #[derive(Debug, Clone)]
 pub struct SandboxHandle {
     inner: Arc<Inner>,
@@ -321,9 +353,8 @@ impl SandboxHandle {
             .ok_or_else(|| SandboxError::UnknownAccount(subdomain.to_owned()))
     }
 
-    /// Moves `updated_datetime` of `n` records (picked pseudo-randomly, seeded) to now and
-    /// returns their ids; appends `-updated` events. Fails for objects without
-    /// `updated_datetime`.
+    /// Moves `updated_datetime` of `n` records (picked pseudo-randomly, seeded) to now and returns
+    /// their ids; appends `-updated` events. Fails for objects without `updated_datetime`.
     pub fn touch(
         &self,
         subdomain: &str,
@@ -346,7 +377,7 @@ impl SandboxHandle {
                 continue;
             };
             let now = data.now();
-            routes::touch(&mut v, now);
+            http::touch(&mut v, now);
             data.put(object, &v);
             data.event(object, "updated", id, None);
             out.push(id);
@@ -354,69 +385,23 @@ impl SandboxHandle {
         Ok(out)
     }
 
-    /// Inserts one generated record created now (a ticket comes with one customer message;
-    /// a message goes to a random ticket and updates it) and returns its id.
+    /// Inserts one generated record created now (a ticket comes with one customer message; a
+    /// message goes to a random ticket and updates it) and returns its id.
     pub fn insert(&self, subdomain: &str, object: ObjectKind) -> Result<i64, SandboxError> {
         let account = self.acct(subdomain)?;
         let mut data = account.write();
         let now = data.now();
-        match object {
-            ObjectKind::Tickets => {
-                let mut v = datagen::generate_one(&mut data, object, now);
-                let customer = v["customer"]["id"].clone();
-                for (k, val) in [
-                    ("messages_count", json!(0)),
-                    ("last_message_datetime", Value::Null),
-                    ("last_received_message_datetime", Value::Null),
-                    ("opened_datetime", Value::Null),
-                ] {
-                    v[k] = val;
-                }
-                let id = routes::insert_new(&mut data, object, &v)?;
-                let f = json!({
-                    "channel": v["channel"], "via": v["via"], "from_agent": false,
-                    "sender": { "id": customer }, "body_text": v["excerpt"],
-                });
-                let f: Map<String, Value> = f.as_object().cloned().unwrap_or_default();
-                routes::messages::attach(&mut data, id, f, "insert")?;
-                Ok(id)
-            }
-            ObjectKind::Messages => {
-                let tickets = data.col(ObjectKind::Tickets).ids();
-                let Some(&tid) = tickets.get(rand::Rng::random_range(
-                    &mut data.rng,
-                    0..tickets.len().max(1),
-                )) else {
-                    return Err(SandboxError::Unsupported(
-                        "no ticket to add a message to".into(),
-                    ));
-                };
-                let owner = data.owner_user_id;
-                let f = json!({
-                    "channel": "email", "via": "helpdesk", "from_agent": true,
-                    "sender": { "id": owner }, "body_text": "Thanks for your patience, this is now sorted.",
-                });
-                let f: Map<String, Value> = f.as_object().cloned().unwrap_or_default();
-                let m = routes::messages::attach(&mut data, tid, f, "insert")?;
-                m["id"]
-                    .as_i64()
-                    .ok_or_else(|| SandboxError::Unsupported("message without id".into()))
-            }
-            ObjectKind::Events => {
-                let v = datagen::generate_one(&mut data, object, now);
-                data.put(object, &v)
-                    .ok_or_else(|| SandboxError::Unsupported("record without id".into()))
-            }
-            _ => {
-                let v = datagen::generate_one(&mut data, object, now);
-                Ok(routes::insert_new(&mut data, object, &v)?)
-            }
-        }
+        let generate = objects::def(object)
+            .and_then(|d| d.generate)
+            .ok_or_else(|| {
+                SandboxError::Unsupported(format!("{object} records cannot be generated"))
+            })?;
+        generate(&mut data, now)
     }
 
     /// Applies a JSON object patch to a stored record (top-level keys replaced), moves its
-    /// `updated_datetime` to now unless the patch sets it, appends an `-updated` event and
-    /// returns the new record.
+    /// `updated_datetime` to now unless the patch sets it, appends an `-updated` event and returns
+    /// the new record.
     pub fn update_record(
         &self,
         subdomain: &str,
@@ -440,17 +425,18 @@ impl SandboxHandle {
             })?;
         let sets_updated = fields.contains_key("updated_datetime");
         let now = data.now();
-        routes::merge(&mut v, fields);
+        http::merge(&mut v, fields);
         v["id"] = json!(id);
         if !sets_updated {
-            routes::touch(&mut v, now);
+            http::touch(&mut v, now);
         }
         data.put(object, &v);
         data.event(object, "updated", id, None);
         Ok(v)
     }
 
-    /// Deletes a record (tickets take their messages along) and appends a `-deleted` event.
+    /// Deletes a record (with the side effects of its `DELETE` endpoint: tickets take their
+    /// messages and survey along) and appends a `-deleted` event.
     pub fn delete_record(
         &self,
         subdomain: &str,
@@ -459,21 +445,17 @@ impl SandboxHandle {
     ) -> Result<(), SandboxError> {
         let account = self.acct(subdomain)?;
         let mut data = account.write();
-        if object == ObjectKind::Tickets {
-            return routes::tickets::delete_in(&mut data, id).map_err(|_| SandboxError::NotFound {
-                object: object.as_str(),
-                id,
-            });
-        }
-        data.remove(object, id).ok_or(SandboxError::NotFound {
+        let done = match objects::def(object).and_then(|d| d.remove) {
+            Some(remove) => remove(&mut data, id),
+            None => object::remove_in(&mut data, object, id),
+        };
+        done.map_err(|_| SandboxError::NotFound {
             object: object.as_str(),
             id,
-        })?;
-        data.event(object, "deleted", id, None);
-        Ok(())
+        })
     }
 
-    /// A stored record, as served by its retrieve endpoint's list form.
+    /// A stored record in full (customers with the keys their list items leave out).
     pub fn get_record(
         &self,
         subdomain: &str,

@@ -181,10 +181,10 @@ impl Default for DataSizes {
             satisfaction_surveys: 40,
             tags: 15,
             users: 8,
-            views: 8,
+            views: 11,
             widgets: 5,
             teams: 4,
-            custom_fields: 6,
+            custom_fields: 11,
         }
     }
 }

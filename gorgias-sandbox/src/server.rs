@@ -1,5 +1,5 @@
 //! The HTTP server: shared state, the request pipeline (account resolution, auth, rate limit,
-//! faults, statistics) and the router.
+//! faults, statistics) and the application router (the object routes are passed in).
 
 use crate::auth::{self, AccountCredentials, AuthKind};
 use crate::error::ApiError;
@@ -564,16 +564,17 @@ pub async fn method_not_allowed() -> ApiError {
     )
 }
 
-/// The full application router.
-pub fn app(state: AppState) -> Router {
-    let api = crate::routes::api_router()
+/// The full application router: the admin routes and `api` (every object's routes) behind the
+/// pipeline.
+pub fn app(state: AppState, api: Router<AppState>) -> Router {
+    let api = api
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             pipeline,
         ));
-    crate::routes::admin::router().merge(api).with_state(state)
+    crate::admin::router().merge(api).with_state(state)
 }
 
 /// The JSON body of an admin error.

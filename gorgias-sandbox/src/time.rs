@@ -62,9 +62,27 @@ pub fn format(t: Micros, style: Style) -> String {
     s
 }
 
+/// Renders an instant the way Gorgias's responses do (Python's `isoformat()` of an aware UTC
+/// datetime): `2026-08-26T18:39:33.916276+00:00`, and without the fraction when it is zero
+/// (`2026-08-26T18:45:00+00:00`, recorded: Nango test custom-fields).
+pub fn iso(t: Micros) -> String {
+    if t.rem_euclid(SECOND) == 0 {
+        format(t, Style::Seconds)
+    } else {
+        format(t, Style::Micros)
+    }
+}
+
+/// The naive form (no offset, fraction omitted when zero) Gorgias puts in page cursors, e.g.
+/// `2026-08-26T18:39:21.578374` (recorded: Nango test list-events).
+pub fn naive_iso(t: Micros) -> String {
+    let s = iso(t);
+    s.strip_suffix("+00:00").map_or(s.clone(), str::to_owned)
+}
+
 /// Renders an instant the way the sandbox renders datetimes it writes itself.
 pub fn format_now_style(t: Micros) -> String {
-    format(t, Style::Micros)
+    iso(t)
 }
 
 /// Parses a datetime leniently: `YYYY-MM-DD`, optionally followed by `T` or a space and

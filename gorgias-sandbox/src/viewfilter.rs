@@ -1,14 +1,22 @@
 //! View filters: the JS-like expressions Gorgias views carry, e.g.
-//! `eq(ticket.assignee_user.id, '{{current_user.id}}') && eq(ticket.status, 'open')`.
+//! `eq(ticket.assignee_user.id, "{{current_user.id}}") && eq(ticket.status, "open")`
+//! (recorded: Nango test list-views), compiled against the listed collection, and their
+//! ESTree form (`filters_ast`).
 //!
 //! Grammar: `or := and ('||' and)*`, `and := atom ('&&' atom)*`,
-//! `atom := '(' or ')' | name '(' ticket.path [',' literal] ')'`; literals are quoted strings,
+//! `atom := '(' or ')' | name '(' path [',' literal] ')'`; literals are quoted strings,
 //! numbers, `true`/`false`/`null` or `[literal, ...]`. Functions: `eq`, `neq`, `gt`, `gte`,
 //! `lt`, `lte`, `contains`, `notContains`, `containsAny`, `containsAll`, `isEmpty`,
-//! `isNotEmpty`. `{{current_user.id}}` is the caller's user id.
+//! `isNotEmpty`. `{{current_user.id}}` is the caller's user id. Which paths exist is the
+//! listed object's business ([`FieldFor`]).
 
 use crate::store::collection::{Collection, FieldKind, FieldVal};
 use crate::time;
+use serde_json::{Value, json};
+
+/// Maps a filter path (e.g. `ticket.status`) to the name of an extracted field of the listed
+/// collection.
+pub type FieldFor = fn(&str) -> Option<&'static str>;
 
 /// A compiled filter, evaluated against ticket records.
 #[derive(Debug, Clone)]
@@ -73,40 +81,43 @@ enum Tok {
     Or,
 }
 
-fn lex(s: &str) -> Result<Vec<Tok>, String> {
+/// Tokens with their character span.
+fn lex(s: &str) -> Result<Vec<(Tok, usize, usize)>, String> {
     let c: Vec<char> = s.chars().collect();
     let mut i = 0;
-    let mut out = Vec::new();
+    let mut out: Vec<(Tok, usize, usize)> = Vec::new();
     while i < c.len() {
         let ch = c[i];
+        let start = i;
+        let before = out.len();
         match ch {
             ' ' | '\t' | '\n' | '\r' => i += 1,
             '(' => {
-                out.push(Tok::LParen);
+                out.push((Tok::LParen, 0, 0));
                 i += 1
             }
             ')' => {
-                out.push(Tok::RParen);
+                out.push((Tok::RParen, 0, 0));
                 i += 1
             }
             '[' => {
-                out.push(Tok::LBracket);
+                out.push((Tok::LBracket, 0, 0));
                 i += 1
             }
             ']' => {
-                out.push(Tok::RBracket);
+                out.push((Tok::RBracket, 0, 0));
                 i += 1
             }
             ',' => {
-                out.push(Tok::Comma);
+                out.push((Tok::Comma, 0, 0));
                 i += 1
             }
             '&' if c.get(i + 1) == Some(&'&') => {
-                out.push(Tok::And);
+                out.push((Tok::And, 0, 0));
                 i += 2
             }
             '|' if c.get(i + 1) == Some(&'|') => {
-                out.push(Tok::Or);
+                out.push((Tok::Or, 0, 0));
                 i += 2
             }
             '\'' | '"' => {
@@ -123,7 +134,7 @@ fn lex(s: &str) -> Result<Vec<Tok>, String> {
                 if j >= c.len() {
                     return Err("unterminated string".into());
                 }
-                out.push(Tok::Str(v));
+                out.push((Tok::Str(v), 0, 0));
                 i = j + 1;
             }
             c0 if c0.is_ascii_digit() || c0 == '-' => {
@@ -131,7 +142,7 @@ fn lex(s: &str) -> Result<Vec<Tok>, String> {
                 while j < c.len() && (c[j].is_ascii_digit() || c[j] == '.') {
                     j += 1;
                 }
-                out.push(Tok::Num(c[i..j].iter().collect()));
+                out.push((Tok::Num(c[i..j].iter().collect()), 0, 0));
                 i = j;
             }
             c0 if c0.is_alphanumeric() || c0 == '_' => {
@@ -139,10 +150,16 @@ fn lex(s: &str) -> Result<Vec<Tok>, String> {
                 while j < c.len() && (c[j].is_alphanumeric() || c[j] == '_' || c[j] == '.') {
                     j += 1;
                 }
-                out.push(Tok::Ident(c[i..j].iter().collect()));
+                out.push((Tok::Ident(c[i..j].iter().collect()), 0, 0));
                 i = j;
             }
             other => return Err(format!("unexpected character {other:?}")),
+        }
+        if out.len() > before
+            && let Some(last) = out.last_mut()
+        {
+            last.1 = start;
+            last.2 = i;
         }
     }
     Ok(out)
@@ -152,40 +169,8 @@ struct Parser<'a> {
     toks: Vec<Tok>,
     pos: usize,
     col: &'a Collection,
+    field_for: FieldFor,
     user_id: i64,
-}
-
-/// Ticket paths a filter may use, mapped to collection fields.
-fn field_for(path: &str) -> Option<&'static str> {
-    let p = path.strip_prefix("ticket.")?;
-    Some(match p {
-        "status" => "status",
-        "channel" => "channel",
-        "via" => "via",
-        "priority" => "priority",
-        "language" => "language",
-        "external_id" => "external_id",
-        "subject" => "subject",
-        "customer.id" | "customer_id" => "customer.id",
-        "customer.email" => "customer.email",
-        "assignee_user.id" | "assignee_user_id" | "assignee_user" => "assignee_user.id",
-        "assignee_team.id" | "assignee_team_id" | "assignee_team" => "assignee_team.id",
-        "spam" => "spam",
-        "is_unread" => "is_unread",
-        "from_agent" => "from_agent",
-        "messages_count" => "messages_count",
-        "tags.id" => "tags.*.id",
-        "tags" | "tags.name" => "tags.*.name",
-        "created_datetime" => "created_datetime",
-        "updated_datetime" => "updated_datetime",
-        "opened_datetime" => "opened_datetime",
-        "last_message_datetime" => "last_message_datetime",
-        "last_received_message_datetime" => "last_received_message_datetime",
-        "closed_datetime" => "closed_datetime",
-        "snooze_datetime" => "snooze_datetime",
-        "trashed_datetime" => "trashed_datetime",
-        _ => return None,
-    })
 }
 
 impl Parser<'_> {
@@ -252,7 +237,8 @@ impl Parser<'_> {
                     Some(Tok::Ident(p)) => p,
                     other => return Err(format!("expected a ticket field, found {other:?}")),
                 };
-                let fname = field_for(&path).ok_or_else(|| format!("unsupported field {path}"))?;
+                let fname =
+                    (self.field_for)(&path).ok_or_else(|| format!("unsupported field {path}"))?;
                 let field = self
                     .col
                     .field(fname)
@@ -321,16 +307,23 @@ fn convert(raw: &Option<String>, kind: FieldKind, user_id: i64) -> Result<FieldV
     })
 }
 
-/// Compiles a filter for the ticket collection; `user_id` fills `{{current_user.id}}`.
-pub fn compile(filters: &str, tickets: &Collection, user_id: i64) -> Result<Expr, String> {
+/// Compiles a filter for a collection whose paths `field_for` maps; `user_id` fills
+/// `{{current_user.id}}`.
+pub fn compile(
+    filters: &str,
+    col: &Collection,
+    field_for: FieldFor,
+    user_id: i64,
+) -> Result<Expr, String> {
     if filters.trim().is_empty() {
         return Ok(Expr::All);
     }
-    let toks = lex(filters)?;
+    let toks = lex(filters)?.into_iter().map(|(t, _, _)| t).collect();
     let mut p = Parser {
         toks,
         pos: 0,
-        col: tickets,
+        col,
+        field_for,
         user_id,
     };
     let e = p.or()?;
@@ -390,5 +383,192 @@ impl Expr {
                 }
             }
         }
+    }
+}
+
+/// A `loc` object (1-based lines, 0-based columns) for a character span of `src`.
+fn loc(src: &[char], start: usize, end: usize) -> Value {
+    let at = |o: usize| {
+        let before = &src[..o.min(src.len())];
+        let line = 1 + before.iter().filter(|c| **c == '\n').count();
+        let col = before.iter().rev().take_while(|c| **c != '\n').count();
+        json!({ "line": line, "column": col })
+    };
+    json!({ "end": at(end), "start": at(start) })
+}
+
+struct AstParser<'a> {
+    src: &'a [char],
+    toks: Vec<(Tok, usize, usize)>,
+    pos: usize,
+}
+
+impl AstParser<'_> {
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.pos).map(|t| &t.0)
+    }
+
+    fn next(&mut self) -> Option<(Tok, usize, usize)> {
+        let t = self.toks.get(self.pos).cloned();
+        self.pos += 1;
+        t
+    }
+
+    /// Returns the node and its span.
+    fn logical(
+        &mut self,
+        op: Tok,
+        text: &str,
+        sub: fn(&mut Self) -> Option<(Value, usize, usize)>,
+    ) -> Option<(Value, usize, usize)> {
+        let (mut left, start, mut end) = sub(self)?;
+        while self.peek() == Some(&op) {
+            self.pos += 1;
+            let (right, _, e) = sub(self)?;
+            end = e;
+            left = json!({
+                "loc": loc(self.src, start, end),
+                "left": left,
+                "type": "LogicalExpression",
+                "right": right,
+                "operator": text,
+            });
+        }
+        Some((left, start, end))
+    }
+
+    fn or(&mut self) -> Option<(Value, usize, usize)> {
+        self.logical(Tok::Or, "||", Self::and)
+    }
+
+    fn and(&mut self) -> Option<(Value, usize, usize)> {
+        self.logical(Tok::And, "&&", Self::atom)
+    }
+
+    fn atom(&mut self) -> Option<(Value, usize, usize)> {
+        match self.next()? {
+            (Tok::LParen, _, _) => {
+                let inner = self.or()?;
+                matches!(self.next()?, (Tok::RParen, _, _)).then_some(inner)
+            }
+            (Tok::Ident(name), s, e) => {
+                let callee =
+                    json!({ "loc": loc(self.src, s, e), "name": name, "type": "Identifier" });
+                if !matches!(self.next()?, (Tok::LParen, _, _)) {
+                    return None;
+                }
+                let mut args = Vec::new();
+                loop {
+                    match self.peek()? {
+                        Tok::RParen => {
+                            let (_, _, end) = self.next()?;
+                            let node = json!({
+                                "loc": loc(self.src, s, end),
+                                "type": "CallExpression",
+                                "callee": callee,
+                                "arguments": args,
+                            });
+                            return Some((node, s, end));
+                        }
+                        Tok::Comma => self.pos += 1,
+                        _ => args.push(self.value()?),
+                    }
+                }
+            }
+            _ => None,
+        }
+    }
+
+    fn value(&mut self) -> Option<Value> {
+        match self.next()? {
+            (Tok::Ident(path), s, e) if path != "true" && path != "false" && path != "null" => {
+                Some(member(self.src, &path, s, e))
+            }
+            (Tok::LBracket, s, _) => {
+                let mut elements = Vec::new();
+                loop {
+                    match self.peek()? {
+                        Tok::RBracket => {
+                            let (_, _, end) = self.next()?;
+                            return Some(json!({
+                                "loc": loc(self.src, s, end),
+                                "type": "ArrayExpression",
+                                "elements": elements,
+                            }));
+                        }
+                        Tok::Comma => self.pos += 1,
+                        _ => elements.push(self.value()?),
+                    }
+                }
+            }
+            (tok, s, e) => {
+                let raw: String = self.src[s..e].iter().collect();
+                let value = match tok {
+                    Tok::Str(v) => Value::String(v),
+                    Tok::Num(n) => serde_json::from_str(&n).unwrap_or(Value::Null),
+                    Tok::Ident(b) if b == "true" => Value::Bool(true),
+                    Tok::Ident(b) if b == "false" => Value::Bool(false),
+                    _ => Value::Null,
+                };
+                Some(
+                    json!({ "loc": loc(self.src, s, e), "raw": raw, "type": "Literal", "value": value }),
+                )
+            }
+        }
+    }
+}
+
+/// `a.b.c` as nested `MemberExpression`s.
+fn member(src: &[char], path: &str, start: usize, end: usize) -> Value {
+    let mut parts = path.split('.');
+    let first = parts.next().unwrap_or_default();
+    let mut at = start + first.chars().count();
+    let mut node = json!({ "loc": loc(src, start, at), "name": first, "type": "Identifier" });
+    for p in parts {
+        let s = at + 1;
+        at = s + p.chars().count();
+        let prop = json!({ "loc": loc(src, s, at), "name": p, "type": "Identifier" });
+        node = json!({
+            "loc": loc(src, start, at.min(end)),
+            "type": "MemberExpression",
+            "object": node,
+            "computed": false,
+            "property": prop,
+        });
+    }
+    node
+}
+
+/// The ESTree `Program` of a filter, as views carry it in `filters_ast` (recorded: Nango test
+/// list-views: `""` gives an empty body with a zero `loc`). Unparsable input gives an empty
+/// program.
+pub fn ast(filters: &str) -> Value {
+    let empty =
+        |l: Value| json!({ "loc": l, "body": [], "type": "Program", "sourceType": "script" });
+    let zero = json!({ "end": { "line": 0, "column": 0 }, "start": { "line": 0, "column": 0 } });
+    if filters.trim().is_empty() {
+        return empty(zero);
+    }
+    let src: Vec<char> = filters.chars().collect();
+    let Ok(toks) = lex(filters) else {
+        return empty(zero);
+    };
+    let mut p = AstParser {
+        src: &src,
+        toks,
+        pos: 0,
+    };
+    match p.or() {
+        Some((expr, _, _)) if p.pos == p.toks.len() => json!({
+            "loc": loc(&src, 0, src.len()),
+            "body": [{
+                "loc": loc(&src, 0, src.len()),
+                "type": "ExpressionStatement",
+                "expression": expr,
+            }],
+            "type": "Program",
+            "sourceType": "script",
+        }),
+        _ => empty(loc(&src, 0, src.len())),
     }
 }

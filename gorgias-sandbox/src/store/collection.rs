@@ -1,6 +1,10 @@
 //! A generic ordered record collection: records are kept pre-serialised (so a page is a
 //! concatenation of strings), a few fields are extracted for filtering, and one ordered index
 //! per sortable attribute gives keyset pagination on `(sort value, id)`.
+//!
+//! An object whose list items leave out keys of the full record (customers: list items carry no
+//! `channels`, recorded: Nango test customers) declares them in
+//! [`CollectionSpec::list_omit`]; such records keep both forms.
 
 use super::extract::{PathNode, extract};
 use serde_json::Value;
@@ -54,6 +58,13 @@ pub struct IndexSpec {
     pub keys: &'static [&'static str],
 }
 
+impl IndexSpec {
+    /// An index named `name` on `keys`.
+    pub const fn on(name: &'static str, keys: &'static [&'static str]) -> Self {
+        Self { name, keys }
+    }
+}
+
 /// What a collection extracts and indexes.
 #[derive(Debug)]
 pub struct CollectionSpec {
@@ -63,6 +74,8 @@ pub struct CollectionSpec {
     pub indexes: &'static [IndexSpec],
     /// Integer fields with a reverse lookup (value -> ids), e.g. a message's `ticket_id`.
     pub groups: &'static [&'static str],
+    /// Top-level keys of the full record that list items leave out.
+    pub list_omit: &'static [&'static str],
 }
 
 /// An extracted field value.
@@ -117,17 +130,24 @@ pub type SortKey = [KeyPart; 2];
 pub struct Record {
     /// The id.
     pub id: i64,
-    /// The record as served (JSON text).
+    /// The record as list pages serve it (JSON text).
     pub json: Box<str>,
+    /// The full record, when list items leave keys out ([`CollectionSpec::list_omit`]).
+    pub full: Option<Box<str>>,
     /// Extracted fields, in the order of the spec's `fields`.
     pub fields: Box<[FieldVal]>,
     keys: Box<[SortKey]>,
 }
 
 impl Record {
-    /// The record parsed back into a JSON value.
+    /// The full record as JSON text.
+    pub fn full_json(&self) -> &str {
+        self.full.as_deref().unwrap_or(&self.json)
+    }
+
+    /// The full record parsed back into a JSON value.
     pub fn value(&self) -> Value {
-        serde_json::from_str(&self.json).unwrap_or(Value::Null)
+        serde_json::from_str(self.full_json()).unwrap_or(Value::Null)
     }
 
     /// The sort key in one index.
@@ -208,6 +228,14 @@ impl Collection {
         self.spec.indexes.iter().position(|i| i.name == name)
     }
 
+    /// How the key fields of an index are read (one per key part; empty for the id index).
+    pub fn index_kinds(&self, index: usize) -> Vec<FieldKind> {
+        self.index_fields
+            .get(index)
+            .map(|pos| pos.iter().map(|p| self.spec.fields[*p].kind).collect())
+            .unwrap_or_default()
+    }
+
     /// Number of records.
     pub fn len(&self) -> usize {
         self.records.len()
@@ -264,7 +292,8 @@ impl Collection {
     pub fn put_json(&mut self, json: String) -> Result<i64, NoId> {
         let sink = extract(&json, &self.tree, self.spec.fields).map_err(|_| NoId)?;
         let id = sink.id.ok_or(NoId)?;
-        self.put_parts(id, json.into_boxed_str(), sink.vals.into_boxed_slice());
+        let (json, full) = split_forms(self.spec.list_omit, json);
+        self.put_parts(id, json, full, sink.vals.into_boxed_slice());
         Ok(id)
     }
 
@@ -273,19 +302,29 @@ impl Collection {
     pub fn put_batch(&mut self, jsons: Vec<String>) {
         let tree = &self.tree;
         let fields = self.spec.fields;
+        let omit = self.spec.list_omit;
         let sinks = crate::par::chunks(jsons.len(), 2048, |_, r| {
             r.map(|i| extract(&jsons[i], tree, fields).ok()).collect()
         });
-        for (json, sink) in jsons.into_iter().zip(sinks) {
+        let forms = crate::par::chunks(jsons.len(), 2048, |_, r| {
+            r.map(|i| split_forms(omit, jsons[i].clone())).collect()
+        });
+        for ((json, full), sink) in forms.into_iter().zip(sinks) {
             if let Some(sink) = sink
                 && let Some(id) = sink.id
             {
-                self.put_parts(id, json.into_boxed_str(), sink.vals.into_boxed_slice());
+                self.put_parts(id, json, full, sink.vals.into_boxed_slice());
             }
         }
     }
 
-    fn put_parts(&mut self, id: i64, json: Box<str>, fields: Box<[FieldVal]>) {
+    fn put_parts(
+        &mut self,
+        id: i64,
+        json: Box<str>,
+        full: Option<Box<str>>,
+        fields: Box<[FieldVal]>,
+    ) {
         self.remove(id);
         let keys: Box<[SortKey]> = self
             .index_fields
@@ -308,6 +347,7 @@ impl Collection {
             Record {
                 id,
                 json,
+                full,
                 fields,
                 keys,
             },
@@ -404,6 +444,25 @@ impl Collection {
             out.reverse();
         }
         (out, more)
+    }
+}
+
+/// The list form and, when it differs, the full form of a record.
+fn split_forms(omit: &[&str], json: String) -> (Box<str>, Option<Box<str>>) {
+    if omit.is_empty() {
+        return (json.into_boxed_str(), None);
+    }
+    match serde_json::from_str::<Value>(&json) {
+        Ok(Value::Object(mut map)) => {
+            for k in omit {
+                map.shift_remove(*k);
+            }
+            (
+                Value::Object(map).to_string().into_boxed_str(),
+                Some(json.into_boxed_str()),
+            )
+        }
+        _ => (json.into_boxed_str(), None),
     }
 }
 

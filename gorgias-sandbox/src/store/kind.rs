@@ -88,11 +88,13 @@ impl ObjectKind {
         }
     }
 
-    /// The `object_type` of events about this object, when Gorgias emits events for it.
+    /// The `object_type` of events about this object, when Gorgias emits events for it
+    /// (`CustomField` is recorded: Nango test events; jobs have no documented object type).
     pub fn event_object_type(self) -> Option<&'static str> {
         Some(match self {
             ObjectKind::AccountSettings => "Account",
             ObjectKind::Customers => "Customer",
+            ObjectKind::CustomFields => "CustomField",
             ObjectKind::Integrations => "Integration",
             ObjectKind::Macros => "Macro",
             ObjectKind::Messages => "TicketMessage",
@@ -104,7 +106,7 @@ impl ObjectKind {
             ObjectKind::Users => "User",
             ObjectKind::Views => "View",
             ObjectKind::Widgets => "Widget",
-            ObjectKind::CustomFields | ObjectKind::Events | ObjectKind::Jobs => return None,
+            ObjectKind::Events | ObjectKind::Jobs => return None,
         })
     }
 

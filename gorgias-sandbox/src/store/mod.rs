@@ -1,22 +1,42 @@
-//! The per-account store: one [`Collection`] per object, a monotonic clock for writes, id
-//! allocation and the event log that writes append to.
+//! The per-account store: one [`Collection`] per object (its shape declared by the object's
+//! module), a monotonic clock for writes, id allocation, per-object side state and the event
+//! log that writes append to (its record shape is the events module's, reached through a hook
+//! so the store does not depend on any object).
 
 pub mod collection;
 pub mod extract;
 pub mod kind;
-pub mod schema;
 
-pub use collection::{Collection, FieldVal, PageQuery, Record};
+pub use collection::{Collection, CollectionSpec, FieldVal, PageQuery, Record};
 pub use kind::ObjectKind;
 
 use crate::time::{self, Micros};
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde_json::{Value, json};
+use serde_json::Value;
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
 
+/// What a write tells the event log: `"<object prefix>-<verb>"` about one record.
+#[derive(Debug, Clone)]
+pub struct EventNote {
+    /// The object the event is about.
+    pub kind: ObjectKind,
+    /// The event type, e.g. `ticket-created` or `ticket-tags-added`.
+    pub event_type: String,
+    /// The record's id.
+    pub object_id: i64,
+    /// The event's `data` payload, if any.
+    pub data: Option<Value>,
+}
+
+/// Appends one event record to the store (provided by the events object).
+pub type EventHook = fn(&mut AccountData, EventNote);
+
+/// The collection shape of each object (provided by the object registry).
+pub type SpecOf = fn(ObjectKind) -> &'static CollectionSpec;
+
 /// All data of one account.
-#[derive(Debug)]
 pub struct AccountData {
     /// The subdomain.
     pub subdomain: String,
@@ -29,28 +49,36 @@ pub struct AccountData {
     id_floor: Vec<i64>,
     /// Randomness for writes (ids gaps, generated inserts), seeded.
     pub rng: ChaCha8Rng,
-    /// `version` of the last `PUT /api/customers/{id}/data` per customer.
-    pub customer_data_versions: HashMap<i64, Micros>,
-    /// Customers merged away: source id -> target id.
-    pub merged_customers: HashMap<i64, i64>,
+    ext: HashMap<TypeId, Box<dyn Any + Send + Sync>>,
+    event_hook: Option<EventHook>,
+}
+
+impl std::fmt::Debug for AccountData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccountData")
+            .field("subdomain", &self.subdomain)
+            .field("collections", &self.collections.len())
+            .field("owner_user_id", &self.owner_user_id)
+            .finish_non_exhaustive()
+    }
 }
 
 impl AccountData {
-    /// An empty store.
-    pub fn new(subdomain: &str, seed: u64) -> Self {
+    /// An empty store with one collection per object shaped by `spec_of`.
+    pub fn new(subdomain: &str, seed: u64, spec_of: SpecOf, event_hook: Option<EventHook>) -> Self {
         Self {
             subdomain: subdomain.to_owned(),
             collections: ObjectKind::ALL
                 .iter()
-                .map(|k| Collection::new(schema::spec(*k)))
+                .map(|k| Collection::new(spec_of(*k)))
                 .collect(),
             account: Value::Null,
             owner_user_id: 0,
             last_now: 0,
             id_floor: vec![0; ObjectKind::ALL.len()],
             rng: ChaCha8Rng::seed_from_u64(seed ^ 0x005E_ED0F_7772_1735),
-            customer_data_versions: HashMap::new(),
-            merged_customers: HashMap::new(),
+            ext: HashMap::new(),
+            event_hook,
         }
     }
 
@@ -63,6 +91,28 @@ impl AccountData {
     /// id allocation in step.
     pub fn col_mut(&mut self, kind: ObjectKind) -> &mut Collection {
         &mut self.collections[kind.index()]
+    }
+
+    /// Side state an object keeps besides its records (created on first use).
+    pub fn ext_mut<T: Any + Send + Sync + Default>(&mut self) -> &mut T {
+        let slot = self
+            .ext
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Box::new(T::default()));
+        // The slot was created for `T`, so the downcast cannot fail; fall back to a fresh
+        // value rather than panic.
+        if !slot.is::<T>() {
+            *slot = Box::new(T::default());
+        }
+        slot.downcast_mut::<T>()
+            .unwrap_or_else(|| unreachable!("slot holds a T"))
+    }
+
+    /// Side state an object keeps besides its records, if any was stored.
+    pub fn ext<T: Any + Send + Sync>(&self) -> Option<&T> {
+        self.ext
+            .get(&TypeId::of::<T>())
+            .and_then(|b| b.downcast_ref::<T>())
     }
 
     /// The wall clock, strictly increasing across calls (two writes never share an instant).
@@ -116,24 +166,29 @@ impl AccountData {
 
     /// Appends an event `"<object prefix>-<verb>"` about a record, as the account owner, now.
     pub fn event(&mut self, kind: ObjectKind, verb: &str, object_id: i64, data: Option<Value>) {
-        let Some(object_type) = kind.event_object_type() else {
-            return;
-        };
-        let at = self.now();
-        let id = self.next_id(ObjectKind::Events);
-        let context = self.uuid();
-        let event = json!({
-            "id": id,
-            "uri": format!("/api/events/{id}/"),
-            "context": context,
-            "created_datetime": time::format_now_style(at),
-            "data": data,
-            "object_id": object_id,
-            "object_type": object_type,
-            "type": format!("{}-{verb}", kind.event_prefix()),
-            "user_id": self.owner_user_id,
-        });
-        self.put(ObjectKind::Events, &event);
+        let event_type = format!("{}-{verb}", kind.event_prefix());
+        self.event_typed(kind, event_type, object_id, data);
+    }
+
+    /// Appends an event with an explicit type (e.g. `ticket-tags-added`).
+    pub fn event_typed(
+        &mut self,
+        kind: ObjectKind,
+        event_type: String,
+        object_id: i64,
+        data: Option<Value>,
+    ) {
+        if let Some(hook) = self.event_hook {
+            hook(
+                self,
+                EventNote {
+                    kind,
+                    event_type,
+                    object_id,
+                    data,
+                },
+            );
+        }
     }
 }
 

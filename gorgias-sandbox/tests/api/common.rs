@@ -129,7 +129,32 @@ pub async fn get(sb: &SandboxHandle, creds: &AccountCredentials, path: &str) -> 
     r.json()
 }
 
-/// Walks every page of a list (the query must not contain `cursor`), checking the envelope.
+/// The `uri` Gorgias echoes for a request: the path, `?` and the query re-encoded
+/// (`/api/tickets?`, `...?order_by=updated_datetime%3Aasc&limit=100`; recorded: Nango tests
+/// list-tickets, macros).
+pub fn echoed(path_and_query: &str) -> String {
+    let (path, query) = path_and_query
+        .split_once('?')
+        .unwrap_or((path_and_query, ""));
+    let pairs = url::form_urlencoded::parse(query.as_bytes());
+    let mut s = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        s.append_pair(&k, &v);
+    }
+    format!("{path}?{}", s.finish())
+}
+
+/// The `cursor` carried by a view-items `meta.next_items` link.
+pub fn items_cursor(link: &str) -> Option<String> {
+    let (_, query) = link.split_once('?')?;
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "cursor")
+        .map(|(_, v)| v.into_owned())
+}
+
+/// Walks every page of a list (the query must not contain `cursor`), checking the envelope:
+/// cursor lists `{object, uri, data, meta{prev_cursor, next_cursor}}`, view items `{data,
+/// meta{next_items, prev_items, current_cursor}}` (recorded: Nango test list-view-items).
 pub async fn walk(
     sb: &SandboxHandle,
     creds: &AccountCredentials,
@@ -140,6 +165,11 @@ pub async fn walk(
     } else {
         '?'
     };
+    let items = path_and_query
+        .split('?')
+        .next()
+        .unwrap_or("")
+        .ends_with("/items");
     let mut out = Vec::new();
     let mut cursor: Option<String> = None;
     let mut seen = HashSet::new();
@@ -149,24 +179,42 @@ pub async fn walk(
             None => path_and_query.to_owned(),
         };
         let v = get(sb, creds, &url).await;
-        assert_eq!(v["object"], "list", "{url}");
-        assert_eq!(v["uri"].as_str(), Some(url.as_str()));
-        if page == 0 {
+        let next = if items {
             assert!(
-                v["meta"]["prev_cursor"].is_null(),
-                "first page has no prev_cursor"
+                v.get("object").is_none() && v.get("uri").is_none(),
+                "{url}: {v}"
             );
+            let meta = &v["meta"];
+            if page == 0 {
+                assert!(meta["prev_items"].is_null() && meta["current_cursor"].is_null());
+            } else {
+                assert!(meta["prev_items"].is_string(), "later pages link back");
+                assert_eq!(meta["current_cursor"].as_str(), cursor.as_deref());
+            }
+            meta["next_items"]
+                .as_str()
+                .map(|l| items_cursor(l).expect("cursor in next_items"))
         } else {
-            assert!(
-                v["meta"]["prev_cursor"].is_string(),
-                "later pages have a prev_cursor"
-            );
-        }
+            assert_eq!(v["object"], "list", "{url}");
+            assert_eq!(v["uri"].as_str(), Some(echoed(&url).as_str()));
+            if page == 0 {
+                assert!(
+                    v["meta"]["prev_cursor"].is_null(),
+                    "first page has no prev_cursor"
+                );
+            } else {
+                assert!(
+                    v["meta"]["prev_cursor"].is_string(),
+                    "later pages have a prev_cursor"
+                );
+            }
+            v["meta"]["next_cursor"].as_str().map(str::to_owned)
+        };
         out.extend(v["data"].as_array().unwrap().iter().cloned());
-        match v["meta"]["next_cursor"].as_str() {
+        match next {
             Some(c) => {
-                assert!(seen.insert(c.to_owned()), "cursor loop at {url}");
-                cursor = Some(c.to_owned());
+                assert!(seen.insert(c.clone()), "cursor loop at {url}");
+                cursor = Some(c);
             }
             None => return out,
         }

@@ -42,22 +42,18 @@ async fn bad_query_parameters_are_400_naming_the_parameter() {
         );
         assert!(r.json()["error"]["msg"].is_string());
     }
-    // A cursor issued for one order_by cannot be used with another.
-    let p = call(
-        sb,
-        c,
-        "GET",
-        "/api/tickets?limit=5&order_by=created_datetime:asc",
-        None,
-    )
-    .await
-    .json();
+    // Cursors carry the sort value, not the ordering (recorded: Nango test list-events decodes
+    // to `["next", "<datetime>", <id>]`), so only one whose value cannot fit the ordering in
+    // force is refused: a tag-name cursor sent with a datetime ordering.
+    let p = call(sb, c, "GET", "/api/tags?limit=5&order_by=name:asc", None)
+        .await
+        .json();
     let cur = crate::common::urlencode(p["meta"]["next_cursor"].as_str().unwrap());
     let r = call(
         sb,
         c,
         "GET",
-        &format!("/api/tickets?limit=5&order_by=updated_datetime:asc&cursor={cur}"),
+        &format!("/api/tags?limit=5&order_by=created_datetime:asc&cursor={cur}"),
         None,
     )
     .await;
@@ -90,7 +86,7 @@ async fn invalid_bodies_are_400_with_field_messages() {
     .await;
     assert_eq!(r.status, 400);
     let m = &r.json()["error"]["data"]["messages"]["0"];
-    for f in ["channel", "via", "from_agent", "sender"] {
+    for f in ["channel", "from_agent", "sender"] {
         assert_eq!(
             m[f],
             json!(["Missing data for required field."]),
@@ -98,6 +94,8 @@ async fn invalid_bodies_are_400_with_field_messages() {
             r.text
         );
     }
+    // `via` may be omitted (recorded: Nango test create-ticket).
+    assert!(m.get("via").is_none(), "{}", r.text);
     let r = call(
         &sb,
         c,
@@ -290,7 +288,8 @@ async fn conflicts_are_409() {
         Some(json!({ "email": "dup@example.com", "name": "A" })),
     )
     .await;
-    assert_eq!(r.status, 201, "{}", r.text);
+    // Creates answer 200 (recorded: Nango test create-customer).
+    assert_eq!(r.status, 200, "{}", r.text);
     let r = call(
         &sb,
         c,

@@ -71,7 +71,9 @@ async fn ticket_filters() {
         got(&format!("/api/tickets?view_id={email_view}&limit=100")).await,
         want(ObjectKind::Tickets, |t| t["channel"] == "email")
     );
-    let mine = views.iter().find(|v| v["slug"] == "mine").unwrap()["id"]
+    // The recorded system view "Inbox" is the caller's open tickets (recorded: Nango test
+    // list-views).
+    let mine = views.iter().find(|v| v["slug"] == "inbox").unwrap()["id"]
         .as_i64()
         .unwrap();
     let me = get(sb, &sb.accounts()[0], "/api/users/0").await["id"]

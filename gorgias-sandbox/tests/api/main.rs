@@ -7,4 +7,5 @@ mod filters;
 mod misc;
 mod pagination;
 mod rate_limit;
+mod recorded;
 mod writes;

@@ -79,7 +79,8 @@ async fn accounts_are_isolated() {
         Some(json!({ "name": "only-acme" })),
     )
     .await;
-    assert_eq!(r.status, 201);
+    // Creates answer 200 (recorded: Nango test create-tag).
+    assert_eq!(r.status, 200);
     let id = r.json()["id"].as_i64().unwrap();
     assert_eq!(
         call(&sb, &globex, "GET", &format!("/api/tags/{id}"), None)
@@ -108,30 +109,31 @@ async fn data_has_the_documented_quirks() {
     let c = &sb.accounts()[0];
     let tickets = walk(sb, c, "/api/tickets?limit=100").await;
     let events = walk(sb, c, "/api/events?limit=100").await;
-    let mut forms = [false; 3];
+    // Real responses carry `+00:00` datetimes, with microseconds, or without a fraction when
+    // it is zero (recorded: Nango tests list-tickets, events, custom-fields); the naive form of
+    // the old documentation examples does not occur.
     for v in tickets.iter().chain(&events) {
         let s = v["created_datetime"].as_str().unwrap();
         assert!(time::parse(s).unwrap() < time::SEED_EPOCH);
-        let naive = !s.ends_with("+00:00");
-        let frac = s.contains('.');
-        forms[if naive {
-            2
-        } else if frac {
-            0
-        } else {
-            1
-        }] = true;
+        assert!(s.ends_with("+00:00"), "{s}");
         assert!(v["uri"].as_str().unwrap().ends_with('/'));
     }
-    assert_eq!(
-        forms,
-        [true, true, true],
-        "micros, seconds and naive forms all occur"
-    );
-    // Customers embed Shopify data with ids above 2^32.
+    let fields = walk(sb, c, "/api/custom-fields?object_type=Ticket&limit=100").await;
+    assert!(fields.iter().any(|f| {
+        f["deactivated_datetime"]
+            .as_str()
+            .is_some_and(|d| !d.contains('.'))
+    }));
+    // Customers embed Shopify data with ids above 2^32 (in the full record: list items leave
+    // `integrations` out, recorded: Nango test customers).
     let customers = walk(sb, c, "/api/customers?limit=100").await;
+    assert!(customers.iter().all(|cu| cu.get("integrations").is_none()));
     let big = customers.iter().any(|cu| {
-        cu["integrations"]
+        let full = sb
+            .get_record("acme", ObjectKind::Customers, cu["id"].as_i64().unwrap())
+            .unwrap()
+            .unwrap();
+        full["integrations"]
             .as_object()
             .unwrap()
             .values()
@@ -174,13 +176,15 @@ async fn data_has_the_documented_quirks() {
             "{path}"
         );
     }
-    // Ticket detail has messages and the full customer.
+    // Ticket detail has messages and the full customer (the detail has no `messages_count`,
+    // recorded: Nango test get-ticket).
     let id = tickets[0]["id"].as_i64().unwrap();
     let d = get(sb, c, &format!("/api/tickets/{id}")).await;
     assert_eq!(
         d["messages"].as_array().unwrap().len() as i64,
-        d["messages_count"].as_i64().unwrap()
+        tickets[0]["messages_count"].as_i64().unwrap()
     );
+    assert!(d.get("messages_count").is_none());
     assert!(d["customer"]["channels"].is_array());
     // Trailing slashes work; /api/users/0 is the caller.
     assert_eq!(get(sb, c, &format!("/api/tickets/{id}/")).await["id"], id);
@@ -197,6 +201,27 @@ async fn search_and_statistics() {
         .find(|cu| cu["email"].is_string())
         .unwrap();
     let email = customer["email"].as_str().unwrap();
+    // Search answers 200 with `{data, object, uri: "", meta: {}}`, customers as `{id, name,
+    // email}`, and `x-gorgias-search-engine: ES` (recorded: Nango test search).
+    let r = call(
+        sb,
+        c,
+        "POST",
+        "/api/search",
+        Some(json!({ "type": "customer", "query": email })),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.header("x-gorgias-search-engine").as_deref(), Some("ES"));
+    let v = r.json();
+    assert_eq!(
+        (&v["object"], &v["uri"], &v["meta"]),
+        (&json!("list"), &json!(""), &json!({}))
+    );
+    assert_eq!(
+        v["data"][0],
+        json!({ "id": customer["id"], "name": customer["name"], "email": customer["email"] })
+    );
     let r = call(
         sb,
         c,
@@ -205,7 +230,6 @@ async fn search_and_statistics() {
         Some(json!({ "type": "customer_channel_email", "query": email })),
     )
     .await;
-    assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.json()["data"][0]["customer"]["id"], customer["id"]);
     let r = call(
         sb,
@@ -238,6 +262,10 @@ async fn search_and_statistics() {
     assert_eq!(r.status, 200, "{}", r.text);
     let n = sb.record_count("acme", ObjectKind::Tickets).unwrap();
     assert_eq!(r.json()["data"]["data"]["value"], n);
+    assert_eq!(
+        r.json()["meta"]["start_datetime"],
+        "2000-01-01T00:00:00+00:00"
+    );
     let closed = walk(sb, c, "/api/tickets?limit=100")
         .await
         .iter()
@@ -267,8 +295,6 @@ async fn search_and_statistics() {
         .map(|l| l[1]["value"].as_i64().unwrap())
         .sum();
     assert_eq!(total as usize, closed);
-    let r = call(sb, c, "POST", "/api/stats/overview", Some(period.clone())).await;
-    assert!(r.json()["data"]["data"].as_array().unwrap().len() >= 5);
     let r = call(
         sb,
         c,
@@ -278,16 +304,17 @@ async fn search_and_statistics() {
     )
     .await;
     assert_eq!(r.json()["data"]["data"][0]["name"], "average_rating");
-    let r = call(
-        sb,
-        c,
-        "POST",
+    // Not a modelled statistic (no shape is known), and CSV downloads are not modelled.
+    for path in [
+        "/api/stats/support-volume",
         "/api/stats/tickets-created-per-channel/download",
-        Some(period.clone()),
-    )
-    .await;
-    assert_eq!(r.status, 200);
-    assert!(r.header("content-type").unwrap().starts_with("text/csv"));
+    ] {
+        assert_eq!(
+            call(sb, c, "POST", path, Some(period.clone())).await.status,
+            404,
+            "{path}"
+        );
+    }
 
     let q = json!({ "query": { "scope": "tickets-created", "filters": [], "timezone": "UTC", "dimensions": ["channel"], "measures": ["ticketCount"] } });
     let r = call(
@@ -354,7 +381,12 @@ async fn hooks_and_admin_routes() {
         before + 1
     );
     let t = get(&sb, &c, &format!("/api/tickets/{new_ticket}")).await;
-    assert_eq!(t["messages_count"], 1);
+    assert_eq!(t["messages"].as_array().unwrap().len(), 1);
+    let listed = sb
+        .get_record("acme", ObjectKind::Tickets, new_ticket)
+        .unwrap()
+        .unwrap();
+    assert_eq!(listed["messages_count"], 1);
     for kind in ObjectKind::ALL {
         let n = sb.record_count("acme", kind).unwrap();
         let id = sb.insert("acme", kind).unwrap();

@@ -249,18 +249,47 @@ async fn macros_and_custom_fields_apply_default_filters() {
     if !archived.is_empty() {
         check("/api/macros?archived=true", &["name:asc"], 4, &archived).await;
     }
+    // Custom fields list deactivated ones too unless `archived` is sent, priority descending
+    // by default (recorded: Nango test custom-fields).
     for ot in ["Ticket", "Customer"] {
-        let want = where_(ObjectKind::CustomFields, |f| {
-            f["object_type"] == ot && f["deactivated_datetime"].is_null()
-        });
+        let every = where_(ObjectKind::CustomFields, |f| f["object_type"] == ot);
         check(
             &format!("/api/custom-fields?object_type={ot}"),
             &["priority:asc", "priority:desc"],
             1,
-            &want,
+            &every,
         )
         .await;
+        let active = where_(ObjectKind::CustomFields, |f| {
+            f["object_type"] == ot && f["deactivated_datetime"].is_null()
+        });
+        check(
+            &format!("/api/custom-fields?object_type={ot}&archived=false"),
+            &["priority:desc"],
+            2,
+            &active,
+        )
+        .await;
+        let sb = shared();
+        let v = get(
+            sb,
+            &sb.accounts()[0],
+            &format!("/api/custom-fields?object_type={ot}"),
+        )
+        .await;
+        check_order(
+            v["data"].as_array().unwrap(),
+            "priority:desc",
+            "custom fields default",
+        );
     }
+    let deactivated = where_(ObjectKind::CustomFields, |f| {
+        !f["deactivated_datetime"].is_null()
+    });
+    assert!(
+        !deactivated.is_empty(),
+        "seeded data has deactivated custom fields"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -268,7 +297,7 @@ async fn view_items_and_ticket_messages() {
     let sb = shared();
     let creds = &sb.accounts()[0];
     let views = walk(sb, creds, "/api/views?limit=100").await;
-    let all_view = views.iter().find(|v| v["slug"] == "all").unwrap()["id"]
+    let everything = views.iter().find(|v| v["slug"] == "everything").unwrap()["id"]
         .as_i64()
         .unwrap();
     let orders: Vec<String> = [
@@ -285,46 +314,63 @@ async fn view_items_and_ticket_messages() {
     .collect();
     let orders: Vec<&str> = orders.iter().map(String::as_str).collect();
     check(
-        &format!("/api/views/{all_view}/items"),
+        &format!("/api/views/{everything}/items"),
         &orders,
         19,
         &all(ObjectKind::Tickets),
     )
     .await;
-    // Every seeded view with items lists exactly the tickets matching its filter.
+    // The system view "All" lists open tickets, by last message, newest first, nulls last
+    // (recorded: Nango tests list-views, list-view-items).
     let open = where_(ObjectKind::Tickets, |t| t["status"] == "open");
-    let open_view = views.iter().find(|v| v["slug"] == "open").unwrap()["id"]
+    let all_view = views.iter().find(|v| v["slug"] == "all").unwrap()["id"]
         .as_i64()
         .unwrap();
     check(
-        &format!("/api/views/{open_view}/items"),
+        &format!("/api/views/{all_view}/items"),
         &["updated_datetime:desc"],
         9,
         &open,
     )
     .await;
-    let v = get(sb, creds, &format!("/api/views/{open_view}/items")).await;
+    let v = get(sb, creds, &format!("/api/views/{all_view}/items")).await;
     check_order(
         v["data"].as_array().unwrap(),
-        "updated_datetime:desc",
+        "last_message_datetime:desc",
         "view default order",
     );
-    // Per-ticket messages: oldest first by default.
-    let ticket = sb.all_ids("acme", ObjectKind::Tickets).unwrap()[5];
-    let msgs = where_(ObjectKind::Messages, |m| m["ticket_id"] == ticket);
+    // Items of the customer-list view are customers (NangoHQ list-view-items pitfalls).
+    let customers_view = views.iter().find(|v| v["type"] == "customer-list").unwrap()["id"]
+        .as_i64()
+        .unwrap();
     check(
-        &format!("/api/tickets/{ticket}/messages"),
-        CREATED,
-        1,
-        &msgs,
+        &format!("/api/views/{customers_view}/items"),
+        &["created_datetime:asc", "updated_datetime:desc"],
+        13,
+        &all(ObjectKind::Customers),
     )
     .await;
-    let v = get(sb, creds, &format!("/api/tickets/{ticket}/messages")).await;
-    check_order(
-        v["data"].as_array().unwrap(),
-        "created_datetime:asc",
-        "per-ticket default",
-    );
+    // Per-ticket messages (deprecated): offset pages, oldest first (recorded: Nango test
+    // list-ticket-messages).
+    let ticket = sb.all_ids("acme", ObjectKind::Tickets).unwrap()[5];
+    let msgs = where_(ObjectKind::Messages, |m| m["ticket_id"] == ticket);
+    let mut got = Vec::new();
+    for page in 1.. {
+        let v = get(
+            sb,
+            creds,
+            &format!("/api/tickets/{ticket}/messages?per_page=1&page={page}"),
+        )
+        .await;
+        assert_eq!(v["meta"]["page"], page);
+        assert_eq!(v["meta"]["item_count"], msgs.len());
+        got.extend(v["data"].as_array().unwrap().iter().cloned());
+        if page >= v["meta"]["nb_pages"].as_i64().unwrap() {
+            break;
+        }
+    }
+    assert_eq!(ids(&got).into_iter().collect::<BTreeSet<_>>(), msgs);
+    check_order(&got, "created_datetime:asc", "per-ticket default");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -351,11 +397,12 @@ async fn default_orders_and_limits() {
         "usage:desc",
         "macros default",
     );
+    // Views come newest first (id descending) (recorded: Nango test list-views).
     let v = get(sb, creds, "/api/views").await;
     let vids = ids(v["data"].as_array().unwrap());
     assert!(
-        vids.windows(2).all(|w| w[0] < w[1]),
-        "views default to id order"
+        vids.windows(2).all(|w| w[0] > w[1]),
+        "views default to id descending"
     );
     let p = get(sb, creds, "/api/tickets?limit=100").await;
     assert_eq!(p["data"].as_array().unwrap().len(), 100);
@@ -382,11 +429,13 @@ async fn prev_cursor_walks_back() {
     )
     .await;
     let prev = p2["meta"]["prev_cursor"].as_str().unwrap();
+    // Cursors carry no ordering, so `order_by` is resent with them (recorded: Nango test
+    // events sends `order_by`, `limit` and `cursor`).
     let back = get(
         sb,
         creds,
         &format!(
-            "/api/tickets?limit=10&cursor={}",
+            "/api/tickets?limit=10&order_by=updated_datetime:desc&cursor={}",
             crate::common::urlencode(prev)
         ),
     )

@@ -1,6 +1,6 @@
-//! Admin routes outside `/api/` (no auth): `GET /__sandbox/stats`, `POST /__sandbox/reset`
-//! (clears statistics), `GET`/`PUT /__sandbox/faults` (the JSON fault plan),
-//! `GET /__sandbox/accounts` (credentials, for demos).
+//! Admin routes outside `/api/` (no auth, not Gorgias): `GET /__sandbox/stats`, `POST
+//! /__sandbox/reset` (clears statistics), `GET`/`PUT /__sandbox/faults` (the JSON fault plan), `GET
+//! /__sandbox/accounts` (credentials, for demos).
 
 use crate::faults::{FaultEngine, FaultPlan};
 use crate::server::{AppState, admin_error, json_text};

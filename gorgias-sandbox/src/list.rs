@@ -1,19 +1,27 @@
 //! The list machinery shared by every list endpoint: query validation (`limit`, `order_by`,
 //! `cursor`, documented filters, unknown parameters), opaque keyset cursors and the
-//! `{"object":"list","uri":..,"data":[..],"meta":{..}}` envelope.
+//! `{"object":"list","uri":..,"data":[..],"meta":{..}}` envelope in its recorded variants.
 //!
-//! A cursor is base64 of `["next"|"prev", "<order_by>", [<key>, <key>], <id>]`: the position
-//! of the last (or first) record of the page in the index, so a walk neither repeats nor skips
-//! records that did not change during the walk.
+//! A cursor has the recorded form: base64 of `["next"|"prev", <sort value>, <id>]` with
+//! Python's JSON spacing, the sort value of a datetime ordering being the naive datetime, e.g.
+//! `["next", "2026-08-26T18:39:21.578374", 2190943406]` (recorded: Nango test list-events); a
+//! two-attribute ordering (tags' `usage:desc,name:desc`) puts both values before the id. It is
+//! the position of the last (or first) record of the page in the ordering, so a walk neither
+//! repeats nor skips records that did not change during the walk. Like Gorgias's, it does not
+//! carry the ordering: clients resend `order_by` with it (recorded: Nango test events); a
+//! cursor whose values do not fit the ordering in force is a 400 naming `cursor` (the status
+//! for a bad or expired cursor is UNCONFIRMED).
 
 use crate::error::ApiError;
-use crate::store::collection::{Collection, FieldVal, KeyPart, PageQuery, Record, SortKey};
+use crate::store::collection::{
+    Collection, FieldKind, FieldVal, KeyPart, PageQuery, Record, SortKey,
+};
 use crate::store::{AccountData, ObjectKind};
 use crate::time;
-use crate::viewfilter::{self, Expr};
+use crate::viewfilter::Expr;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// One allowed `order_by` value.
 #[derive(Debug, Clone, Copy)]
@@ -64,6 +72,11 @@ pub const fn filter(param: &'static str, kind: FilterKind) -> FilterSpec {
     }
 }
 
+/// Compiles an object-specific filter value (e.g. tickets' `view_id`) into an expression over
+/// the listed collection; gets the store, the listed collection, the caller's user id and the
+/// parameter's value.
+pub type CustomFilter = fn(&AccountData, &Collection, i64, &str) -> Result<Expr, ApiError>;
+
 /// What a filter does.
 #[derive(Debug, Clone, Copy)]
 pub enum FilterKind {
@@ -85,15 +98,42 @@ pub enum FilterKind {
     TimeRange(&'static str),
     /// Boolean, default true: `false` hides records whose field is set (tickets' `trashed`).
     Include(&'static str),
-    /// Boolean, default false: `true` shows only records whose field is set, `false` only
-    /// those whose field is null (`archived`).
-    Archived(&'static str),
+    /// Boolean: `true` shows only records whose field is set, `false` only those whose field
+    /// is null; without the parameter, records are shown when `default_all` and otherwise
+    /// only those whose field is null.
+    Archived(&'static str, bool),
     /// Repeated keys: every value must occur in a list field (comma-separated items count).
     ListHasAll(&'static str),
-    /// `view_id`: tickets matching the view's filters.
-    View,
+    /// An object-specific filter.
+    Custom(CustomFilter),
     /// Accepted and validated as present, no effect on the result.
     Ignored,
+}
+
+/// The envelope variant of a list endpoint. Key order differs between endpoints (it carries
+/// no meaning), and `meta.total_resources` is present (always `null`) only on some
+/// (recorded: Nango tests list-tickets, users, list-integrations, custom-fields, list-views,
+/// list-tags with it; customers, events, macros, list-jobs, list-teams,
+/// list-satisfaction-surveys, list-rules, ticket-messages without).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Envelope {
+    /// `object` and `uri` come before `data` (else after it).
+    pub object_first: bool,
+    /// `meta.total_resources: null` is sent.
+    pub total_resources: bool,
+}
+
+impl Envelope {
+    /// `{"object","uri","data","meta":{"prev_cursor","next_cursor","total_resources":null}}`.
+    pub const OBJECT_FIRST_WITH_TOTAL: Envelope = Envelope {
+        object_first: true,
+        total_resources: true,
+    };
+    /// `{"data","object","uri","meta":{"prev_cursor","next_cursor"}}`.
+    pub const DATA_FIRST: Envelope = Envelope {
+        object_first: false,
+        total_resources: false,
+    };
 }
 
 /// What a list endpoint accepts.
@@ -103,7 +143,7 @@ pub struct ListSpec {
     pub kind: ObjectKind,
     /// Allowed `order_by` values.
     pub orders: &'static [OrderSpec],
-    /// Default `order_by`.
+    /// Default `order_by` (one of `orders` or `hidden_orders`).
     pub default_order: &'static str,
     /// Default `limit`.
     pub default_limit: usize,
@@ -111,59 +151,56 @@ pub struct ListSpec {
     pub max_limit: usize,
     /// Documented filters.
     pub filters: &'static [FilterSpec],
-    /// Orderings used by default or by cursors only (not accepted in `order_by`).
+    /// Orderings used by default only (not accepted in `order_by`).
     pub hidden_orders: &'static [OrderSpec],
+    /// The envelope.
+    pub envelope: Envelope,
 }
 
-/// Parses a raw query string into pairs (lossy, never fails).
-pub fn parse_query(raw: Option<&str>) -> Vec<(String, String)> {
-    raw.map(|q| {
-        url::form_urlencoded::parse(q.as_bytes())
-            .into_owned()
-            .collect()
-    })
-    .unwrap_or_default()
-}
-
-/// A decoded cursor.
+/// A decoded cursor: its direction and raw sort values (converted once the ordering is known).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cursor {
     /// A `prev` cursor walks backwards.
     pub prev: bool,
-    /// The `order_by` it was issued for.
-    pub order: String,
-    /// Position.
-    pub pos: (SortKey, i64),
+    /// Sort values, as sent.
+    pub values: Vec<Value>,
+    /// The id.
+    pub id: i64,
 }
 
-fn part_json(p: &KeyPart) -> Value {
-    match p {
-        KeyPart::Null => Value::Null,
-        KeyPart::Int(i) => json!(i),
-        KeyPart::Str(s) => json!(s),
+fn part_json(p: &KeyPart, kind: FieldKind) -> String {
+    match (p, kind) {
+        (KeyPart::Null, _) => "null".to_owned(),
+        (KeyPart::Int(t), FieldKind::Time) => Value::String(time::naive_iso(*t)).to_string(),
+        (KeyPart::Int(i), _) => i.to_string(),
+        (KeyPart::Str(s), _) => Value::String(s.to_string()).to_string(),
     }
 }
 
-fn json_part(v: &Value) -> Option<KeyPart> {
-    match v {
-        Value::Null => Some(KeyPart::Null),
-        Value::Number(n) => n.as_i64().map(KeyPart::Int),
-        Value::String(s) => Some(KeyPart::Str(s.as_str().into())),
+fn json_part(v: &Value, kind: FieldKind) -> Option<KeyPart> {
+    match (v, kind) {
+        (Value::Null, _) => Some(KeyPart::Null),
+        (Value::String(s), FieldKind::Time) => time::parse(s).map(KeyPart::Int),
+        (Value::Number(n), FieldKind::Int | FieldKind::Bool | FieldKind::Rank(_)) => {
+            n.as_i64().map(KeyPart::Int)
+        }
+        (Value::String(s), FieldKind::Str) => Some(KeyPart::Str(s.as_str().into())),
         _ => None,
     }
 }
 
 impl Cursor {
-    /// The opaque form.
-    pub fn encode(&self) -> String {
-        let [a, b] = &self.pos.0;
-        let v = json!([
-            if self.prev { "prev" } else { "next" },
-            self.order,
-            [part_json(a), part_json(b)],
-            self.pos.1
-        ]);
-        STANDARD.encode(v.to_string())
+    /// The opaque form of a position in an ordering whose key fields read as `kinds`.
+    pub fn encode(prev: bool, pos: &(SortKey, i64), kinds: &[FieldKind]) -> String {
+        let mut s = String::from(if prev { "[\"prev\"" } else { "[\"next\"" });
+        for (part, kind) in pos.0.iter().zip(kinds) {
+            s.push_str(", ");
+            s.push_str(&part_json(part, *kind));
+        }
+        s.push_str(", ");
+        s.push_str(&pos.1.to_string());
+        s.push(']');
+        STANDARD.encode(s)
     }
 
     /// Decodes an opaque cursor.
@@ -171,7 +208,7 @@ impl Cursor {
         let bytes = STANDARD.decode(s.trim()).ok()?;
         let v: Value = serde_json::from_slice(&bytes).ok()?;
         let arr = v.as_array()?;
-        if arr.len() != 4 {
+        if !(2..=4).contains(&arr.len()) {
             return None;
         }
         let prev = match arr[0].as_str()? {
@@ -179,15 +216,23 @@ impl Cursor {
             "next" => false,
             _ => return None,
         };
-        let key = arr[2].as_array()?;
-        if key.len() != 2 {
-            return None;
-        }
         Some(Self {
             prev,
-            order: arr[1].as_str()?.to_owned(),
-            pos: ([json_part(&key[0])?, json_part(&key[1])?], arr[3].as_i64()?),
+            values: arr[1..arr.len() - 1].to_vec(),
+            id: arr[arr.len() - 1].as_i64()?,
         })
+    }
+
+    /// The position in an ordering whose key fields read as `kinds`, if the values fit.
+    pub fn position(&self, kinds: &[FieldKind]) -> Option<(SortKey, i64)> {
+        if self.values.len() != kinds.len() {
+            return None;
+        }
+        let mut key = [KeyPart::Null, KeyPart::Null];
+        for (i, (v, k)) in self.values.iter().zip(kinds).enumerate() {
+            key[i] = json_part(v, *k)?;
+        }
+        Some((key, self.id))
     }
 }
 
@@ -249,8 +294,9 @@ impl Cond {
 pub struct ListQuery {
     order: OrderSpec,
     index: usize,
+    kinds: Vec<FieldKind>,
     limit: usize,
-    cursor: Option<Cursor>,
+    cursor: Option<(bool, (SortKey, i64))>,
     conds: Vec<Cond>,
     candidates: Option<Vec<i64>>,
 }
@@ -274,6 +320,11 @@ impl ListQuery {
                 self.candidates = Some(ids);
             }
         }
+    }
+
+    /// The page size.
+    pub fn limit(&self) -> usize {
+        self.limit
     }
 }
 
@@ -303,7 +354,7 @@ pub fn parse(
     parse_with(spec, params, data, data.col(spec.kind), user_id, extra)
 }
 
-/// Like [`parse`], with an explicit collection (view items list tickets).
+/// Like [`parse`], with an explicit collection (view items list tickets or customers).
 pub fn parse_with(
     spec: &ListSpec,
     params: &[(String, String)],
@@ -364,15 +415,12 @@ pub fn parse_with(
                     })
                     .ok_or_else(|| ApiError::bad_param(key, "Unknown field."))?;
                 if let FilterKind::TimeRange(name) = f.kind {
-                    let op = match op {
-                        Some(o @ ("gt" | "gte" | "lt" | "lte")) => o,
-                        _ => return Err(ApiError::bad_param(key, "Unknown field.")),
-                    };
                     let op: &'static str = match op {
-                        "gt" => "gt",
-                        "gte" => "gte",
-                        "lt" => "lt",
-                        _ => "lte",
+                        Some("gt") => "gt",
+                        Some("gte") => "gte",
+                        Some("lt") => "lt",
+                        Some("lte") => "lte",
+                        _ => return Err(ApiError::bad_param(key, "Unknown field.")),
                     };
                     let t = time::parse(v)
                         .ok_or_else(|| ApiError::bad_param(key, "Not a valid datetime."))?;
@@ -457,7 +505,7 @@ pub fn parse_with(
                     conds.push(Cond::NotSet(field(name)?));
                 }
             }
-            FilterKind::Archived(name) => {
+            FilterKind::Archived(name, _) => {
                 saw_archived = true;
                 let i = field(name)?;
                 conds.push(if bool_param(p, last)? {
@@ -472,62 +520,51 @@ pub fn parse_with(
                     values.iter().map(|s| s.to_string()).collect(),
                 ));
             }
-            FilterKind::View => {
-                let id = int_param(p, last)?;
-                let view = data
-                    .col(ObjectKind::Views)
-                    .get_value(id)
-                    .ok_or_else(ApiError::not_found)?;
-                let expr =
-                    viewfilter::compile(view["filters"].as_str().unwrap_or_default(), col, user_id)
-                        .map_err(|e| {
-                            ApiError::bad_param(
-                                p,
-                                &format!("The view's filters cannot be applied: {e}"),
-                            )
-                        })?;
-                conds.push(Cond::View(expr));
+            FilterKind::Custom(compile) => {
+                conds.push(Cond::View(compile(data, col, user_id, last)?));
             }
             FilterKind::TimeRange(_) | FilterKind::Ignored => {}
         }
     }
     if !saw_archived {
         for f in spec.filters {
-            if let FilterKind::Archived(name) = f.kind {
+            if let FilterKind::Archived(name, false) = f.kind {
                 conds.push(Cond::NotSet(field(name)?));
             }
         }
     }
-    let wanted = match (order_value, &cursor) {
-        (Some(o), Some(c)) if o != c.order => {
-            return Err(ApiError::bad_param("cursor", "Invalid cursor."));
-        }
-        (Some(o), _) => o.to_owned(),
-        (None, Some(c)) => c.order.clone(),
-        (None, None) => spec.default_order.to_owned(),
-    };
-    let public = spec.orders.iter().find(|o| o.value == wanted);
-    let order = match (public, order_value) {
-        (Some(o), _) => *o,
-        (None, Some(_)) => {
+    let wanted = order_value.unwrap_or(spec.default_order);
+    let order = match spec.orders.iter().find(|o| o.value == wanted) {
+        Some(o) => *o,
+        None if order_value.is_some() => {
             let allowed: Vec<&str> = spec.orders.iter().map(|o| o.value).collect();
             return Err(ApiError::bad_param(
                 "order_by",
                 &format!("Must be one of: {}.", allowed.join(", ")),
             ));
         }
-        (None, None) => *spec
+        None => *spec
             .hidden_orders
             .iter()
             .find(|o| o.value == wanted)
-            .ok_or_else(|| ApiError::bad_param("cursor", "Invalid cursor."))?,
+            .ok_or_else(|| ApiError::internal("unknown default ordering"))?,
     };
     let index = col
         .index(order.index)
         .ok_or_else(|| ApiError::internal("missing index"))?;
+    let kinds = col.index_kinds(index);
+    let cursor = match cursor {
+        Some(c) => Some((
+            c.prev,
+            c.position(&kinds)
+                .ok_or_else(|| ApiError::bad_param("cursor", "Invalid cursor."))?,
+        )),
+        None => None,
+    };
     Ok(ListQuery {
         order,
         index,
+        kinds,
         limit,
         cursor,
         conds,
@@ -548,52 +585,28 @@ pub struct Page<'a> {
 
 /// Runs a validated query.
 pub fn run<'a>(col: &'a Collection, q: &ListQuery) -> Page<'a> {
-    let backwards = q.cursor.as_ref().is_some_and(|c| c.prev);
+    let backwards = q.cursor.as_ref().is_some_and(|c| c.0);
     let pq = PageQuery {
         index: q.index,
         desc: q.order.desc,
-        after: q.cursor.as_ref().map(|c| &c.pos),
+        after: q.cursor.as_ref().map(|c| &c.1),
         backwards,
         limit: q.limit,
         candidates: q.candidates.clone(),
     };
     let pred = |r: &Record| q.conds.iter().all(|c| c.matches(r));
     let (records, more) = col.page(&pq, &pred);
-    let mk = |prev: bool, r: &Record| {
-        Cursor {
-            prev,
-            order: q.order.value.to_owned(),
-            pos: (r.key(q.index).clone(), r.id),
-        }
-        .encode()
-    };
+    let mk =
+        |prev: bool, r: &Record| Cursor::encode(prev, &(r.key(q.index).clone(), r.id), &q.kinds);
     let (prev_cursor, next_cursor) = match (&q.cursor, records.first(), records.last()) {
         (None, _, last) => (None, last.filter(|_| more).map(|r| mk(false, r))),
-        (Some(c), first, last) if !c.prev => (
-            Some(first.map_or_else(
-                || {
-                    Cursor {
-                        prev: true,
-                        ..c.clone()
-                    }
-                    .encode()
-                },
-                |r| mk(true, r),
-            )),
+        (Some((false, pos)), first, last) => (
+            Some(first.map_or_else(|| Cursor::encode(true, pos, &q.kinds), |r| mk(true, r))),
             last.filter(|_| more).map(|r| mk(false, r)),
         ),
-        (Some(c), first, last) => (
+        (Some((true, pos)), first, last) => (
             first.filter(|_| more).map(|r| mk(true, r)),
-            Some(last.map_or_else(
-                || {
-                    Cursor {
-                        prev: false,
-                        ..c.clone()
-                    }
-                    .encode()
-                },
-                |r| mk(false, r),
-            )),
+            Some(last.map_or_else(|| Cursor::encode(false, pos, &q.kinds), |r| mk(false, r))),
         ),
     };
     Page {
@@ -603,25 +616,61 @@ pub fn run<'a>(col: &'a Collection, q: &ListQuery) -> Page<'a> {
     }
 }
 
-/// Serialises the list envelope.
-pub fn envelope(uri: &str, page: &Page<'_>) -> String {
-    let size: usize = page.records.iter().map(|r| r.json.len() + 1).sum();
-    let mut s = String::with_capacity(size + uri.len() + 256);
-    s.push_str(r#"{"object":"list","uri":"#);
-    s.push_str(&Value::String(uri.to_owned()).to_string());
-    s.push_str(r#","data":["#);
-    for (i, r) in page.records.iter().enumerate() {
+fn push_items<'a>(s: &mut String, items: impl Iterator<Item = &'a str>) {
+    s.push('[');
+    for (i, r) in items.enumerate() {
         if i > 0 {
             s.push(',');
         }
-        s.push_str(&r.json);
+        s.push_str(r);
     }
-    s.push_str(r#"],"meta":{"prev_cursor":"#);
-    push_opt(&mut s, page.prev_cursor.as_deref());
+    s.push(']');
+}
+
+/// Serialises a cursor list envelope of already-serialised items.
+pub fn envelope_of<'a>(
+    env: Envelope,
+    uri: &str,
+    items: impl Iterator<Item = &'a str>,
+    size_hint: usize,
+    prev_cursor: Option<&str>,
+    next_cursor: Option<&str>,
+) -> String {
+    let mut s = String::with_capacity(size_hint + uri.len() + 256);
+    let uri_json = Value::String(uri.to_owned()).to_string();
+    if env.object_first {
+        s.push_str(r#"{"object":"list","uri":"#);
+        s.push_str(&uri_json);
+        s.push_str(r#","data":"#);
+        push_items(&mut s, items);
+    } else {
+        s.push_str(r#"{"data":"#);
+        push_items(&mut s, items);
+        s.push_str(r#","object":"list","uri":"#);
+        s.push_str(&uri_json);
+    }
+    s.push_str(r#","meta":{"prev_cursor":"#);
+    push_opt(&mut s, prev_cursor);
     s.push_str(r#","next_cursor":"#);
-    push_opt(&mut s, page.next_cursor.as_deref());
+    push_opt(&mut s, next_cursor);
+    if env.total_resources {
+        s.push_str(r#","total_resources":null"#);
+    }
     s.push_str("}}");
     s
+}
+
+/// Serialises the list envelope of a page.
+pub fn envelope(env: Envelope, uri: &str, page: &Page<'_>) -> String {
+    let size: usize = page.records.iter().map(|r| r.json.len() + 1).sum();
+    envelope_of(
+        env,
+        uri,
+        page.records.iter().map(|r| &*r.json),
+        size,
+        page.prev_cursor.as_deref(),
+        page.next_cursor.as_deref(),
+    )
 }
 
 fn push_opt(s: &mut String, v: Option<&str>) {
@@ -635,15 +684,11 @@ fn push_opt(s: &mut String, v: Option<&str>) {
     }
 }
 
-/// `{"data":[...]}` for the few unpaginated lists.
+/// `{"data":[...]}` for the few unpaginated lists (account settings, a ticket's tags,
+/// custom-field values; recorded: Nango tests create-ticket, list-ticket-tags).
 pub fn data_only<'a>(records: impl Iterator<Item = &'a str>) -> String {
-    let mut s = String::from(r#"{"data":["#);
-    for (i, r) in records.enumerate() {
-        if i > 0 {
-            s.push(',');
-        }
-        s.push_str(r);
-    }
-    s.push_str("]}");
+    let mut s = String::from(r#"{"data":"#);
+    push_items(&mut s, records);
+    s.push('}');
     s
 }
