@@ -69,8 +69,10 @@ async fn ticket_message_crud_round_trips() {
     .await;
     assert_eq!(
         (updated["ok"].as_bool(), updated["status"].as_i64()),
-        (Some(true), Some(202))
+        // 200 with the message (recorded: Nango test update-ticket-message).
+        (Some(true), Some(200))
     );
+    assert_eq!(updated["response"]["body_text"], "Shipped today.");
     assert_eq!(
         common::run(
             c,
