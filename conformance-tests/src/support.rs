@@ -308,9 +308,20 @@ pub(crate) fn record_cursor(
     let Some(field) = d.cursor_field.as_deref() else {
         return Ok(None);
     };
-    let v = record
+    let mut v = record
         .get(field)
         .ok_or_else(|| format!("has no cursor field `{field}`"))?;
+    // A declared fallback stands in for a null cursor (and must hold a value itself).
+    let fallback = d.incremental.as_ref().and_then(|i| i.cursor_fallback.as_deref());
+    let field = match (v, fallback) {
+        (Value::Null, Some(f)) => {
+            v = record
+                .get(f)
+                .ok_or_else(|| format!("has a null `{field}` and no fallback field `{f}`"))?;
+            f
+        }
+        _ => field,
+    };
     let c = CursorValue::from_json(v).ok_or_else(|| {
         format!("cursor `{field}` = {v} is not a cursor value (integer, datetime or string)")
     })?;

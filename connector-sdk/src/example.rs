@@ -297,6 +297,7 @@ impl ExampleDefinition {
                         lookback_secs: 0,
                         captures_updates: true,
                         note: "The backend filters by updated_at.".into(),
+                        cursor_fallback: None,
                     },
                 ),
             ],

@@ -183,6 +183,10 @@ pub struct Incremental {
     pub captures_updates: bool,
     /// What a user should know, e.g. "score changes after creation are not captured".
     pub note: String,
+    /// The field that stands in for the cursor on records whose cursor is null (a Gorgias macro
+    /// never edited has `updated_datetime: null`; its `created_datetime` is its last change).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor_fallback: Option<String>,
 }
 
 /// One readable stream.

@@ -197,6 +197,7 @@ impl StreamDecl {
                     lookback_secs: 0,
                     captures_updates: *captures_updates,
                     note: (*note).into(),
+                    cursor_fallback: None,
                 },
             ),
             ReadKind::ServerFilter { cursor, lookback_secs, .. } => d.incremental(
@@ -206,15 +207,17 @@ impl StreamDecl {
                     lookback_secs: *lookback_secs,
                     captures_updates: false,
                     note: format!("Append-only; the API filters by {cursor}; {lookback_secs} s are re-read to catch late writes."),
+                    cursor_fallback: None,
                 },
             ),
-            ReadKind::ClientFilter { cursor, note, .. } => d.incremental(
+            ReadKind::ClientFilter { cursor, fallback, note, .. } => d.incremental(
                 *cursor,
                 Incremental {
                     strategy: IncrementalStrategy::ClientFilter,
                     lookback_secs: 0,
                     captures_updates: true,
                     note: (*note).into(),
+                    cursor_fallback: fallback.map(str::to_string),
                 },
             ),
         }

@@ -82,7 +82,8 @@ pub async fn primary_keys_unique(h: &dyn Harness, stream: &str) -> Outcome {
     )
 }
 
-/// `read::cursor_values_valid::<stream>`: every record's cursor field is present, not null, a
+/// `read::cursor_values_valid::<stream>`: every record's cursor field is present, not null (or,
+/// where the stream declares a `cursor_fallback`, null with the fallback holding the value), a
 /// cursor value (a datetime where the schema says `format: date-time`), all of one kind.
 pub async fn cursor_values_valid(h: &dyn Harness, stream: &str) -> Outcome {
     let (session, read) = default_read(h, stream).await?;
