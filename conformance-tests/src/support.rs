@@ -312,7 +312,10 @@ pub(crate) fn record_cursor(
         .get(field)
         .ok_or_else(|| format!("has no cursor field `{field}`"))?;
     // A declared fallback stands in for a null cursor (and must hold a value itself).
-    let fallback = d.incremental.as_ref().and_then(|i| i.cursor_fallback.as_deref());
+    let fallback = d
+        .incremental
+        .as_ref()
+        .and_then(|i| i.cursor_fallback.as_deref());
     let field = match (v, fallback) {
         (Value::Null, Some(f)) => {
             v = record

@@ -79,10 +79,8 @@ where
             return Ok(None);
         };
         let print = {
-            use std::hash::{BuildHasher as _, Hasher as _};
-            let mut h = FIXED.build_hasher();
-            cursor.hash(&mut h);
-            h.finish()
+            use std::hash::BuildHasher as _;
+            FIXED.hash_one(&cursor)
         };
         if !st.seen.insert(print) {
             return Err(Error::invalid_response(

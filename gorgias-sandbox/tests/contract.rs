@@ -296,13 +296,14 @@ async fn check(file: &str, fx: &Value) -> Vec<String> {
     let request = &fx["request"];
     let mut path = request["path"].as_str().unwrap_or_default().to_string();
     let params = request["params"].as_object().cloned().unwrap_or_default();
-    if params.contains_key("ticket_id") && object == "ticket_messages" && params.contains_key("id")
+    if params.contains_key("ticket_id")
+        && object == "ticket_messages"
+        && params.contains_key("id")
+        && let Some((ticket, message)) = ids.message()
     {
-        if let Some((ticket, message)) = ids.message() {
-            path = path
-                .replace("{ticket_id}", &ticket.to_string())
-                .replace("{id}", &message.to_string());
-        }
+        path = path
+            .replace("{ticket_id}", &ticket.to_string())
+            .replace("{id}", &message.to_string());
     }
     for (name, recorded) in &params {
         let kind = kind_named(name).or(own);
