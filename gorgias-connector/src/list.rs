@@ -825,12 +825,6 @@ impl ListStream {
                 );
                 return futures::stream::once(async move {
                     let ids = parent_ids(&client, parent_path, only, page_size).await?;
-                    if ids.len() > MAX_PARENTS {
-                        return Err(Error::invalid_response(
-                            format!("at most {MAX_PARENTS} records in {parent_path}"),
-                            format!("the API listed {} of them", ids.len()),
-                        ));
-                    }
                     walk.segments = ids
                         .into_iter()
                         .map(|id| Segment {
@@ -926,6 +920,7 @@ async fn parent_ids(
     page_size: u32,
 ) -> Result<Vec<i64>> {
     let mut ids = Vec::new();
+    let mut listed = 0usize;
     let mut cursor: Option<String> = None;
     let mut seen = std::collections::HashSet::new();
     loop {
@@ -939,7 +934,7 @@ async fn parent_ids(
             }
             query.push(("cursor".into(), c.clone()));
         }
-        let (page_ids, next) = client
+        let (page_ids, received, next) = client
             .send(
                 Method::Get,
                 path,
@@ -966,14 +961,19 @@ async fn parent_ids(
                             }
                         }
                     }
-                    Ok((ids, page.next_cursor))
+                    Ok((ids, page.records.len(), page.next_cursor))
                 },
             )
             .await?;
-        let empty = page_ids.is_empty();
+        // Every listed parent counts, read or skipped: the walk itself is what is bounded.
+        let empty = received == 0;
+        listed += received;
         ids.extend(page_ids);
-        if ids.len() > MAX_PARENTS {
-            return Ok(ids);
+        if listed > MAX_PARENTS {
+            return Err(Error::invalid_response(
+                format!("at most {MAX_PARENTS} records in {path}"),
+                format!("the API listed more than {MAX_PARENTS} of them"),
+            ));
         }
         match next {
             Some(_) if empty => {

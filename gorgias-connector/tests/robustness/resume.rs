@@ -176,6 +176,58 @@ async fn a_refused_page_cursor_restarts_the_walk_from_the_bookmark() {
     }
 }
 
+/// The status of an expired page cursor is UNCONFIRMED (never recorded): each plausible
+/// refusal (400, 404, 410, 422) of the stored cursor restarts the walk from the bookmark, and a
+/// 503 (not a refusal) is not taken for one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_plausible_expired_cursor_status_restarts_the_walk() {
+    use gorgias_sandbox::{FaultKind, FaultPlan, FaultRule, FaultTrigger};
+    let sandbox = sandbox().await;
+    let connector = definition(fast_retry(0))
+        .connect(&config(&sandbox, 0, json!({"page_size": 10})))
+        .expect("valid config");
+    for status in [400u16, 404, 410, 422, 503] {
+        sandbox.set_faults(FaultPlan::single(
+            FaultRule::new(
+                FaultTrigger::OnRequests(vec![1]),
+                FaultKind::Respond {
+                    status,
+                    headers: [("content-type".to_string(), "application/json".to_string())]
+                        .into_iter()
+                        .collect(),
+                    body: r#"{"error":{"msg":"Invalid cursor."}}"#.into(),
+                },
+            )
+            .route_prefix("/api/tickets")
+            .method("GET"),
+        ));
+        sandbox.reset_stats();
+        let state = json!({
+            "cursor": "2000-01-01T00:00:00Z",
+            "resume": {"ascending": true, "partition": 0, "page": "ZXhwaXJlZA==", "max": null},
+        });
+        let mut harvest = Harvest {
+            state: Some(state),
+            ..Harvest::default()
+        };
+        let done = read_once(connector.as_ref(), "tickets", &mut harvest).await;
+        if status == 503 {
+            assert!(
+                !done,
+                "a 503 is not a refused cursor: the read fails and is retried later"
+            );
+            continue;
+        }
+        assert!(done, "{status}: {:?}", harvest.errors);
+        assert_eq!(
+            harvest.key_set(),
+            sandbox_ids(&sandbox, ObjectKind::Tickets),
+            "{status}"
+        );
+    }
+    sandbox.clear_faults();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_malformed_resume_is_refused_naming_it() {
     let sandbox = sandbox().await;
