@@ -470,8 +470,8 @@ async fn a_forged_state_line_inside_a_record_never_reaches_stdout() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_two_gib_body_is_refused_in_bounded_memory() {
     let sandbox = sandbox().await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let cfg = write(dir.path(), "config.json", &config(&sandbox, 0, json!({})));
+    // The default page size (the helper's own default is 10).
+    let (_dir, cfg) = config_file(&sandbox, json!({"page_size": 100}));
     sandbox.set_faults(on_get(
         "/api/account",
         FaultKind::PadBody { bytes: 2 << 30 },
@@ -867,8 +867,8 @@ async fn a_saved_megabyte_page_cursor_restarts_from_the_bookmark() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn output_that_cannot_be_written_fails_the_command() {
     let sandbox = sandbox().await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let cfg = write(dir.path(), "config.json", &config(&sandbox, 0, json!({})));
+    // The default page size (the helper's own default is 10).
+    let (dir, cfg) = config_file(&sandbox, json!({"page_size": 100}));
     let input = write(
         dir.path(),
         "input.json",
@@ -1068,8 +1068,8 @@ async fn an_http_date_retry_after_is_honoured() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn echoed_credentials_are_redacted() {
     let sandbox = sandbox().await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let cfg = write(dir.path(), "config.json", &config(&sandbox, 0, json!({})));
+    // The default page size (the helper's own default is 10).
+    let (dir, cfg) = config_file(&sandbox, json!({"page_size": 100}));
     let catalog = write(
         dir.path(),
         "catalog.json",
@@ -1135,8 +1135,8 @@ async fn echoed_credentials_are_redacted() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn terminal_escapes_in_errors_are_neutralised() {
     let sandbox = sandbox().await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let cfg = write(dir.path(), "config.json", &config(&sandbox, 0, json!({})));
+    // The default page size (the helper's own default is 10).
+    let (_dir, cfg) = config_file(&sandbox, json!({"page_size": 100}));
     sandbox.set_faults(FaultPlan::single(FaultRule::new(
         FaultTrigger::Always,
         FaultKind::Respond {
