@@ -51,7 +51,64 @@ impl<C> Page<C> {
     }
 }
 
-/// Streams pages from `fetch`, starting at `first`.
+/// The bounds every walk keeps, whoever drives it: no cursor handed out twice (the last
+/// [`REMEMBERED_CURSORS`], as 64-bit fingerprints: a walk of 10,000 pages holds 160 KiB, not
+/// 10,000 cursor copies), and no more than [`MAX_EMPTY_PAGES`] empty pages in a row that still
+/// point at a next one. [`paginate`] uses it; a connector walking a list by hand (a parent list,
+/// say) uses the same one.
+#[derive(Debug, Default)]
+pub struct WalkGuard {
+    seen: HashSet<u64>,
+    order: VecDeque<u64>,
+    empty: u32,
+}
+
+impl WalkGuard {
+    /// A guard for a new walk.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Called before a cursor is followed: an error if the walk already followed it.
+    pub fn follow<C: Hash>(&mut self, cursor: &C) -> Result<()> {
+        use std::hash::BuildHasher as _;
+        let print = FIXED.hash_one(cursor);
+        if !self.seen.insert(print) {
+            return Err(Error::invalid_response(
+                "a new pagination cursor",
+                "the service returned a cursor it had already returned (a pagination loop)",
+            ));
+        }
+        self.order.push_back(print);
+        if self.order.len() > REMEMBERED_CURSORS
+            && let Some(old) = self.order.pop_front()
+        {
+            self.seen.remove(&old);
+        }
+        Ok(())
+    }
+
+    /// Called after each page with how many items the service returned and whether it points at
+    /// a next page: an error after [`MAX_EMPTY_PAGES`] empty pages in a row that do.
+    pub fn page(&mut self, received: usize, has_next: bool) -> Result<()> {
+        self.empty = if received == 0 && has_next {
+            self.empty + 1
+        } else {
+            0
+        };
+        if self.empty >= MAX_EMPTY_PAGES {
+            return Err(Error::invalid_response(
+                "a page with items or no next cursor",
+                format!(
+                    "the service returned {MAX_EMPTY_PAGES} empty pages in a row, each with a new next cursor (an endless walk); the read stops here, and what was read before is kept"
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Streams pages from `fetch`, starting at `first`, within a [`WalkGuard`].
 pub fn paginate<C, F, Fut>(first: C, fetch: F) -> BoxStream<'static, Result<Message>>
 where
     C: Clone + Eq + Hash + Send + 'static,
@@ -60,54 +117,21 @@ where
 {
     struct St<C, F> {
         next: Option<C>,
-        // 64-bit hashes of the cursors seen, not the cursors: a walk of 10,000 pages holds
-        // 160 KiB, not 10,000 cursor copies.
-        seen: HashSet<u64>,
-        order: VecDeque<u64>,
-        empty: u32,
+        guard: WalkGuard,
         fetch: F,
     }
     let init = St {
         next: Some(first),
-        seen: HashSet::new(),
-        order: VecDeque::new(),
-        empty: 0,
+        guard: WalkGuard::new(),
         fetch,
     };
     stream::try_unfold(init, |mut st| async move {
         let Some(cursor) = st.next.take() else {
             return Ok(None);
         };
-        let print = {
-            use std::hash::BuildHasher as _;
-            FIXED.hash_one(&cursor)
-        };
-        if !st.seen.insert(print) {
-            return Err(Error::invalid_response(
-                "a new pagination cursor",
-                "the service returned a cursor it had already returned (a pagination loop)",
-            ));
-        }
-        st.order.push_back(print);
-        if st.order.len() > REMEMBERED_CURSORS
-            && let Some(old) = st.order.pop_front()
-        {
-            st.seen.remove(&old);
-        }
+        st.guard.follow(&cursor)?;
         let page = (st.fetch)(cursor).await?;
-        st.empty = if page.received == 0 && page.next.is_some() {
-            st.empty + 1
-        } else {
-            0
-        };
-        if st.empty >= MAX_EMPTY_PAGES {
-            return Err(Error::invalid_response(
-                "a page with items or no next cursor",
-                format!(
-                    "the service returned {MAX_EMPTY_PAGES} empty pages in a row, each with a new next cursor (an endless walk); the read stops here, and what was read before is kept"
-                ),
-            ));
-        }
+        st.guard.page(page.received, page.next.is_some())?;
         st.next = page.next;
         Ok(Some((stream::iter(page.messages.into_iter().map(Ok)), st)))
     })

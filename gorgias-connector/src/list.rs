@@ -337,6 +337,21 @@ fn sendable_cursor(cursor: &str) -> bool {
     cursor.len() <= MAX_PAGE_CURSOR_BYTES && !cursor.chars().any(char::is_control)
 }
 
+/// A next-page cursor `whose` walk may follow and checkpoint, or the error that stops the walk
+/// before it.
+fn sendable(cursor: &str, whose: &str) -> Result<()> {
+    if sendable_cursor(cursor) {
+        return Ok(());
+    }
+    Err(Error::invalid_response(
+        format!("a page cursor of at most {MAX_PAGE_CURSOR_BYTES} bytes"),
+        format!(
+            "{whose}: the API returned a next-page cursor of {} bytes, which could not be sent back; the walk stops before it and the last state is kept",
+            cursor.len()
+        ),
+    ))
+}
+
 fn bookmark_of(stream: &str, state: Option<&Value>) -> Result<Option<DateTime<Utc>>> {
     let Some(state) = state else { return Ok(None) };
     match state.get("cursor") {
@@ -595,16 +610,8 @@ impl Walk {
         }
         if let Some(n) = next.as_deref()
             && !stop
-            && !sendable_cursor(n)
         {
-            return Err(Error::invalid_response(
-                format!("a page cursor of at most {MAX_PAGE_CURSOR_BYTES} bytes"),
-                format!(
-                    "stream `{}`: the API returned a next-page cursor of {} bytes, which could not be sent back; the walk stops before it and the last state is kept",
-                    self.stream,
-                    n.len()
-                ),
-            ));
+            sendable(n, &format!("stream `{}`", self.stream))?;
         }
         let next = if stop {
             None
@@ -922,16 +929,19 @@ async fn parent_ids(
     let mut ids = Vec::new();
     let mut listed = 0usize;
     let mut cursor: Option<String> = None;
-    let mut seen = std::collections::HashSet::new();
+    // The paginator's own bounds (no repeated cursor, no endless empty pages), naming the list.
+    let mut guard = connector_sdk::paginate::WalkGuard::new();
+    let named = |e: Error| match e {
+        Error::InvalidResponse { expected, detail } => Error::InvalidResponse {
+            expected,
+            detail: format!("{path}: {detail}"),
+        },
+        other => other,
+    };
     loop {
         let mut query = vec![("limit".to_string(), page_size.to_string())];
         if let Some(c) = &cursor {
-            if !seen.insert(c.clone()) {
-                return Err(Error::invalid_response(
-                    "a new pagination cursor",
-                    "the parent list repeated a cursor",
-                ));
-            }
+            guard.follow(c).map_err(named)?;
             query.push(("cursor".into(), c.clone()));
         }
         let (page_ids, received, next) = client
@@ -966,7 +976,7 @@ async fn parent_ids(
             )
             .await?;
         // Every listed parent counts, read or skipped: the walk itself is what is bounded.
-        let empty = received == 0;
+        guard.page(received, next.is_some()).map_err(named)?;
         listed += received;
         ids.extend(page_ids);
         if listed > MAX_PARENTS {
@@ -976,19 +986,10 @@ async fn parent_ids(
             ));
         }
         match next {
-            Some(_) if empty => {
-                return Err(Error::invalid_response(
-                    format!("a last page of {path} without a next cursor"),
-                    "the API returned an empty page with a next cursor",
-                ));
+            Some(n) => {
+                sendable(&n, path)?;
+                cursor = Some(n);
             }
-            Some(n) if !sendable_cursor(&n) => {
-                return Err(Error::invalid_response(
-                    format!("a page cursor of at most {MAX_PAGE_CURSOR_BYTES} bytes"),
-                    format!("{path} returned one of {} bytes", n.len()),
-                ));
-            }
-            Some(n) => cursor = Some(n),
             None => return Ok(ids),
         }
     }
