@@ -5,9 +5,9 @@
 //! observe the backend) in one test file with `harness = false` and calls [`run`]:
 //!
 //! ```no_run
-//! # use conformance_tests::example::ExampleHarness;
+//! # use conformance_tests::reference::ReferenceHarness;
 //! fn main() {
-//!     conformance_tests::run(ExampleHarness::new()).exit()
+//!     conformance_tests::run(ReferenceHarness::new()).exit()
 //! }
 //! ```
 //!
@@ -28,9 +28,9 @@
 #![deny(missing_docs)]
 
 pub mod checks;
-pub mod example;
 mod failure;
 mod harness;
+pub mod reference;
 mod schema;
 mod support;
 

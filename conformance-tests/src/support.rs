@@ -6,8 +6,8 @@ use std::io::Write;
 use std::sync::Arc;
 
 use chrono::Duration as TimeDelta;
+use connector_host::Host;
 use connector_sdk::cursor::{CursorValue, format_datetime};
-use connector_sdk::host::Host;
 use connector_sdk::{
     AuthKind, Connector, ConnectorExt, ConnectorSpec, Definition, DefinitionExt, Message,
     ReadRequest, StreamDescriptor,

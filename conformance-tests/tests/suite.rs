@@ -5,9 +5,9 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use conformance_tests::example::ExampleHarness;
+use conformance_tests::reference::ReferenceHarness;
 use conformance_tests::{Capabilities, Harness, Hostile, checks, run_check};
-use connector_sdk::example::ExampleBackend;
+use connector_sdk::testing::MemoryBackend;
 use connector_sdk::{
     Action, ActionDescriptor, ActionEffect, Connector, ConnectorSpec, Definition, DefinitionExt,
     Error, Message, ReadRequest, Record, Result, StateCheckpoint, Stream, StreamDescriptor,
@@ -162,9 +162,9 @@ impl Action for MutantAction {
 }
 
 fn mutant(name: &str, m: Mutation) -> Arc<dyn Harness> {
-    Arc::new(ExampleHarness::wrapped(
+    Arc::new(ReferenceHarness::wrapped(
         name,
-        move |inner: Arc<dyn Definition>, _backend: ExampleBackend| {
+        move |inner: Arc<dyn Definition>, _backend: MemoryBackend| {
             let mut spec = inner.spec().clone();
             if let Some(f) = &m.spec {
                 f(&mut spec);
@@ -179,7 +179,7 @@ fn mutant(name: &str, m: Mutation) -> Arc<dyn Harness> {
 }
 
 fn example() -> Arc<dyn Harness> {
-    Arc::new(ExampleHarness::new())
+    Arc::new(ReferenceHarness::new())
 }
 
 /// Maps every record (index, value) of the inner read.
@@ -867,7 +867,7 @@ async fn one_of_configs_are_walked_into_the_selected_branch() {
             self.0.definition()
         }
         fn valid_config(&self) -> Value {
-            json!({"auth": {"type": "bearer", "token": conformance_tests::example::TOKEN}, "page_size": 10})
+            json!({"auth": {"type": "bearer", "token": conformance_tests::reference::TOKEN}, "page_size": 10})
         }
         fn bad_credentials_config(&self) -> Value {
             json!({"auth": {"type": "bearer", "token": "wrong-token-0000"}})
@@ -898,7 +898,7 @@ fn names(h: &dyn Harness) -> Vec<String> {
 
 #[test]
 fn the_example_registers_every_family() {
-    let ids = names(&ExampleHarness::new());
+    let ids = names(&ReferenceHarness::new());
     let expected = [
         "harness::names_known",
         "harness::definitions_agree",
@@ -964,7 +964,7 @@ fn the_example_registers_every_family() {
 
 #[test]
 fn checks_are_gated_on_declarations_and_capabilities() {
-    let plain = ExampleHarness::wrapped("full_refresh_only", |inner, _| {
+    let plain = ReferenceHarness::wrapped("full_refresh_only", |inner, _| {
         let mut spec = inner.spec().clone();
         let s = &mut spec.streams[0];
         s.sync_modes = vec![SyncMode::FullRefresh];
@@ -996,7 +996,7 @@ fn checks_are_gated_on_declarations_and_capabilities() {
     assert!(ids.contains(&"full_refresh::same_keys_twice::books".to_string()));
     assert!(ids.contains(&"read::cursor_values_valid::books".to_string()));
 
-    let no_changes = ExampleHarness::new().with_capabilities(Capabilities {
+    let no_changes = ReferenceHarness::new().with_capabilities(Capabilities {
         counts_requests: true,
         ..Capabilities::default()
     });
@@ -1008,7 +1008,7 @@ fn checks_are_gated_on_declarations_and_capabilities() {
     assert!(ids.contains(&"incremental::only_changes_after_state::books".to_string()));
     assert!(!ids.iter().any(|i| i.starts_with("hostile::")), "{ids:?}");
 
-    let hostile = ExampleHarness::new().with_capabilities(Capabilities {
+    let hostile = ReferenceHarness::new().with_capabilities(Capabilities {
         hostile: vec![Hostile::EchoCredentials, Hostile::PrettyPrint],
         ..Capabilities::default()
     });
@@ -1043,13 +1043,13 @@ async fn unknown_check_names_and_harness_typos_are_reported() {
             "typo".into()
         }
         fn definition(&self) -> Arc<dyn Definition> {
-            ExampleHarness::new().definition()
+            ReferenceHarness::new().definition()
         }
         async fn start(
             &self,
         ) -> std::result::Result<Box<dyn conformance_tests::Backend>, conformance_tests::HarnessError>
         {
-            ExampleHarness::new().start().await
+            ReferenceHarness::new().start().await
         }
         fn action_samples(&self) -> std::collections::BTreeMap<String, Vec<Value>> {
             [("get_books".to_string(), vec![json!({"id": 1})])].into()
@@ -1094,7 +1094,7 @@ enum Reaction {
 /// misbehaving upstream would make it do (the in-memory backend cannot misbehave itself).
 /// Framing stays the host's job: what these connectors print goes through `Host::run`.
 struct HostileExample {
-    inner: ExampleHarness,
+    inner: ReferenceHarness,
     reaction: Reaction,
 }
 
@@ -1292,7 +1292,7 @@ impl Stream for HostileStream {
 
 fn hostile_example(reaction: Reaction) -> Arc<dyn Harness> {
     Arc::new(HostileExample {
-        inner: ExampleHarness::new(),
+        inner: ReferenceHarness::new(),
         reaction,
     })
 }
@@ -1352,7 +1352,7 @@ async fn a_connector_broken_by_a_hostile_upstream_fails() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_declared_hostile_mode_the_backend_cannot_play_fails() {
-    let h: Arc<dyn Harness> = Arc::new(ExampleHarness::new().with_capabilities(Capabilities {
+    let h: Arc<dyn Harness> = Arc::new(ReferenceHarness::new().with_capabilities(Capabilities {
         hostile: vec![Hostile::ForgedLine],
         ..Capabilities::default()
     }));

@@ -1,7 +1,9 @@
 //! # connector-sdk
 //!
-//! The contract every connector is written against, and the host that runs any connector from
-//! a command line speaking the Airbyte protocol.
+//! The contract every connector is written against: traits, descriptors, messages, errors,
+//! validation, pagination, cursors and schema helpers. It runs nothing by itself: the
+//! `connector-host` crate gives a connector its command line (the Airbyte protocol), and the
+//! `connector-http` crate gives an HTTP API connector its paced client, list walk and actions.
 //!
 //! * A [`Definition`] knows its [`ConnectorSpec`] without a config and builds a [`Connector`]
 //!   from a config checked against the spec's config schema ([`ValidConfig`]).
@@ -14,31 +16,18 @@
 //!   action's input schema: no request can be made with an unchecked input.
 //! * Descriptors ([`StreamDescriptor`], [`ActionDescriptor`], [`RateLimit`], [`AuthKind`],
 //!   [`PollingMode`]) are plain data with JSON schemas; what is declared is what runs.
-//! * [`host::Host`] turns a definition into a CLI (`spec`, `check`, `discover`, `read`,
-//!   `action`, `schemas`).
-//!
-//! ```no_run
-//! use std::sync::Arc;
-//! use connector_sdk::{example::{ExampleBackend, ExampleDefinition}, host::Host};
-//!
-//! fn main() -> std::process::ExitCode {
-//!     let definition = ExampleDefinition::new(ExampleBackend::new(100, "letmein"));
-//!     Host::new(Arc::new(definition)).main()
-//! }
-//! ```
 #![deny(missing_docs)]
 
 pub mod connector;
 pub mod cursor;
 pub mod error;
-pub mod example;
-pub mod export;
-pub mod host;
 pub mod message;
 pub mod paginate;
 pub mod redact;
 pub mod schema;
 pub mod spec;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod validate;
 
 pub use connector::{

@@ -21,14 +21,15 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use connector_host::airbyte::{ConfiguredCatalog, ConfiguredStream, MessageWriter};
+use connector_host::{ReadOptions, read};
+use connector_http::page::{Scalar, field};
 use connector_sdk::cursor::parse_datetime;
-use connector_sdk::host::airbyte::{ConfiguredCatalog, ConfiguredStream, MessageWriter};
-use connector_sdk::host::{ReadOptions, read};
 use connector_sdk::{
     Connector, ConnectorExt, DefinitionExt, Message, ReadRequest, State, SyncMode,
 };
 use futures::StreamExt as _;
-use gorgias_connector::page::{Scalar, field, parse_page};
+use gorgias_connector::dialect::parse_page;
 use gorgias_connector::{ClientOptions, GorgiasDefinition, Pacing, RetryOptions};
 use gorgias_sandbox::{
     AccountOptions, DataSizes, ObjectKind, RateLimitOptions, Sandbox, SandboxHandle, SandboxOptions,

@@ -20,17 +20,15 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Layout: [`config`] (what a user fills in), [`client`] (pacing, retries, errors), [`list`]
-//! (the one generic stream), [`action`] (the one generic action), [`objects`] (one module per
-//! Gorgias object: its record schema, stream and actions, mostly declarations).
+//! Layout: [`config`] (what a user fills in), [`dialect`] (Gorgias's error bodies, envelopes
+//! and special statuses, for the `connector-http` toolkit, which does the pacing, retries, list
+//! walks and actions), [`objects`] (one module per Gorgias object: its record schema, stream
+//! and actions, as declarations), [`schema`] (Gorgias's schema pieces).
 #![deny(missing_docs)]
 
-pub mod action;
-pub mod client;
 pub mod config;
-pub mod list;
+pub mod dialect;
 pub mod objects;
-pub mod page;
 #[cfg(feature = "sandbox")]
 pub mod sandbox_preset;
 pub mod schema;
@@ -45,8 +43,10 @@ use connector_sdk::{
     ValidConfig,
 };
 
-pub use client::{ClientStats, RetryOptions};
 pub use config::GorgiasConfig;
+pub use connector_http::{ClientStats, RetryOptions};
+use connector_http::{action, list};
+pub use dialect::GorgiasDialect;
 
 /// The usage header Gorgias sends on every response (`used/limit`).
 pub const USAGE_HEADER: &str = "X-Gorgias-Account-Api-Call-Limit";
@@ -231,7 +231,10 @@ impl GorgiasDefinition {
         if let Some(c) = self.http.get() {
             return Ok(c.clone());
         }
-        let built = client::Client::shared_http()?;
+        let built = connector_http::Client::shared_http(concat!(
+            "gorgias-connector/",
+            env!("CARGO_PKG_VERSION")
+        ))?;
         Ok(self.http.get_or_init(|| built).clone())
     }
 }
@@ -298,10 +301,10 @@ impl Definition for GorgiasDefinition {
             redactor.add(text);
         }
         let client = Arc::new(
-            client::Client::new(
+            connector_http::Client::new(
                 self.http()?,
                 resolved.base_url.clone(),
-                resolved.subdomain.clone(),
+                Arc::new(GorgiasDialect::new(resolved.subdomain.clone())),
                 header,
                 resolved.timeout,
                 limit.as_ref(),
@@ -345,7 +348,7 @@ impl Definition for GorgiasDefinition {
 /// The connector for one Gorgias account.
 pub struct GorgiasConnector {
     spec: &'static ConnectorSpec,
-    client: Arc<client::Client>,
+    client: Arc<connector_http::Client>,
     streams: Vec<Arc<dyn Stream>>,
     actions: Vec<Arc<dyn Action>>,
 }

@@ -13,7 +13,7 @@
 
 use std::sync::Arc;
 
-use connector_sdk::host::Host;
+use connector_host::Host;
 use gorgias_connector::GorgiasDefinition;
 
 fn main() -> std::process::ExitCode {

@@ -7,8 +7,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use connector_host::{Preset, PresetConfig};
 use connector_sdk::Error;
-use connector_sdk::host::{Preset, PresetConfig};
 use futures::FutureExt as _;
 use serde_json::json;
 

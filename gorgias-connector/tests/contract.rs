@@ -42,13 +42,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use connector_http::action::{ActionDecl, Body};
+use connector_http::list::StreamDecl;
 use connector_sdk::validate::{compile, violations};
 use connector_sdk::{
     Connector, ConnectorExt, Definition, DefinitionExt, Error, Message, ReadRequest,
 };
 use futures::StreamExt;
-use gorgias_connector::action::{ActionDecl, Body};
-use gorgias_connector::list::StreamDecl;
 use gorgias_connector::{ClientOptions, GorgiasDefinition, Pacing, RetryOptions};
 use serde_json::{Map, Value, json};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};

@@ -12,8 +12,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use connector_host::export;
 use connector_sdk::Definition;
-use connector_sdk::export;
 use gorgias_connector::GorgiasDefinition;
 use serde_json::{Value, json};
 

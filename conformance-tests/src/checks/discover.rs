@@ -1,7 +1,7 @@
 //! `discover::*`: the Airbyte catalog says what the spec says, the host's `discover` prints it,
 //! and a built connector hands out exactly the declared streams and actions.
 
-use connector_sdk::host::airbyte;
+use connector_host::airbyte;
 use serde_json::{Value, json};
 
 use crate::failure::{Failure, Outcome, ensure, fail};

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use connector_sdk::host::airbyte::{ConfiguredCatalog, MessageWriter};
-use connector_sdk::host::{ReadOptions, read};
+use connector_host::airbyte::{ConfiguredCatalog, MessageWriter};
+use connector_host::{ReadOptions, read};
 use connector_sdk::{RateLimit, State};
 
 use crate::failure::{Failure, Outcome, ensure, fail};

@@ -1,4 +1,4 @@
-//! `protocol::*`: the in-process host (`connector_sdk::host::Host::run`) speaks the Airbyte
+//! `protocol::*`: the in-process host (`connector_host::Host::run`) speaks the Airbyte
 //! protocol: one valid message a line, the right messages per command, clean failures, and a
 //! non-zero exit code whenever stdout could not be written.
 //!

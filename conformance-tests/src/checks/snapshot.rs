@@ -4,7 +4,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use connector_sdk::host::airbyte;
+use connector_host::airbyte;
 use serde_json::Value;
 
 use crate::checks::{actions, config};

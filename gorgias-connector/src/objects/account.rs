@@ -15,9 +15,9 @@
 use connector_sdk::ActionEffect;
 use serde_json::Value;
 
-use crate::action::{ActionDecl, Reply, with_id};
-use crate::client::Method;
-use crate::list::{ReadKind, StreamDecl};
+use connector_http::action::{ActionDecl, Reply, with_id};
+use connector_http::client::Method;
+use connector_http::list::{ReadKind, StreamDecl};
 use crate::schema::*;
 
 /// Setting `type` values seen on live accounts (the list is open).
@@ -208,7 +208,7 @@ mod tests {
             .find(|a| a.name == "list_account_settings")
             .unwrap();
         let (path, query, body) =
-            crate::action::request_parts(&list, json!({"type": "business-hours"})).unwrap();
+            connector_http::action::request_parts(&list, json!({"type": "business-hours"})).unwrap();
         assert_eq!(path, "/api/account/settings");
         assert_eq!(
             query,
@@ -220,7 +220,7 @@ mod tests {
             .find(|a| a.name == "update_account_setting")
             .unwrap();
         let (path, _, body) =
-            crate::action::request_parts(&update, json!({"id": 3, "data": {"a": 1}})).unwrap();
+            connector_http::action::request_parts(&update, json!({"id": 3, "data": {"a": 1}})).unwrap();
         assert_eq!(path, "/api/account/settings/3");
         assert_eq!(body, Some(json!({"data": {"a": 1}})));
     }

@@ -22,8 +22,8 @@
 
 use serde_json::{Value, json};
 
-use crate::action::{self, ActionDecl, Obj};
-use crate::list::{ReadKind, StreamDecl};
+use connector_http::action::{self, ActionDecl, Obj};
+use connector_http::list::{IncrementalRead, StreamDecl};
 use crate::schema::*;
 
 /// The object, for the CRUD builders.
@@ -122,12 +122,9 @@ pub fn streams() -> Vec<StreamDecl> {
         "/api/custom-fields",
         record(),
         &["id"],
-        ReadKind::ClientFilter {
-            cursor: "updated_datetime",
-            fallback: None,
-            order_by: None,
-            note: "The API cannot order or filter custom fields by updated_datetime: every sync reads all definitions and emits those changed since the last one.",
-        },
+        IncrementalRead::client_filter("updated_datetime")
+            .note("The API cannot order or filter custom fields by updated_datetime: every sync reads all definitions and emits those changed since the last one.")
+            .into(),
     );
     s.partitions = OBJECT_TYPES
         .iter()

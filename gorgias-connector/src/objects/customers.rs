@@ -33,9 +33,9 @@
 use connector_sdk::ActionEffect;
 use serde_json::{Value, json};
 
-use crate::action::{self, ActionDecl, Body, Obj, Reply};
-use crate::client::Method;
-use crate::list::{ReadKind, StreamDecl};
+use connector_http::action::{self, ActionDecl, Body, Obj, Reply};
+use connector_http::client::Method;
+use connector_http::list::{IncrementalRead, StreamDecl};
 use crate::schema::*;
 
 /// The object, for the CRUD builders.
@@ -150,13 +150,9 @@ pub fn streams() -> Vec<StreamDecl> {
         "/api/customers",
         record(),
         &["id"],
-        ReadKind::Feed {
-            cursor: "updated_datetime",
-            asc: "updated_datetime:asc",
-            desc: "updated_datetime:desc",
-            captures_updates: true,
-            note: "Ordered by updated_datetime (as Airbyte reads it; older Gorgias docs disagree): every change to a customer is picked up.",
-        },
+        IncrementalRead::sorted_feed("updated_datetime", "updated_datetime:asc", "updated_datetime:desc")
+            .note("Ordered by updated_datetime (as Airbyte reads it; older Gorgias docs disagree): every change to a customer is picked up.")
+            .into(),
     )]
 }
 
@@ -394,7 +390,7 @@ pub fn actions() -> Vec<ActionDecl> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::action::request_parts;
+    use connector_http::action::request_parts;
 
     fn find(name: &str) -> ActionDecl {
         actions().into_iter().find(|a| a.name == name).unwrap()

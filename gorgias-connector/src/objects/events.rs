@@ -13,8 +13,8 @@
 
 use serde_json::Value;
 
-use crate::action::{self, ActionDecl, Obj};
-use crate::list::{ReadKind, StreamDecl};
+use connector_http::action::{self, ActionDecl, Obj};
+use connector_http::list::{IncrementalRead, StreamDecl};
 use crate::schema::*;
 
 /// The object, for the CRUD builders.
@@ -80,11 +80,7 @@ pub fn streams() -> Vec<StreamDecl> {
         "/api/events",
         record(),
         &["id"],
-        ReadKind::ServerFilter {
-            cursor: "created_datetime",
-            asc: "created_datetime:asc",
-            lookback_secs: 300,
-        },
+        IncrementalRead::server_filter("created_datetime", "created_datetime:asc", 300).into(),
     )]
 }
 

@@ -17,9 +17,9 @@
 use connector_sdk::ActionEffect;
 use serde_json::Value;
 
-use crate::action::{self, ActionDecl, Obj, Reply};
-use crate::client::Method;
-use crate::list::{ReadKind, StreamDecl};
+use connector_http::action::{self, ActionDecl, Obj, Reply};
+use connector_http::client::Method;
+use connector_http::list::{IncrementalRead, StreamDecl};
 use crate::schema::*;
 
 /// The object, for the CRUD builders.
@@ -108,13 +108,9 @@ pub fn streams() -> Vec<StreamDecl> {
         "/api/jobs",
         record(),
         &["id"],
-        ReadKind::Feed {
-            cursor: "created_datetime",
-            asc: "created_datetime:asc",
-            desc: "created_datetime:desc",
-            captures_updates: false,
-            note: "Ordered by created_datetime (jobs have no updated_datetime): new jobs are picked up, but later status and progress changes of synced jobs are not; a full refresh shows them.",
-        },
+        IncrementalRead::sorted_feed("created_datetime", "created_datetime:asc", "created_datetime:desc")
+            .note("Ordered by created_datetime (jobs have no updated_datetime): new jobs are picked up, but later status and progress changes of synced jobs are not; a full refresh shows them.")
+            .into(),
     );
     s.may_be_empty = Some("Jobs exist only after bulk operations, exports or imports.");
     vec![s]
@@ -203,7 +199,7 @@ mod tests {
             .into_iter()
             .find(|a| a.name == "cancel_job")
             .unwrap();
-        let (path, query, body) = crate::action::request_parts(&cancel, json!({"id": 12})).unwrap();
+        let (path, query, body) = connector_http::action::request_parts(&cancel, json!({"id": 12})).unwrap();
         assert_eq!(
             (path.as_str(), query.len(), body),
             ("/api/jobs/12", 0, None)

@@ -21,9 +21,9 @@
 use connector_sdk::ActionEffect;
 use serde_json::{Value, json};
 
-use crate::action::{self, ActionDecl, Obj, Reply};
-use crate::client::Method;
-use crate::list::{ReadKind, StreamDecl};
+use connector_http::action::{self, ActionDecl, Obj, Reply};
+use connector_http::client::Method;
+use connector_http::list::{IncrementalRead, StreamDecl};
 use crate::schema::*;
 
 /// The object, for the CRUD builders.
@@ -122,13 +122,12 @@ pub fn streams() -> Vec<StreamDecl> {
         "/api/macros",
         record(),
         &["id"],
-        ReadKind::ClientFilter {
-            cursor: "updated_datetime",
+        IncrementalRead::client_filter("updated_datetime")
             // Null until the macro is first edited (recorded: Nango test get-macro).
-            fallback: Some("created_datetime"),
-            order_by: Some("created_datetime:asc"),
-            note: "Whether the API orders macros by updated_datetime is disputed: every sync reads them all and emits those changed since the last one.",
-        },
+            .fallback("created_datetime")
+            .order_by("created_datetime:asc")
+            .note("Whether the API orders macros by updated_datetime is disputed: every sync reads them all and emits those changed since the last one.")
+            .into(),
     );
     s.partitions = vec![vec![("archived", "false")], vec![("archived", "true")]];
     vec![s]
@@ -261,7 +260,7 @@ mod tests {
             .find(|a| a.name == "archive_macros")
             .unwrap();
         let (path, query, body) =
-            crate::action::request_parts(&archive, json!({"ids": [3, 4]})).unwrap();
+            connector_http::action::request_parts(&archive, json!({"ids": [3, 4]})).unwrap();
         assert_eq!(path, "/api/macros/archive");
         assert!(query.is_empty());
         assert_eq!(body, Some(json!({"ids": [3, 4]})));

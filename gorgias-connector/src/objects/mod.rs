@@ -1,51 +1,43 @@
 //! One module per Gorgias object: its record schema, its stream and its actions, side by side.
-//! Each module is declarations only; [`crate::list`] and [`crate::action`] do the work.
+//! Each module is declarations only; [`connector_http::list`] and [`connector_http::action`] do
+//! the work. To add one, see "Adding an object" in ARCHITECTURE.md.
 
-use crate::action::ActionDecl;
-use crate::list::StreamDecl;
+use connector_http::action::ActionDecl;
+use connector_http::list::StreamDecl;
 
-pub mod account;
-pub mod custom_fields;
-pub mod customers;
-pub mod events;
-pub mod integrations;
-pub mod jobs;
-pub mod macros;
-pub mod rules;
-pub mod satisfaction_surveys;
-pub mod search;
-pub mod statistics;
-pub mod tags;
-pub mod teams;
-pub mod ticket_messages;
-pub mod tickets;
-pub mod users;
-pub mod views;
-pub mod widgets;
+/// Declares the object modules and registers them, in catalog order, in one list: a module
+/// cannot exist without being read (each must have `streams()` and `actions()`).
+macro_rules! objects {
+    ($($module:ident),+ $(,)?) => {
+        $(pub mod $module;)+
+
+        /// The object modules in catalog order: their stream and action declarations.
+        const MODULES: &[Module] = &[$(($module::streams, $module::actions)),+];
+    };
+}
 
 /// An object module's two declaration functions.
 type Module = (fn() -> Vec<StreamDecl>, fn() -> Vec<ActionDecl>);
 
-/// The object modules in catalog order.
-const MODULES: &[Module] = &[
-    (account::streams, account::actions),
-    (customers::streams, customers::actions),
-    (custom_fields::streams, custom_fields::actions),
-    (events::streams, events::actions),
-    (integrations::streams, integrations::actions),
-    (jobs::streams, jobs::actions),
-    (macros::streams, macros::actions),
-    (rules::streams, rules::actions),
-    (satisfaction_surveys::streams, satisfaction_surveys::actions),
-    (search::streams, search::actions),
-    (statistics::streams, statistics::actions),
-    (tags::streams, tags::actions),
-    (teams::streams, teams::actions),
-    (tickets::streams, tickets::actions),
-    (ticket_messages::streams, ticket_messages::actions),
-    (users::streams, users::actions),
-    (views::streams, views::actions),
-    (widgets::streams, widgets::actions),
+objects![
+    account,
+    customers,
+    custom_fields,
+    events,
+    integrations,
+    jobs,
+    macros,
+    rules,
+    satisfaction_surveys,
+    search,
+    statistics,
+    tags,
+    teams,
+    tickets,
+    ticket_messages,
+    users,
+    views,
+    widgets,
 ];
 
 /// Every stream, in catalog order.

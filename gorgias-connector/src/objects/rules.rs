@@ -18,9 +18,9 @@
 use connector_sdk::ActionEffect;
 use serde_json::{Value, json};
 
-use crate::action::{self, ActionDecl, Obj, Reply};
-use crate::client::Method;
-use crate::list::{ReadKind, StreamDecl};
+use connector_http::action::{self, ActionDecl, Obj, Reply};
+use connector_http::client::Method;
+use connector_http::list::{IncrementalRead, StreamDecl};
 use crate::schema::*;
 
 /// The object, for the CRUD builders.
@@ -89,13 +89,9 @@ pub fn streams() -> Vec<StreamDecl> {
         "/api/rules",
         record(),
         &["id"],
-        ReadKind::Feed {
-            cursor: "created_datetime",
-            asc: "created_datetime:asc",
-            desc: "created_datetime:desc",
-            captures_updates: false,
-            note: "Ordered by created_datetime (the only ordering the API offers): new rules are picked up, edits of synced rules are not; a full refresh shows them.",
-        },
+        IncrementalRead::sorted_feed("created_datetime", "created_datetime:asc", "created_datetime:desc")
+            .note("Ordered by created_datetime (the only ordering the API offers): new rules are picked up, edits of synced rules are not; a full refresh shows them.")
+            .into(),
     );
     s.may_be_empty = Some("An account that never set up an automation rule has none.");
     vec![s]
@@ -220,7 +216,7 @@ mod tests {
             .find(|a| a.name == "update_rule_priorities")
             .unwrap();
         let input = json!({"priorities": [{"id": 1, "priority": 5}]});
-        let (path, _, body) = crate::action::request_parts(&a, input.clone()).unwrap();
+        let (path, _, body) = connector_http::action::request_parts(&a, input.clone()).unwrap();
         assert_eq!(path, "/api/rules/priorities");
         assert_eq!(body, Some(input));
         assert!(a.idempotent);

@@ -14,8 +14,8 @@
 
 use serde_json::{Value, json};
 
-use crate::action::{self, ActionDecl, Obj};
-use crate::list::{ReadKind, StreamDecl};
+use connector_http::action::{self, ActionDecl, Obj};
+use connector_http::list::{IncrementalRead, StreamDecl};
 use crate::schema::*;
 
 /// The object, for the CRUD builders.
@@ -86,13 +86,9 @@ pub fn streams() -> Vec<StreamDecl> {
         "/api/satisfaction-surveys",
         record(),
         &["id"],
-        ReadKind::Feed {
-            cursor: "created_datetime",
-            asc: "created_datetime:asc",
-            desc: "created_datetime:desc",
-            captures_updates: false,
-            note: "Ordered by created_datetime (surveys have no updated_datetime): new surveys are picked up, but scores, comments and sending times that arrive after a survey was synced are not; a full refresh shows them.",
-        },
+        IncrementalRead::sorted_feed("created_datetime", "created_datetime:asc", "created_datetime:desc")
+            .note("Ordered by created_datetime (surveys have no updated_datetime): new surveys are picked up, but scores, comments and sending times that arrive after a survey was synced are not; a full refresh shows them.")
+            .into(),
     );
     s.may_be_empty = Some("Accounts that do not send satisfaction surveys have none.");
     vec![s]

@@ -14,9 +14,9 @@
 use connector_sdk::ActionEffect;
 use serde_json::{Value, json};
 
-use crate::action::ActionDecl;
-use crate::client::Method;
-use crate::list::StreamDecl;
+use connector_http::action::ActionDecl;
+use connector_http::client::Method;
+use connector_http::list::StreamDecl;
 use crate::schema::*;
 
 /// The documented search types.

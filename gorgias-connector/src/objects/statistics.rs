@@ -22,9 +22,9 @@
 use connector_sdk::ActionEffect;
 use serde_json::{Value, json};
 
-use crate::action::{ActionDecl, Reply};
-use crate::client::Method;
-use crate::list::StreamDecl;
+use connector_http::action::{ActionDecl, Reply};
+use connector_http::client::Method;
+use connector_http::list::StreamDecl;
 use crate::schema::*;
 
 /// The documented legacy statistic names.
@@ -276,7 +276,7 @@ pub fn actions() -> Vec<ActionDecl> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::action::request_parts;
+    use connector_http::action::request_parts;
     use connector_sdk::validate::violations;
 
     fn find(name: &str) -> ActionDecl {

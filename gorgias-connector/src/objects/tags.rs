@@ -18,9 +18,9 @@
 use connector_sdk::ActionEffect;
 use serde_json::{Value, json};
 
-use crate::action::{self, ActionDecl, Body, Obj, Reply};
-use crate::client::Method;
-use crate::list::{ReadKind, StreamDecl};
+use connector_http::action::{self, ActionDecl, Body, Obj, Reply};
+use connector_http::client::Method;
+use connector_http::list::{IncrementalRead, StreamDecl};
 use crate::schema::*;
 
 /// The object, for the CRUD builders.
@@ -70,13 +70,9 @@ pub fn streams() -> Vec<StreamDecl> {
         "/api/tags",
         record(),
         &["id"],
-        ReadKind::Feed {
-            cursor: "created_datetime",
-            asc: "created_datetime:asc",
-            desc: "created_datetime:desc",
-            captures_updates: false,
-            note: "Ordered by created_datetime (tags have no updated_datetime): new tags are picked up, but renames and usage changes of synced tags are not; a full refresh shows them.",
-        },
+        IncrementalRead::sorted_feed("created_datetime", "created_datetime:asc", "created_datetime:desc")
+            .note("Ordered by created_datetime (tags have no updated_datetime): new tags are picked up, but renames and usage changes of synced tags are not; a full refresh shows them.")
+            .into(),
     )]
 }
 
@@ -183,7 +179,7 @@ pub fn actions() -> Vec<ActionDecl> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::action::request_parts;
+    use connector_http::action::request_parts;
 
     fn find(name: &str) -> ActionDecl {
         actions().into_iter().find(|a| a.name == name).unwrap()

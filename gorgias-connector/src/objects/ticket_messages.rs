@@ -27,9 +27,9 @@
 use connector_sdk::ActionEffect;
 use serde_json::{Value, json};
 
-use crate::action::{ActionDecl, Reply};
-use crate::client::Method;
-use crate::list::{ReadKind, StreamDecl};
+use connector_http::action::{ActionDecl, Reply};
+use connector_http::client::Method;
+use connector_http::list::{IncrementalRead, StreamDecl};
 use crate::schema::*;
 
 fn address() -> Value {
@@ -187,13 +187,9 @@ pub fn streams() -> Vec<StreamDecl> {
         "/api/messages",
         record(),
         &["id"],
-        ReadKind::Feed {
-            cursor: "created_datetime",
-            asc: "created_datetime:asc",
-            desc: "created_datetime:desc",
-            captures_updates: false,
-            note: "Ordered by created_datetime: new messages are picked up; messages rarely change afterwards, and such changes (opened, failed, edited) are not.",
-        },
+        IncrementalRead::sorted_feed("created_datetime", "created_datetime:asc", "created_datetime:desc")
+            .note("Ordered by created_datetime: new messages are picked up; messages rarely change afterwards, and such changes (opened, failed, edited) are not.")
+            .into(),
     )]
 }
 
@@ -456,7 +452,7 @@ pub fn actions() -> Vec<ActionDecl> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::action::request_parts;
+    use connector_http::action::request_parts;
 
     fn find(name: &str) -> ActionDecl {
         actions().into_iter().find(|a| a.name == name).unwrap()

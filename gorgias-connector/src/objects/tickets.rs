@@ -14,9 +14,9 @@
 use connector_sdk::ActionEffect;
 use serde_json::{Value, json};
 
-use crate::action::{self, ActionDecl, Body, Obj, Reply};
-use crate::client::Method;
-use crate::list::{ReadKind, StreamDecl};
+use connector_http::action::{self, ActionDecl, Body, Obj, Reply};
+use connector_http::client::Method;
+use connector_http::list::{IncrementalRead, StreamDecl};
 use crate::schema::*;
 
 /// The object, for the CRUD builders.
@@ -194,13 +194,9 @@ pub fn streams() -> Vec<StreamDecl> {
         "/api/tickets",
         record(),
         &["id"],
-        ReadKind::Feed {
-            cursor: "updated_datetime",
-            asc: "updated_datetime:asc",
-            desc: "updated_datetime:desc",
-            captures_updates: true,
-            note: "Ordered by updated_datetime: every change to a ticket is picked up.",
-        },
+        IncrementalRead::sorted_feed("updated_datetime", "updated_datetime:asc", "updated_datetime:desc")
+            .note("Ordered by updated_datetime: every change to a ticket is picked up.")
+            .into(),
     )]
 }
 

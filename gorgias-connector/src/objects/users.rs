@@ -14,8 +14,8 @@
 
 use serde_json::{Value, json};
 
-use crate::action::{self, ActionDecl, Obj};
-use crate::list::{ReadKind, StreamDecl};
+use connector_http::action::{self, ActionDecl, Obj};
+use connector_http::list::{IncrementalRead, StreamDecl};
 use crate::schema::*;
 
 /// The object, for the CRUD builders.
@@ -100,13 +100,9 @@ pub fn streams() -> Vec<StreamDecl> {
         "/api/users",
         record(),
         &["id"],
-        ReadKind::Feed {
-            cursor: "created_datetime",
-            asc: "created_datetime:asc",
-            desc: "created_datetime:desc",
-            captures_updates: false,
-            note: "Ordered by created_datetime (updated_datetime cannot be ordered by): new users are picked up, but role, profile and deactivation changes of synced users are not; a full refresh shows them.",
-        },
+        IncrementalRead::sorted_feed("created_datetime", "created_datetime:asc", "created_datetime:desc")
+            .note("Ordered by created_datetime (updated_datetime cannot be ordered by): new users are picked up, but role, profile and deactivation changes of synced users are not; a full refresh shows them.")
+            .into(),
     )]
 }
 
@@ -262,7 +258,7 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
-        let (path, _, _) = crate::action::request_parts(&by("get_user"), json!({"id": 0})).unwrap();
+        let (path, _, _) = connector_http::action::request_parts(&by("get_user"), json!({"id": 0})).unwrap();
         assert_eq!(path, "/api/users/0");
     }
 }

@@ -21,7 +21,7 @@
 //! View items page by `meta.next_items` (recorded: Nango test list-view-items: the envelope is
 //! `{data, meta: {next_items, prev_items, current_cursor}}`, no `next_cursor`), resending every
 //! parameter it carries (`cursor`, `direction`, `ignored_item`): see
-//! [`crate::page::next_items_params`].
+//! [`connector_http::page::next_items_params`].
 //!
 //! **Customer-list views are skipped by `view_items`.** Every account has one ("All customers",
 //! recorded: Nango test list-views) and its items are customers, not tickets (source:
@@ -33,9 +33,9 @@
 use connector_sdk::ActionEffect;
 use serde_json::{Value, json};
 
-use crate::action::{self, ActionDecl, Obj, Reply};
-use crate::client::Method;
-use crate::list::{ReadKind, StreamDecl};
+use connector_http::action::{self, ActionDecl, Obj, Reply};
+use connector_http::client::Method;
+use connector_http::list::{IncrementalRead, ReadKind, StreamDecl};
 use crate::objects::tickets;
 use crate::schema::*;
 
@@ -170,13 +170,9 @@ pub fn streams() -> Vec<StreamDecl> {
             "/api/views",
             record(),
             &["id"],
-            ReadKind::Feed {
-                cursor: "created_datetime",
-                asc: "created_datetime:asc",
-                desc: "created_datetime:desc",
-                captures_updates: false,
-                note: "Ordered by created_datetime (views have no updated_datetime): new views are picked up, but edits of synced views are not; a full refresh shows them.",
-            },
+            IncrementalRead::sorted_feed("created_datetime", "created_datetime:asc", "created_datetime:desc")
+            .note("Ordered by created_datetime (views have no updated_datetime): new views are picked up, but edits of synced views are not; a full refresh shows them.")
+            .into(),
         ),
         StreamDecl::new(
             "view_items",
@@ -412,7 +408,7 @@ pub fn actions() -> Vec<ActionDecl> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::action::request_parts;
+    use connector_http::action::request_parts;
 
     fn find(name: &str) -> ActionDecl {
         actions().into_iter().find(|a| a.name == name).unwrap()

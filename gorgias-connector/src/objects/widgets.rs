@@ -13,8 +13,8 @@
 
 use serde_json::{Value, json};
 
-use crate::action::{self, ActionDecl, Obj};
-use crate::list::{ReadKind, StreamDecl};
+use connector_http::action::{self, ActionDecl, Obj};
+use connector_http::list::{IncrementalRead, StreamDecl};
 use crate::schema::*;
 
 /// The object, for the CRUD builders.
@@ -99,12 +99,10 @@ pub fn streams() -> Vec<StreamDecl> {
         "/api/widgets",
         record(),
         &["id"],
-        ReadKind::ClientFilter {
-            cursor: "updated_datetime",
-            fallback: None,
-            order_by: Some("created_datetime:asc"),
-            note: "The list cannot be ordered by updated_datetime: every sync reads all widgets (they are few) and emits those changed since the last one.",
-        },
+        IncrementalRead::client_filter("updated_datetime")
+            .order_by("created_datetime:asc")
+            .note("The list cannot be ordered by updated_datetime: every sync reads all widgets (they are few) and emits those changed since the last one.")
+            .into(),
     );
     s.may_be_empty = Some("Accounts without integrations or apps may have no widget.");
     vec![s]

@@ -318,10 +318,10 @@ fn secrets_never_leak_from_any_command() {
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(format!("{}:{CANARY_KEY}", real.email))
     );
-    let client = gorgias_connector::client::Client::new(
-        gorgias_connector::client::Client::shared_http().expect("http client"),
+    let client = connector_http::Client::new(
+        connector_http::Client::shared_http("canary").expect("http client"),
         url::Url::parse(&sandbox.base_url()).expect("url"),
-        "acme".into(),
+        std::sync::Arc::new(gorgias_connector::GorgiasDialect::new("acme")),
         reqwest::header::HeaderValue::from_str(&header).expect("header"),
         std::time::Duration::from_secs(5),
         None,

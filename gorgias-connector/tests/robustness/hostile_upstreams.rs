@@ -16,6 +16,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+use connector_http::list::{FUTURE_SKEW_SECS, MAX_PAGE_CURSOR_BYTES, MAX_PARENTS};
 use connector_sdk::cursor::parse_datetime;
 use connector_sdk::paginate::MAX_EMPTY_PAGES;
 use connector_sdk::{
@@ -23,7 +24,6 @@ use connector_sdk::{
 };
 use futures::StreamExt as _;
 use gorgias_connector::RetryOptions;
-use gorgias_connector::list::{FUTURE_SKEW_SECS, MAX_PAGE_CURSOR_BYTES, MAX_PARENTS};
 use gorgias_sandbox::{
     DataSizes, FaultKind, FaultPlan, FaultRule, FaultTrigger, ObjectKind, Sandbox, SandboxHandle,
     SandboxOptions,

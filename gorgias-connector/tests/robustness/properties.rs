@@ -5,11 +5,12 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
+use connector_http::page::{Scalar, field};
 use connector_sdk::cursor::{format_datetime, parse_datetime};
 use connector_sdk::{DefinitionExt, Error};
 use gorgias_connector::GorgiasDefinition;
 use gorgias_connector::config::{loopback_base_url, normalise_subdomain};
-use gorgias_connector::page::{Scalar, field, parse_page};
+use gorgias_connector::dialect::parse_page;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
 use serde_json::{Value, json};

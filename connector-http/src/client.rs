@@ -47,8 +47,10 @@ use std::time::Duration;
 use backon::BackoffBuilder as _;
 use connector_sdk::redact::{Redactor, excerpt};
 use connector_sdk::{Error, RateLimit};
+
+use crate::dialect::{Answer, Dialect};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 
 /// Retry, deadline and size knobs; the defaults suit production, tests shrink the delays.
@@ -223,7 +225,9 @@ pub struct Client {
     auth: HeaderValue,
     timeout: Duration,
     base: url::Url,
-    subdomain: String,
+    dialect: Arc<dyn Dialect>,
+    usage_header: Option<HeaderName>,
+    retry_after_header: HeaderName,
     pacer: Option<DefaultDirectRateLimiter>,
     leak_interval: Duration,
     window: Duration,
@@ -261,62 +265,6 @@ fn quota(limit: &RateLimit) -> Option<Quota> {
     Some(Quota::with_period(period)?.allow_burst(burst))
 }
 
-/// Gorgias's message from an error body: `error.msg` (+ field errors), `error` as a string, or
-/// `message`; otherwise a short excerpt (never cut inside a character). Raw upstream text: the
-/// client scrubs it before it leaves in an error.
-pub fn error_message(body: &[u8]) -> String {
-    let parsed: Option<Value> = serde_json::from_slice(body).ok();
-    if let Some(v) = &parsed {
-        let msg = v
-            .pointer("/error/msg")
-            .and_then(Value::as_str)
-            .or_else(|| v.get("error").and_then(Value::as_str))
-            .or_else(|| v.get("message").and_then(Value::as_str));
-        if let Some(msg) = msg {
-            let mut out = msg.to_string();
-            if let Some(fields) = v.pointer("/error/data").and_then(Value::as_object) {
-                let parts: Vec<String> = fields
-                    .iter()
-                    .map(|(k, v)| {
-                        let reasons = match v {
-                            Value::Array(a) => a
-                                .iter()
-                                .map(|x| {
-                                    x.as_str()
-                                        .map(str::to_string)
-                                        .unwrap_or_else(|| x.to_string())
-                                })
-                                .collect::<Vec<_>>()
-                                .join(" "),
-                            other => other.to_string(),
-                        };
-                        format!("{k}: {reasons}")
-                    })
-                    .collect();
-                if !parts.is_empty() {
-                    out.push_str(&format!(" ({})", parts.join("; ")));
-                }
-            }
-            return excerpt(&out, 1000);
-        }
-    }
-    let head = &body[..body.len().min(4096)];
-    let text = String::from_utf8_lossy(head);
-    let cleaned: String = text.chars().filter(|c| !c.is_control()).collect();
-    let short = excerpt(cleaned.trim(), 200);
-    if short.is_empty() {
-        "(empty body)".into()
-    } else {
-        short
-    }
-}
-
-/// Whether a 2xx body is an HTML page (a sign-in or proxy page) rather than the JSON asked for.
-fn is_html(content_type: Option<&str>, body: &[u8]) -> bool {
-    content_type.is_some_and(|v| v.to_ascii_lowercase().contains("html"))
-        || body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<')
-}
-
 /// Where a redirect pointed, without query or fragment (they may carry tokens).
 fn redirect_target(base: &url::Url, location: Option<&str>) -> String {
     match location.and_then(|l| base.join(l).ok()) {
@@ -334,7 +282,7 @@ fn redirect_target(base: &url::Url, location: Option<&str>) -> String {
 impl Client {
     /// The HTTP client every account of a definition shares (connection pools, TLS config):
     /// no redirects (a redirect could carry credentials elsewhere), JSON accepted.
-    pub fn shared_http() -> Result<reqwest::Client, Error> {
+    pub fn shared_http(user_agent: &str) -> Result<reqwest::Client, Error> {
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         reqwest::Client::builder()
@@ -342,18 +290,20 @@ impl Client {
             .connect_timeout(Duration::from_secs(10))
             .pool_max_idle_per_host(8)
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("gorgias-connector/", env!("CARGO_PKG_VERSION")))
+            .user_agent(user_agent)
             .build()
-            .map_err(|e| Error::transport(format!("cannot build the HTTP client: {e}"), false))
+            .map_err(|e| Error::internal(format!("cannot build the HTTP client: {e}")))
     }
 
     /// A client for one account at `base` (already validated), over the shared `http` client,
-    /// authenticating every request with `auth`, paced by `limit` (`None`: unpaced, for
-    /// benchmarks with the limit off).
+    /// speaking `dialect`, authenticating every request with `auth`, paced by `limit` (`None`:
+    /// unpaced, for benchmarks with the limit off). The usage and `Retry-After` headers it
+    /// reads are the ones `limit` declares (`Retry-After` when it declares none).
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         http: reqwest::Client,
         base: url::Url,
-        subdomain: String,
+        dialect: Arc<dyn Dialect>,
         auth: HeaderValue,
         timeout: Duration,
         limit: Option<&RateLimit>,
@@ -370,13 +320,30 @@ impl Client {
             .map(|l| l.window() / l.requests.max(1))
             .unwrap_or(Duration::ZERO);
         let window = limit.map(RateLimit::window).unwrap_or(Duration::ZERO);
+        let header_name = |name: &str, field: &str| {
+            HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
+                Error::internal(format!(
+                    "the declared rate limit's {field} `{name}` is not a valid header name"
+                ))
+            })
+        };
+        let usage_header = match limit.and_then(|l| l.usage_header.as_deref()) {
+            Some(name) => Some(header_name(name, "usage_header")?),
+            None => None,
+        };
+        let retry_after_header = match limit.and_then(|l| l.retry_after_header.as_deref()) {
+            Some(name) => header_name(name, "retry_after_header")?,
+            None => reqwest::header::RETRY_AFTER,
+        };
         let now = tokio::time::Instant::now();
         Ok(Client {
             http,
             auth,
             timeout,
             base,
-            subdomain,
+            dialect,
+            usage_header,
+            retry_after_header,
             pacer,
             leak_interval,
             window,
@@ -404,9 +371,9 @@ impl Client {
         self.stats.clone()
     }
 
-    /// The account's subdomain.
-    pub fn subdomain(&self) -> &str {
-        &self.subdomain
+    /// The API's conventions this client speaks.
+    pub fn dialect(&self) -> &dyn Dialect {
+        &*self.dialect
     }
 
     async fn pace(&self) {
@@ -513,8 +480,11 @@ impl Client {
         if self.pacer.is_none() {
             return;
         }
+        let Some(name) = &self.usage_header else {
+            return;
+        };
         let Some((used, limit)) = headers
-            .get("x-gorgias-account-api-call-limit")
+            .get(name)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split_once('/'))
             .and_then(|(u, l)| {
@@ -578,7 +548,7 @@ impl Client {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string)
         };
-        let retry_after = header(reqwest::header::RETRY_AFTER)
+        let retry_after = header(self.retry_after_header.clone())
             .and_then(|v| parse_retry_after(&v, chrono::Utc::now()));
         let content_type = header(CONTENT_TYPE);
         if (300..=399).contains(&status) {
@@ -591,51 +561,44 @@ impl Client {
             )));
         }
         let body = self.read_body(method, url, response).await?;
-        if (200..=299).contains(&status) && is_html(content_type.as_deref(), &body) {
+        let answer = Answer {
+            status,
+            path: url.path(),
+            content_type: content_type.as_deref(),
+            body: &body,
+        };
+        if (200..=299).contains(&status) && answer.is_html() {
             return Err(Failure::Fatal(Error::invalid_response(
                 "a JSON body",
                 format!(
-                    "the server answered with an HTML page (status {status}), not JSON: a sign-in, maintenance or proxy page; check the subdomain, and that this address serves the Gorgias API"
+                    "the server answered with an HTML page (status {status}), not JSON: a sign-in, maintenance or proxy page; check the config's address, and that it serves the {} API",
+                    self.dialect.service()
                 ),
             )));
         }
-        let is_html = content_type.is_some_and(|v| v.contains("html"));
-        match status {
-            200..=299 => Ok(Response { status, body }),
-            429 => {
-                self.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
-                self.contended();
-                Err(Failure::RateLimited(retry_after))
-            }
-            401 => Err(Failure::Fatal(Error::AuthRejected {
-                message: error_message(&body),
-            })),
-            403 => Err(Failure::Fatal(Error::PermissionDenied {
-                message: error_message(&body),
-            })),
-            404 if is_html || body.first() == Some(&b'<') => Err(Failure::Fatal(Error::NotFound {
-                what: format!("Gorgias account at subdomain {}", self.subdomain),
-                message: format!(
-                    "no Gorgias account at subdomain {}; check the subdomain in the config",
-                    self.subdomain
-                ),
-            })),
-            404 => Err(Failure::Fatal(Error::NotFound {
-                what: url.path().to_string(),
-                message: error_message(&body),
-            })),
-            409 => Err(Failure::Fatal(Error::Conflict {
-                message: error_message(&body),
-            })),
-            408 | 500..=599 => Err(Failure::Retryable(Error::upstream(
-                status,
-                error_message(&body),
-            ))),
-            _ => Err(Failure::Fatal(Error::upstream(
-                status,
-                error_message(&body),
-            ))),
+        if (200..=299).contains(&status) {
+            return Ok(Response { status, body });
         }
+        if status == 429 {
+            self.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
+            self.contended();
+            return Err(Failure::RateLimited(retry_after));
+        }
+        if let Some(e) = self.dialect.status_error(&answer) {
+            return Err(Failure::Fatal(e));
+        }
+        let message = || self.dialect.error_message(&body);
+        Err(match status {
+            401 => Failure::Fatal(Error::AuthRejected { message: message() }),
+            403 => Failure::Fatal(Error::PermissionDenied { message: message() }),
+            404 => Failure::Fatal(Error::NotFound {
+                what: url.path().to_string(),
+                message: message(),
+            }),
+            409 => Failure::Fatal(Error::Conflict { message: message() }),
+            408 | 500..=599 => Failure::Retryable(Error::upstream(status, message())),
+            _ => Failure::Fatal(Error::upstream(status, message())),
+        })
     }
 
     /// Reads a body into one buffer, at most [`RetryOptions::max_response_bytes`] of it: a
@@ -856,25 +819,6 @@ fn is_loopback(url: &url::Url) -> bool {
 mod tests {
     use super::*;
 
-    #[test]
-    fn error_messages_are_read_defensively() {
-        assert_eq!(
-            error_message(br#"{"error":{"msg":"Unauthorized."}}"#),
-            "Unauthorized."
-        );
-        assert_eq!(
-            error_message(br#"{"error":{"msg":"Failed to create ticket","data":{"channel":["Missing data for required field."]}}}"#),
-            "Failed to create ticket (channel: Missing data for required field.)"
-        );
-        assert_eq!(
-            error_message(br#"{"message":"Unauthorized"}"#),
-            "Unauthorized"
-        );
-        assert_eq!(error_message(br#"{"error":"boom"}"#), "boom");
-        assert_eq!(error_message(b""), "(empty body)");
-        assert!(error_message(b"<html><body>Not Found</body></html>").starts_with("<html>"));
-    }
-
     /// `Retry-After` in every form a server may send, as a table: seconds of any size (huge ones
     /// saturate instead of panicking), HTTP dates (past ones mean now), and garbage.
     #[test]
@@ -906,31 +850,25 @@ mod tests {
     }
 
     #[test]
-    fn html_bodies_and_redirect_targets() {
-        assert!(is_html(Some("text/html; charset=utf-8"), b"{}"));
-        assert!(is_html(None, b"  \n<!doctype html>"));
-        assert!(!is_html(Some("application/json"), b"{\"a\":1}"));
-        let base: url::Url = "https://acme.gorgias.com/api/account".parse().unwrap();
+    fn redirect_targets_drop_credentials_and_queries() {
+        let base: url::Url = "https://acme.example.com/api/account".parse().unwrap();
         assert_eq!(
             redirect_target(&base, Some("https://u:p@evil.example/login?token=abc#x")),
             "https://evil.example/login"
         );
         assert_eq!(
             redirect_target(&base, Some("/app/login?next=1")),
-            "https://acme.gorgias.com/app/login"
+            "https://acme.example.com/app/login"
         );
         assert_eq!(redirect_target(&base, None), "an unreadable Location");
-        // Error excerpts of multi-byte text are cut between characters.
-        let body = "ü".repeat(300);
-        assert_eq!(error_message(body.as_bytes()).chars().count(), 201);
     }
 
     /// A client for a loopback address it never calls, paced by `limit`.
     fn client(limit: Option<&RateLimit>) -> Client {
         Client::new(
-            Client::shared_http().expect("http client"),
+            Client::shared_http("test").expect("http client"),
             "http://127.0.0.1:9".parse().expect("url"),
-            "acme".into(),
+            Arc::new(crate::testing::JsonDialect),
             HeaderValue::from_static("Basic x"),
             Duration::from_secs(1),
             limit,

@@ -15,6 +15,7 @@
 //! whatever serves it alive) so `--config` can be left out.
 
 pub mod airbyte;
+pub mod export;
 pub mod frame;
 mod read;
 
@@ -29,10 +30,10 @@ use serde_json::Value;
 
 use self::airbyte::{ConfiguredCatalog, MessageWriter};
 pub use self::read::{ReadOptions, ReadSummary, StreamSummary, read, read_to_vec};
-use crate::connector::{ActionExt, Connector, ConnectorExt, Definition, DefinitionExt};
-use crate::error::{Error, Result};
-use crate::message::State;
-use crate::redact::Redactor;
+use connector_sdk::connector::{ActionExt, Connector, ConnectorExt, Definition, DefinitionExt};
+use connector_sdk::error::{Error, Result};
+use connector_sdk::message::State;
+use connector_sdk::redact::Redactor;
 
 /// A config a preset provides, and what must stay alive while it is used (e.g. a server).
 pub struct PresetConfig {
@@ -494,7 +495,7 @@ impl Host {
                         .join(", "),
                 })?;
                 let input = read_json(&input, InputFile::Input, Some(&name))?;
-                crate::validate::ValidInput::check(descriptor, input.clone())?;
+                connector_sdk::validate::ValidInput::check(descriptor, input.clone())?;
                 let (connector, _guard) = self.connect(config, preset, out, err).await?;
                 let mut output = connector.action(&name)?.invoke(input).await?;
                 out.redact_value(&mut output);

@@ -3,20 +3,21 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use connector_sdk::example::{ExampleBackend, ExampleDefinition};
-use connector_sdk::host::airbyte::{ConfiguredCatalog, MessageWriter};
-use connector_sdk::host::{self, Host, ReadOptions};
+use connector_host as host;
+use connector_host::airbyte::{ConfiguredCatalog, MessageWriter};
+use connector_host::{Host, ReadOptions};
 use connector_sdk::paginate::{Page, paginate};
 use connector_sdk::schema::DRAFT;
+use connector_sdk::testing::{MemoryBackend, MemoryDefinition};
 use connector_sdk::*;
 use futures::stream::BoxStream;
 use serde_json::{Value, json};
 
 const TOKEN: &str = "letmein-CANARY-7f3a";
 
-fn example() -> (Arc<ExampleDefinition>, ExampleBackend) {
-    let backend = ExampleBackend::new(23, TOKEN);
-    (Arc::new(ExampleDefinition::new(backend.clone())), backend)
+fn example() -> (Arc<MemoryDefinition>, MemoryBackend) {
+    let backend = MemoryBackend::new(23, TOKEN);
+    (Arc::new(MemoryDefinition::new(backend.clone())), backend)
 }
 
 async fn run(definition: Arc<dyn Definition>, args: &[&str]) -> (u8, Vec<Value>, String) {
@@ -291,7 +292,7 @@ impl Connector for Counter {
 }
 
 fn counter(n: u64) -> Counter {
-    let mut spec = ExampleDefinition::new(ExampleBackend::new(0, "x"))
+    let mut spec = MemoryDefinition::new(MemoryBackend::new(0, "x"))
         .spec()
         .clone();
     spec.name = "counter".into();

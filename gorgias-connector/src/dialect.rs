@@ -1,27 +1,108 @@
-//! Parsing list pages without re-encoding records.
+//! Gorgias's conventions, as the toolkit's [`Dialect`]: its error bodies, its list envelopes,
+//! its view-items page links, and the HTML 404 of an unknown subdomain.
 //!
-//! A page is the envelope `{"object":"list","uri":..,"data":[..],"meta":{"next_cursor":..}}`,
-//! the view-items envelope `{"data":[..],"meta":{"next_items":..,"prev_items":..,
-//! "current_cursor":..}}` (recorded: Nango test list-view-items), or, as some Gorgias spec
-//! examples show, a bare JSON array. Records are kept as raw JSON slices of
-//! the response (passed through byte for byte); only the fields the connector needs (a cursor,
-//! an id) are read, with a visitor that skips everything else.
+//! A list page is the envelope `{"object":"list","uri":..,"data":[..],"meta":{"next_cursor":..}}`
+//! (recorded: Nango test list-tickets), the view-items envelope `{"data":[..],"meta":{
+//! "next_items":..,"prev_items":..,"current_cursor":..}}` (recorded: Nango test
+//! list-view-items), or, as some examples of developers.gorgias.com show, a bare JSON array.
 
-use std::fmt;
-
+use connector_http::dialect::{Answer, Dialect, body_excerpt};
+use connector_http::page::{ParsedPage, encode_query};
 use connector_sdk::Error;
+use connector_sdk::redact::excerpt;
 use serde::Deserialize;
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde_json::Value;
 use serde_json::value::RawValue;
 
-/// One parsed page.
-#[derive(Debug)]
-pub struct ParsedPage<'a> {
-    /// The records, as raw JSON.
-    pub records: Vec<&'a RawValue>,
-    /// The next page's cursor, if any: Gorgias's `meta.next_cursor`, or for view items the
-    /// query of `meta.next_items` encoded by [`encode_query`] (it starts with `?`).
-    pub next_cursor: Option<String>,
+/// Gorgias for one account (its subdomain names the account in messages).
+#[derive(Debug, Clone)]
+pub struct GorgiasDialect {
+    subdomain: String,
+}
+
+impl GorgiasDialect {
+    /// The dialect for the account at `subdomain`.
+    pub fn new(subdomain: impl Into<String>) -> Self {
+        GorgiasDialect {
+            subdomain: subdomain.into(),
+        }
+    }
+}
+
+impl Dialect for GorgiasDialect {
+    fn service(&self) -> &str {
+        "Gorgias"
+    }
+
+    fn error_message(&self, body: &[u8]) -> String {
+        error_message(body)
+    }
+
+    fn parse_page<'a>(&self, body: &'a [u8]) -> Result<ParsedPage<'a>, Error> {
+        parse_page(body)
+    }
+
+    /// An unknown subdomain answers 404 with Gorgias's HTML page, not a JSON error.
+    fn status_error(&self, answer: &Answer<'_>) -> Option<Error> {
+        (answer.status == 404 && answer.is_html()).then(|| Error::NotFound {
+            what: format!("Gorgias account at subdomain {}", self.subdomain),
+            message: format!(
+                "no Gorgias account at subdomain {}; check the subdomain in the config",
+                self.subdomain
+            ),
+        })
+    }
+
+    /// `ignored_item` (of a view-items page link) is a ticket id: an integer in the input schema.
+    fn page_param(&self, key: &str, value: String) -> Value {
+        match value.parse::<i64>() {
+            Ok(n) if key == "ignored_item" => Value::from(n),
+            _ => Value::String(value),
+        }
+    }
+}
+
+/// Gorgias's message from an error body: `error.msg` (+ its field errors, recorded: Nango test
+/// create-ticket-missing-channel), `error` as a string, or `message`; otherwise a short excerpt
+/// (never cut inside a character). Raw upstream text: the client scrubs it before it leaves in
+/// an error.
+pub fn error_message(body: &[u8]) -> String {
+    let parsed: Option<Value> = serde_json::from_slice(body).ok();
+    if let Some(v) = &parsed {
+        let msg = v
+            .pointer("/error/msg")
+            .and_then(Value::as_str)
+            .or_else(|| v.get("error").and_then(Value::as_str))
+            .or_else(|| v.get("message").and_then(Value::as_str));
+        if let Some(msg) = msg {
+            let mut out = msg.to_string();
+            if let Some(fields) = v.pointer("/error/data").and_then(Value::as_object) {
+                let parts: Vec<String> = fields
+                    .iter()
+                    .map(|(k, v)| {
+                        let reasons = match v {
+                            Value::Array(a) => a
+                                .iter()
+                                .map(|x| {
+                                    x.as_str()
+                                        .map(str::to_string)
+                                        .unwrap_or_else(|| x.to_string())
+                                })
+                                .collect::<Vec<_>>()
+                                .join(" "),
+                            other => other.to_string(),
+                        };
+                        format!("{k}: {reasons}")
+                    })
+                    .collect();
+                if !parts.is_empty() {
+                    out.push_str(&format!(" ({})", parts.join("; ")));
+                }
+            }
+            return excerpt(&out, 1000);
+        }
+    }
+    body_excerpt(body)
 }
 
 /// The query parameters a view-items `meta.next_items` asks to send for the next page.
@@ -48,28 +129,6 @@ pub fn next_items_params(next_items: &str) -> Option<Vec<(String, String)>> {
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
     params.iter().any(|(k, _)| k == "cursor").then_some(params)
-}
-
-/// A query to send for the next page, as one cursor string: `?` and the form-encoded pairs.
-pub fn encode_query(params: &[(String, String)]) -> String {
-    let mut out = String::from("?");
-    out.push_str(
-        &url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(params)
-            .finish(),
-    );
-    out
-}
-
-/// The query pairs a cursor stands for: [`encode_query`]'s form gives its pairs, any other
-/// string is a plain `cursor`.
-pub fn cursor_params(cursor: &str) -> Vec<(String, String)> {
-    match cursor.strip_prefix('?') {
-        Some(q) => url::form_urlencoded::parse(q.as_bytes())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect(),
-        None => vec![("cursor".into(), cursor.to_string())],
-    }
 }
 
 #[derive(Deserialize)]
@@ -119,87 +178,33 @@ pub fn parse_page(body: &[u8]) -> Result<ParsedPage<'_>, Error> {
         }
         _ => Err(Error::invalid_response(
             "a JSON list page",
-            connector_sdk::redact::excerpt(
-                &String::from_utf8_lossy(&body[..body.len().min(480)]),
-                120,
-            ),
+            excerpt(&String::from_utf8_lossy(&body[..body.len().min(480)]), 120),
         )),
     }
-}
-
-/// A scalar read from a record: what cursors and ids are made of.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Scalar {
-    /// A string value.
-    Str(String),
-    /// An integer value.
-    Int(i64),
-    /// null, absent, or another shape.
-    Other,
-}
-
-struct FieldSeed<'f>(&'f str);
-
-impl<'de> DeserializeSeed<'de> for FieldSeed<'_> {
-    type Value = Scalar;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Scalar, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for FieldSeed<'_> {
-    type Value = Scalar;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar, A::Error> {
-        let mut found = Scalar::Other;
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if key == self.0 {
-                found = match map.next_value::<serde_json::Value>()? {
-                    serde_json::Value::String(s) => Scalar::Str(s),
-                    serde_json::Value::Number(n) => {
-                        n.as_i64().map(Scalar::Int).unwrap_or(Scalar::Other)
-                    }
-                    _ => Scalar::Other,
-                };
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-        Ok(found)
-    }
-}
-
-/// Reads one top-level field of a raw record, skipping the rest.
-pub fn field(record: &RawValue, name: &str) -> Result<Scalar, Error> {
-    let mut de = serde_json::Deserializer::from_str(record.get());
-    FieldSeed(name)
-        .deserialize(&mut de)
-        .map_err(|e| Error::invalid_response("a JSON object record", e.to_string()))
-}
-
-/// Adds `"key": value` as the first field of a raw record (e.g. `view_id` on view items).
-pub fn with_field(record: &RawValue, key: &str, value: i64) -> Result<Box<RawValue>, Error> {
-    let text = record.get().trim_start();
-    let rest = text.strip_prefix('{').ok_or_else(|| {
-        Error::invalid_response(
-            "a JSON object record",
-            connector_sdk::redact::excerpt(text, 80),
-        )
-    })?;
-    let sep = if rest.trim_start().starts_with('}') {
-        ""
-    } else {
-        ","
-    };
-    RawValue::from_string(format!("{{\"{key}\":{value}{sep}{rest}"))
-        .map_err(|e| Error::invalid_response("a JSON object record", e.to_string()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn error_messages_are_read_defensively() {
+        assert_eq!(
+            error_message(br#"{"error":{"msg":"Unauthorized."}}"#),
+            "Unauthorized."
+        );
+        assert_eq!(
+            error_message(br#"{"error":{"msg":"Failed to create ticket","data":{"channel":["Missing data for required field."]}}}"#),
+            "Failed to create ticket (channel: Missing data for required field.)"
+        );
+        assert_eq!(
+            error_message(br#"{"message":"Unauthorized"}"#),
+            "Unauthorized"
+        );
+        assert_eq!(error_message(br#"{"error":"boom"}"#), "boom");
+        assert_eq!(error_message(b""), "(empty body)");
+        assert!(error_message(b"<html><body>Not Found</body></html>").starts_with("<html>"));
+    }
 
     #[test]
     fn envelope_and_bare_array() {
@@ -225,7 +230,7 @@ mod tests {
     /// Every plausible non-null form of `next_items` (UNCONFIRMED) gives the same parameters.
     #[test]
     fn next_items_in_every_plausible_form() {
-        let want = vec![
+        let want = [
             ("cursor".to_string(), "abc=".to_string()),
             ("direction".to_string(), "next".to_string()),
             ("ignored_item".to_string(), "9".to_string()),
@@ -256,12 +261,6 @@ mod tests {
         ] {
             assert_eq!(next_items_params(none), None, "{none}");
         }
-        let encoded = encode_query(&want);
-        assert_eq!(cursor_params(&encoded), want);
-        assert_eq!(
-            cursor_params("WyJuZXh0Il0="),
-            vec![("cursor".to_string(), "WyJuZXh0Il0=".to_string())]
-        );
     }
 
     #[test]
@@ -275,24 +274,5 @@ mod tests {
         ] {
             assert!(parse_page(bad).is_err(), "{}", String::from_utf8_lossy(bad));
         }
-    }
-
-    #[test]
-    fn fields_are_read_and_injected() {
-        let raw = RawValue::from_string(r#"{"id":7,"nested":{"updated_datetime":"x"},"updated_datetime":"2024-01-01T00:00:00","s":null}"#.into()).unwrap();
-        assert_eq!(field(&raw, "id").unwrap(), Scalar::Int(7));
-        assert_eq!(
-            field(&raw, "updated_datetime").unwrap(),
-            Scalar::Str("2024-01-01T00:00:00".into())
-        );
-        assert_eq!(field(&raw, "s").unwrap(), Scalar::Other);
-        assert_eq!(field(&raw, "missing").unwrap(), Scalar::Other);
-        let with = with_field(&raw, "view_id", 3).unwrap();
-        assert!(with.get().starts_with(r#"{"view_id":3,"id":7"#));
-        let empty = RawValue::from_string("{}".into()).unwrap();
-        assert_eq!(
-            with_field(&empty, "view_id", 3).unwrap().get(),
-            r#"{"view_id":3}"#
-        );
     }
 }

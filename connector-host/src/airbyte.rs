@@ -7,10 +7,10 @@ use serde::Serialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::error::{Error, FailureType, Result};
-use crate::message::{LogMessage, Record, State, StateCheckpoint};
-use crate::redact::Redactor;
-use crate::spec::{ConnectorSpec, SyncMode};
+use connector_sdk::error::{Error, FailureType, Result};
+use connector_sdk::message::{LogMessage, Record, State, StateCheckpoint};
+use connector_sdk::redact::Redactor;
+use connector_sdk::spec::{ConnectorSpec, SyncMode};
 
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
@@ -84,7 +84,7 @@ impl<W: Write> MessageWriter<W> {
     }
 
     fn line<T: Serialize>(&mut self, message: &T) -> Result<()> {
-        super::frame::to_writer(&mut self.out, message).map_err(|e| {
+        crate::frame::to_writer(&mut self.out, message).map_err(|e| {
             let kind = e.io_error_kind().unwrap_or(std::io::ErrorKind::Other);
             io(WRITING, std::io::Error::new(kind, e))
         })?;

@@ -1,19 +1,21 @@
-//! The one generic list stream. Object modules declare a [`StreamDecl`]; this module reads it.
+//! The one generic list stream. A connector's object modules declare [`StreamDecl`]s; this
+//! module reads them, through the account's [`Client`] and its [`Dialect`](crate::Dialect).
 //!
-//! Incremental strategies (facts §7), all with state `{"cursor": "<RFC 3339 UTC>"}`:
+//! The SDK's incremental strategies ([`IncrementalStrategy`]), all with state
+//! `{"cursor": "<RFC 3339 UTC>"}`:
 //!
-//! * [`ReadKind::Feed`] (tickets, customers by `updated_datetime`; messages, jobs, rules, tags,
-//!   users, views, teams, surveys by `created_datetime`). Without a bookmark the first sync walks
-//!   *oldest first* (`:asc`), and the state advances after every page: a crash loses nothing and
-//!   the next run only reads what is left. With a bookmark it walks *newest first* (`:desc`) and
-//!   stops at the first record older than the bookmark, so an incremental sync costs
-//!   ceil(changes / page size) + 1 requests; because a newest-first walk cannot be resumed
-//!   part-way, its intermediate checkpoints keep the old bookmark and the final one advances it.
-//! * [`ReadKind::ServerFilter`] (events): `created_datetime[gte]=bookmark - lookback`, oldest
-//!   first, state advancing every page.
-//! * [`ReadKind::ClientFilter`] (integrations, widgets, macros, custom fields): the API can
-//!   neither filter nor order by the cursor, so every page is read and only records at or after
-//!   the bookmark are emitted; the state advances when the walk ends.
+//! * `SortedFeed` (the API orders by the cursor both ways). Without a bookmark the first sync
+//!   walks *oldest first*, and the state advances after every page: a crash loses nothing and
+//!   the next run only reads what is left. With a bookmark it walks *newest first* and stops at
+//!   the first record older than the bookmark, so an incremental sync costs
+//!   ceil(changes / page size) + 1 requests; because a newest-first walk cannot move its
+//!   bookmark part-way, its intermediate checkpoints keep the old bookmark and the final one
+//!   advances it.
+//! * `ServerFilter` (the API filters by `<cursor>[gte]=`): `bookmark - lookback`, oldest first,
+//!   state advancing every page.
+//! * `ClientFilter` (the API can neither filter nor order by the cursor): every page is read
+//!   and only records at or after the bookmark are emitted; the state advances when the walk
+//!   ends.
 //!
 //! Records equal to the bookmark are emitted again (at-least-once; records are keyed), so ties
 //! split across pages are never lost. Every page is followed by a state checkpoint.
@@ -27,9 +29,9 @@
 //!  "resume": {"ascending": false, "partition": 0, "page": "WyJuZXh0IiwgMjksIDkyOV0=", "max": "2024-11-20T08:00:00Z"}}
 //! ```
 //!
-//! `page` is Gorgias's opaque page cursor (`null`: the partition's first page), `max` the
+//! `page` is the API's opaque page cursor (`null`: the partition's first page), `max` the
 //! highest cursor value the walk has emitted so far, `ascending` whether it is a first sync's
-//! oldest-first walk. Gorgias documents page cursors as short-lived, so when the API refuses a
+//! oldest-first walk. APIs (Gorgias among them) document page cursors as short-lived, so when the API refuses a
 //! stored one (400, 410, 422) the read logs a warning and starts the walk over from `cursor`:
 //! nothing is lost, some pages are read again. Hosts treat the state as opaque; `cursor` alone
 //! is the bookmark.
@@ -63,13 +65,13 @@ use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use crate::client::{Client, Method, RetryPolicy};
-use crate::page::{Scalar, cursor_params, field, parse_page, with_field};
+use crate::page::{Scalar, field, with_field};
 
 /// How far past now a record's cursor may lie and still move the bookmark (clock skew between
-/// Gorgias and this machine).
+/// the server and this machine).
 pub const FUTURE_SKEW_SECS: i64 = 300;
 
-/// The longest page cursor the walk follows or checkpoints. Gorgias's cursors are base64 of a
+/// The longest page cursor the walk follows or checkpoints. Gorgias's cursors, for one, are base64 of a
 /// short JSON list (under 200 bytes); one far longer could not be sent back in a URL.
 pub const MAX_PAGE_CURSOR_BYTES: usize = 4096;
 
@@ -79,49 +81,17 @@ pub const MAX_PARENTS: usize = 10_000;
 /// How a stream is read.
 #[derive(Debug, Clone)]
 pub enum ReadKind {
-    /// One object at `path` (the account).
+    /// One object at `path` (e.g. an account).
     Single,
-    /// Every page, every time.
+    /// Every page, every time (full refresh only).
     Full {
         /// `order_by` to send, if any.
         order_by: Option<&'static str>,
     },
-    /// A list the API orders by the cursor: oldest first without a bookmark, newest first with
-    /// one, stopping at the bookmark.
-    Feed {
-        /// The cursor field.
-        cursor: &'static str,
-        /// `order_by` oldest first, e.g. `updated_datetime:asc`.
-        asc: &'static str,
-        /// `order_by` newest first, e.g. `updated_datetime:desc`.
-        desc: &'static str,
-        /// Whether changes to existing records move the cursor.
-        captures_updates: bool,
-        /// What a user should know.
-        note: &'static str,
-    },
-    /// A list the API filters by the cursor (`<cursor>[gte]=`).
-    ServerFilter {
-        /// The cursor field.
-        cursor: &'static str,
-        /// `order_by` oldest first.
-        asc: &'static str,
-        /// Seconds re-read before the bookmark.
-        lookback_secs: u64,
-    },
-    /// A list the API can neither filter nor order by the cursor.
-    ClientFilter {
-        /// The cursor field.
-        cursor: &'static str,
-        /// The field that stands in for the cursor when a record's cursor is null (a macro
-        /// never edited has `updated_datetime: null`: its `created_datetime` is its last change).
-        fallback: Option<&'static str>,
-        /// `order_by` to send, if any.
-        order_by: Option<&'static str>,
-        /// What a user should know.
-        note: &'static str,
-    },
-    /// The items of every parent record (view items of every view); adds `key` to each record.
+    /// A list read incrementally, by one of the SDK's strategies.
+    Incremental(IncrementalRead),
+    /// The items of every parent record (e.g. the items of every view); adds `key` to each
+    /// record.
     Children {
         /// The parent list path, e.g. `/api/views`.
         parent_path: &'static str,
@@ -133,6 +103,123 @@ pub enum ReadKind {
         /// `("type", "ticket-list")`; `None`: every parent.
         only: Option<(&'static str, &'static str)>,
     },
+}
+
+/// An incremental list: the SDK's [`IncrementalStrategy`] (the one enum of strategies, also
+/// what the descriptor declares), its cursor field, and the `order_by` values that implement
+/// it on this API.
+#[derive(Debug, Clone)]
+pub struct IncrementalRead {
+    /// The strategy.
+    pub strategy: IncrementalStrategy,
+    /// The cursor field (a datetime).
+    pub cursor: &'static str,
+    /// `order_by` oldest first, e.g. `updated_datetime:asc` (sent on full refreshes too).
+    pub asc: Option<&'static str>,
+    /// `order_by` newest first ([`IncrementalStrategy::SortedFeed`] with a bookmark).
+    pub desc: Option<&'static str>,
+    /// Seconds re-read before the bookmark ([`IncrementalStrategy::ServerFilter`]).
+    pub lookback_secs: u64,
+    /// Whether changes to existing records move the cursor.
+    pub captures_updates: bool,
+    /// The field that stands in for the cursor when a record's cursor is null
+    /// ([`IncrementalStrategy::ClientFilter`]).
+    pub fallback: Option<&'static str>,
+    /// What a user should know (the descriptor's note).
+    pub note: String,
+}
+
+impl IncrementalRead {
+    /// [`IncrementalStrategy::SortedFeed`]: the API orders by `cursor` both ways. Without a
+    /// bookmark the walk goes oldest first (`asc`), with one newest first (`desc`) and stops at
+    /// the first record older than the bookmark.
+    pub fn sorted_feed(cursor: &'static str, asc: &'static str, desc: &'static str) -> Self {
+        IncrementalRead {
+            strategy: IncrementalStrategy::SortedFeed,
+            cursor,
+            asc: Some(asc),
+            desc: Some(desc),
+            lookback_secs: 0,
+            captures_updates: cursor.starts_with("updated"),
+            fallback: None,
+            note: format!("Ordered by {cursor}."),
+        }
+    }
+
+    /// [`IncrementalStrategy::ServerFilter`]: the API filters by `<cursor>[gte]=`; the walk goes
+    /// oldest first (`asc`) and re-reads `lookback_secs` before the bookmark. Append-only.
+    pub fn server_filter(cursor: &'static str, asc: &'static str, lookback_secs: u64) -> Self {
+        IncrementalRead {
+            strategy: IncrementalStrategy::ServerFilter,
+            cursor,
+            asc: Some(asc),
+            desc: None,
+            lookback_secs,
+            captures_updates: false,
+            fallback: None,
+            note: format!(
+                "Append-only; the API filters by {cursor}; {lookback_secs} s are re-read to catch late writes."
+            ),
+        }
+    }
+
+    /// [`IncrementalStrategy::ClientFilter`]: the API can neither filter nor order by
+    /// `cursor`, so every page is read and records at or after the bookmark are emitted.
+    pub fn client_filter(cursor: &'static str) -> Self {
+        IncrementalRead {
+            strategy: IncrementalStrategy::ClientFilter,
+            cursor,
+            asc: None,
+            desc: None,
+            lookback_secs: 0,
+            captures_updates: true,
+            fallback: None,
+            note: format!(
+                "The API cannot order or filter by {cursor}: every sync reads the list and emits what changed."
+            ),
+        }
+    }
+
+    /// Sets whether changes to existing records move the cursor.
+    pub fn captures_updates(mut self, captures: bool) -> Self {
+        self.captures_updates = captures;
+        self
+    }
+
+    /// Sets the note users read.
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.note = note.into();
+        self
+    }
+
+    /// Sets the field read when the cursor is null.
+    pub fn fallback(mut self, field: &'static str) -> Self {
+        self.fallback = Some(field);
+        self
+    }
+
+    /// Sets the `order_by` sent (a client-filtered list may still have a stable order).
+    pub fn order_by(mut self, order_by: &'static str) -> Self {
+        self.asc = Some(order_by);
+        self
+    }
+
+    /// The SDK descriptor's part.
+    pub fn descriptor(&self) -> Incremental {
+        Incremental {
+            strategy: self.strategy,
+            lookback_secs: self.lookback_secs,
+            captures_updates: self.captures_updates,
+            note: self.note.clone(),
+            cursor_fallback: self.fallback.map(str::to_string),
+        }
+    }
+}
+
+impl From<IncrementalRead> for ReadKind {
+    fn from(read: IncrementalRead) -> Self {
+        ReadKind::Incremental(read)
+    }
 }
 
 /// A stream declared by an object module.
@@ -189,37 +276,8 @@ impl StreamDecl {
         );
         d.may_be_empty = self.may_be_empty.map(str::to_string);
         match &self.read {
+            ReadKind::Incremental(read) => d.incremental(read.cursor, read.descriptor()),
             ReadKind::Single | ReadKind::Full { .. } | ReadKind::Children { .. } => d,
-            ReadKind::Feed { cursor, captures_updates, note, .. } => d.incremental(
-                *cursor,
-                Incremental {
-                    strategy: IncrementalStrategy::SortedFeed,
-                    lookback_secs: 0,
-                    captures_updates: *captures_updates,
-                    note: (*note).into(),
-                    cursor_fallback: None,
-                },
-            ),
-            ReadKind::ServerFilter { cursor, lookback_secs, .. } => d.incremental(
-                *cursor,
-                Incremental {
-                    strategy: IncrementalStrategy::ServerFilter,
-                    lookback_secs: *lookback_secs,
-                    captures_updates: false,
-                    note: format!("Append-only; the API filters by {cursor}; {lookback_secs} s are re-read to catch late writes."),
-                    cursor_fallback: None,
-                },
-            ),
-            ReadKind::ClientFilter { cursor, fallback, note, .. } => d.incremental(
-                *cursor,
-                Incremental {
-                    strategy: IncrementalStrategy::ClientFilter,
-                    lookback_secs: 0,
-                    captures_updates: true,
-                    note: (*note).into(),
-                    cursor_fallback: fallback.map(str::to_string),
-                },
-            ),
         }
     }
 }
@@ -281,7 +339,7 @@ struct Walk {
     page_size: u32,
     single: bool,
     cursor_field: Option<&'static str>,
-    /// Read when the cursor field is null (see [`ReadKind::ClientFilter`]).
+    /// Read when the cursor field is null (see [`IncrementalRead::fallback`]).
     cursor_fallback: Option<&'static str>,
     filter: Filter,
     state_mode: StateMode,
@@ -489,11 +547,12 @@ impl Walk {
         let (index, cursor) = at;
         let segment = &self.segments[index];
         let mut query = segment.query.clone();
+        let dialect = self.client.dialect();
         if !self.single {
-            query.push(("limit".into(), self.page_size.to_string()));
+            query.push((dialect.limit_param().into(), self.page_size.to_string()));
         }
         if let Some(c) = &cursor {
-            query.extend(cursor_params(c));
+            query.extend(dialect.cursor_params(c));
         }
         let single = self.single;
         let (records, next) = self
@@ -516,7 +575,7 @@ impl Walk {
                         }
                         return Ok((vec![raw], None));
                     }
-                    let page = parse_page(&r.body)?;
+                    let page = dialect.parse_page(&r.body)?;
                     let owned: Vec<Box<RawValue>> =
                         page.records.into_iter().map(|r| r.to_owned()).collect();
                     Ok((owned, page.next_cursor))
@@ -599,7 +658,7 @@ impl Walk {
         if !not_objects.is_empty() {
             not_objects.dedup();
             messages.push(warning(format!(
-                "stream `{}`: skipped list items that are not JSON objects ({}); Gorgias lists objects, so a proxy or the API sent something else: report it if it repeats",
+                "stream `{}`: skipped list items that are not JSON objects ({}); lists hold objects, so a proxy or the API sent something else: report it if it repeats",
                 self.stream,
                 not_objects.join(", ")
             )));
@@ -744,74 +803,54 @@ impl ListStream {
             (ReadKind::Full { order_by }, _) => {
                 walk.segments = segments(d.path, *order_by, &d.partitions, &[])
             }
-            (ReadKind::Feed { asc, .. }, false) => {
-                walk.segments = segments(d.path, Some(asc), &d.partitions, &[])
+            (ReadKind::Incremental(read), false) => {
+                walk.segments = segments(d.path, read.asc, &d.partitions, &[])
             }
-            (ReadKind::ServerFilter { asc, .. }, false) => {
-                walk.segments = segments(d.path, Some(asc), &d.partitions, &[])
-            }
-            (ReadKind::ClientFilter { order_by, .. }, false) => {
-                walk.segments = segments(d.path, *order_by, &d.partitions, &[])
-            }
-            (
-                ReadKind::Feed {
-                    cursor, asc, desc, ..
-                },
-                true,
-            ) => {
-                walk.cursor_field = Some(cursor);
-                // A first sync's oldest-first walk stays one when it is resumed.
-                let ascending = resume.as_ref().map_or(bookmark.is_none(), |r| r.ascending);
-                match bookmark.filter(|_| !ascending) {
-                    None => {
-                        walk.state_mode = StateMode::Advance;
-                        walk.resumable = Some(true);
-                        walk.segments = segments(d.path, Some(asc), &d.partitions, &[]);
+            (ReadKind::Incremental(read), true) => {
+                walk.cursor_field = Some(read.cursor);
+                match read.strategy {
+                    IncrementalStrategy::SortedFeed => {
+                        // A first sync's oldest-first walk stays one when it is resumed.
+                        let ascending = resume.as_ref().map_or(bookmark.is_none(), |r| r.ascending);
+                        match bookmark.filter(|_| !ascending) {
+                            None => {
+                                walk.state_mode = StateMode::Advance;
+                                walk.resumable = Some(true);
+                                walk.segments = segments(d.path, read.asc, &d.partitions, &[]);
+                            }
+                            Some(b) => {
+                                walk.filter = Filter::StopBelow(b);
+                                walk.state_mode = StateMode::AtEnd;
+                                walk.resumable = Some(false);
+                                walk.segments = segments(d.path, read.desc, &d.partitions, &[]);
+                            }
+                        }
                     }
-                    Some(b) => {
-                        walk.filter = Filter::StopBelow(b);
+                    IncrementalStrategy::ServerFilter => {
+                        walk.state_mode = StateMode::Advance;
+                        let mut extra = Vec::new();
+                        if let Some(b) = bookmark {
+                            let lookback = if from_state {
+                                i64::try_from(read.lookback_secs).unwrap_or(i64::MAX)
+                            } else {
+                                0
+                            };
+                            let from = b - chrono::Duration::seconds(lookback);
+                            extra.push((format!("{}[gte]", read.cursor), format_datetime(from)));
+                            walk.filter = Filter::AtLeast(from);
+                        }
+                        walk.segments = segments(d.path, read.asc, &d.partitions, &extra);
+                    }
+                    IncrementalStrategy::ClientFilter => {
+                        walk.cursor_fallback = read.fallback;
                         walk.state_mode = StateMode::AtEnd;
                         walk.resumable = Some(false);
-                        walk.segments = segments(d.path, Some(desc), &d.partitions, &[]);
+                        if let Some(b) = bookmark {
+                            walk.filter = Filter::AtLeast(b);
+                        }
+                        walk.segments = segments(d.path, read.asc, &d.partitions, &[]);
                     }
                 }
-            }
-            (
-                ReadKind::ServerFilter {
-                    cursor,
-                    asc,
-                    lookback_secs,
-                },
-                true,
-            ) => {
-                walk.cursor_field = Some(cursor);
-                walk.state_mode = StateMode::Advance;
-                let mut extra = Vec::new();
-                if let Some(b) = bookmark {
-                    let lookback = if from_state { *lookback_secs as i64 } else { 0 };
-                    let from = b - chrono::Duration::seconds(lookback);
-                    extra.push((format!("{cursor}[gte]"), format_datetime(from)));
-                    walk.filter = Filter::AtLeast(from);
-                }
-                walk.segments = segments(d.path, Some(asc), &d.partitions, &extra);
-            }
-            (
-                ReadKind::ClientFilter {
-                    cursor,
-                    fallback,
-                    order_by,
-                    ..
-                },
-                true,
-            ) => {
-                walk.cursor_field = Some(cursor);
-                walk.cursor_fallback = *fallback;
-                walk.state_mode = StateMode::AtEnd;
-                walk.resumable = Some(false);
-                if let Some(b) = bookmark {
-                    walk.filter = Filter::AtLeast(b);
-                }
-                walk.segments = segments(d.path, *order_by, &d.partitions, &[]);
             }
             (
                 ReadKind::Children {
@@ -939,10 +978,11 @@ async fn parent_ids(
         other => other,
     };
     loop {
-        let mut query = vec![("limit".to_string(), page_size.to_string())];
+        let dialect = client.dialect();
+        let mut query = vec![(dialect.limit_param().to_string(), page_size.to_string())];
         if let Some(c) = &cursor {
             guard.follow(c).map_err(named)?;
-            query.push(("cursor".into(), c.clone()));
+            query.extend(dialect.cursor_params(c));
         }
         let (page_ids, received, next) = client
             .send(
@@ -952,7 +992,7 @@ async fn parent_ids(
                 None,
                 RetryPolicy::Idempotent,
                 |r| {
-                    let page = parse_page(&r.body)?;
+                    let page = dialect.parse_page(&r.body)?;
                     let mut ids = Vec::with_capacity(page.records.len());
                     for raw in page.records.iter().filter(|r| r.get().starts_with('{')) {
                         if let Some((name, value)) = only

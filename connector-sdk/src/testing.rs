@@ -1,8 +1,10 @@
 //! A minimal connector that needs no network: a library of books held in memory.
 //!
-//! It shows the whole contract in one file (config with a secret, one incremental stream that
-//! checkpoints after every page, three actions with validated input) and is the second subject
-//! of the conformance suite. The [`ExampleBackend`] plays the service: it counts requests and
+//! A test double, not an example to copy (the example connector is `books-connector`, built on
+//! `connector-http`): hosts and the conformance suite test themselves against it, because it
+//! can be broken on purpose and changed between reads without a server. It implements the whole
+//! contract (config with a secret, one incremental stream that checkpoints after every page,
+//! three actions with validated input). Enabled by the `testing` feature. The [`MemoryBackend`] plays the service: it counts requests and
 //! can be changed between reads.
 
 use std::sync::{Arc, Mutex};
@@ -46,23 +48,23 @@ struct Inner {
 
 /// The in-memory service behind the example connector. Clones share the same data.
 #[derive(Clone)]
-pub struct ExampleBackend {
+pub struct MemoryBackend {
     inner: Arc<Mutex<Inner>>,
     token: Arc<SecretString>,
 }
 
-impl std::fmt::Debug for ExampleBackend {
+impl std::fmt::Debug for MemoryBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ExampleBackend").finish_non_exhaustive()
+        f.debug_struct("MemoryBackend").finish_non_exhaustive()
     }
 }
 
 const EPOCH: i64 = 1_700_000_000;
 
-impl ExampleBackend {
+impl MemoryBackend {
     /// A library of `books` books that accepts `token`.
     pub fn new(books: usize, token: &str) -> Self {
-        let backend = ExampleBackend {
+        let backend = MemoryBackend {
             inner: Arc::new(Mutex::new(Inner {
                 books: Vec::new(),
                 next_id: 1,
@@ -171,7 +173,7 @@ impl ExampleBackend {
 /// # Example connector config
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ExampleConfig {
+pub struct MemoryConfig {
     /// # Token
     /// The library's access token.
     #[schemars(with = "String", length(min = 1), extend("writeOnly" = true, "airbyte_secret" = true))]
@@ -183,9 +185,9 @@ pub struct ExampleConfig {
     pub page_size: u32,
 }
 
-impl std::fmt::Debug for ExampleConfig {
+impl std::fmt::Debug for MemoryConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ExampleConfig")
+        f.debug_struct("MemoryConfig")
             .field("page_size", &self.page_size)
             .finish_non_exhaustive()
     }
@@ -197,9 +199,9 @@ fn default_page_size() -> u32 {
 
 /// The definition of the example connector over one backend.
 #[derive(Debug)]
-pub struct ExampleDefinition {
+pub struct MemoryDefinition {
     spec: ConnectorSpec,
-    backend: ExampleBackend,
+    backend: MemoryBackend,
 }
 
 fn titled(mut schema: Value, title: &str) -> Value {
@@ -251,15 +253,15 @@ struct Deleted {
     deleted: i64,
 }
 
-impl ExampleDefinition {
+impl MemoryDefinition {
     /// The example connector over `backend`.
-    pub fn new(backend: ExampleBackend) -> Self {
+    pub fn new(backend: MemoryBackend) -> Self {
         let spec = ConnectorSpec {
             name: "example_library".into(),
             title: "Example library".into(),
             version: env!("CARGO_PKG_VERSION").into(),
-            documentation_url: "https://docs.rs/connector-sdk/latest/connector_sdk/example/".into(),
-            config_schema: schema_for::<ExampleConfig>(),
+            documentation_url: "https://docs.rs/connector-sdk/latest/connector_sdk/testing/".into(),
+            config_schema: schema_for::<MemoryConfig>(),
             auth_kinds: vec![AuthKind {
                 scheme: AuthScheme::Bearer,
                 config_type: "token".into(),
@@ -328,17 +330,17 @@ impl ExampleDefinition {
                 ),
             ],
         };
-        ExampleDefinition { spec, backend }
+        MemoryDefinition { spec, backend }
     }
 }
 
-impl Definition for ExampleDefinition {
+impl Definition for MemoryDefinition {
     fn spec(&self) -> &ConnectorSpec {
         &self.spec
     }
 
     fn build(&self, config: ValidConfig) -> Result<Box<dyn Connector>> {
-        let config: ExampleConfig = config.parse()?;
+        let config: MemoryConfig = config.parse()?;
         let token = Arc::new(config.token);
         let streams: Vec<Arc<dyn Stream>> = vec![Arc::new(BooksStream {
             descriptor: self.spec.streams[0].clone(),
@@ -370,7 +372,7 @@ impl Definition for ExampleDefinition {
 
 struct ExampleConnector {
     spec: ConnectorSpec,
-    backend: ExampleBackend,
+    backend: MemoryBackend,
     token: Arc<SecretString>,
     streams: Vec<Arc<dyn Stream>>,
     actions: Vec<Arc<dyn Action>>,
@@ -397,7 +399,7 @@ impl Connector for ExampleConnector {
 
 struct BooksStream {
     descriptor: StreamDescriptor,
-    backend: ExampleBackend,
+    backend: MemoryBackend,
     token: Arc<SecretString>,
     page_size: usize,
 }
@@ -455,7 +457,7 @@ impl Stream for BooksStream {
 
 struct BookAction {
     descriptor: ActionDescriptor,
-    backend: ExampleBackend,
+    backend: MemoryBackend,
     token: Arc<SecretString>,
 }
 

@@ -3,7 +3,7 @@
 //! An action is a method and a path template (`/api/tickets/{id}`): input fields named in the
 //! template fill it, fields listed in `query` become query parameters (lists as repeated
 //! keys), and the rest is the JSON body (or one field's value, for endpoints whose body is a
-//! bare array). Creates are not retried after a failure that may have reached Gorgias.
+//! bare array). Creates are not retried after a failure that may have reached the server.
 
 use std::sync::Arc;
 
@@ -12,7 +12,7 @@ use connector_sdk::{Action, ActionDescriptor, ActionEffect, Error, Result, Valid
 use serde_json::{Map, Value, json};
 
 use crate::client::{Client, Method, RetryPolicy};
-use crate::page::parse_page;
+use crate::dialect::Dialect;
 use crate::schema;
 
 /// What is sent as the request body.
@@ -64,7 +64,7 @@ pub struct ActionDecl {
     pub reply: Reply,
     /// Whether sending it twice is harmless (defaults: everything but creates).
     pub idempotent: bool,
-    /// What to tell the user when Gorgias answers 403 (e.g. a scope only some tokens carry).
+    /// What to tell the user when the API answers 403 (e.g. a scope only some tokens carry).
     pub on_forbidden: Option<&'static str>,
 }
 
@@ -178,7 +178,7 @@ impl HttpAction {
 
 /// An integral JSON number as an `i64`/`u64` text: `1.0` and `1e2` are `1` and `100` (JSON Schema
 /// counts them as integers, so validation lets them through); `None` for fractions and for
-/// numbers beyond 64 bits (`1e300`), which no Gorgias id or count can be.
+/// numbers beyond 64 bits (`1e300`), which no id or count can be.
 fn integer_text(n: &serde_json::Number) -> Option<String> {
     if let Some(i) = n.as_i64() {
         return Some(i.to_string());
@@ -206,7 +206,7 @@ fn scalar(decl: &ActionDecl, name: &str, v: &Value) -> Result<Option<String>> {
     })
 }
 
-/// Writes integral floats (`5.0`) of a body as integers (`5`), as Gorgias expects ids and counts.
+/// Writes integral floats (`5.0`) of a body as integers (`5`), as APIs expect ids and counts.
 fn integral_floats_as_integers(v: &mut Value) {
     match v {
         Value::Number(n) if n.is_f64() => {
@@ -302,6 +302,7 @@ impl Action for HttpAction {
         };
         let reply = self.decl.reply;
         let hint = self.decl.on_forbidden;
+        let dialect = self.client.dialect();
         self.client
             .send(
                 self.decl.method,
@@ -322,7 +323,7 @@ impl Action for HttpAction {
                             Ok(out)
                         }
                         Reply::List => {
-                            let page = parse_page(&r.body)?;
+                            let page = dialect.parse_page(&r.body)?;
                             let data = page
                                 .records
                                 .iter()
@@ -331,7 +332,7 @@ impl Action for HttpAction {
                                 .map_err(|e| {
                                     Error::invalid_response("a JSON list", e.to_string())
                                 })?;
-                            Ok(list_output(data, page.next_cursor))
+                            Ok(list_output(dialect, data, page.next_cursor))
                         }
                     }
                 },
@@ -346,10 +347,10 @@ impl Action for HttpAction {
     }
 }
 
-/// A list action's output. A view-items page asks for several parameters at once (see
-/// [`crate::page::next_items_params`]): `next_cursor` is then its `cursor` and `next_page` all
-/// of them (`ignored_item` as a number, as the input schema takes it).
-fn list_output(data: Vec<Value>, next: Option<String>) -> Value {
+/// A list action's output. A page cursor that stands for several query parameters (see
+/// [`crate::page::encode_query`]) gives `next_cursor` as its `cursor` and `next_page` as all of
+/// them, each as the dialect writes it ([`Dialect::page_param`]) so it can be passed back.
+fn list_output(dialect: &dyn Dialect, data: Vec<Value>, next: Option<String>) -> Value {
     match next.as_deref().filter(|n| n.starts_with('?')) {
         Some(query) => {
             let params = crate::page::cursor_params(query);
@@ -360,11 +361,7 @@ fn list_output(data: Vec<Value>, next: Option<String>) -> Value {
             let page: Map<String, Value> = params
                 .into_iter()
                 .map(|(k, v)| {
-                    // `ignored_item` is a ticket id, an integer in the input schema.
-                    let value = match v.parse::<i64>() {
-                        Ok(n) if k == "ignored_item" => Value::from(n),
-                        _ => Value::String(v),
-                    };
+                    let value = dialect.page_param(&k, v);
                     (k, value)
                 })
                 .collect();

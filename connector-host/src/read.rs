@@ -8,11 +8,11 @@ use futures::StreamExt as _;
 use futures::stream::{self, BoxStream};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::airbyte::{ConfiguredCatalog, MessageWriter, StreamStatus};
-use crate::connector::{Connector, ConnectorExt, ReadRequest};
-use crate::error::{Error, Result};
-use crate::message::{Message, State};
-use crate::spec::SyncMode;
+use crate::airbyte::{ConfiguredCatalog, MessageWriter, StreamStatus};
+use connector_sdk::connector::{Connector, ConnectorExt, ReadRequest};
+use connector_sdk::error::{Error, Result};
+use connector_sdk::message::{Message, State};
+use connector_sdk::spec::SyncMode;
 
 /// How a read is run.
 #[derive(Debug, Clone)]

@@ -1,6 +1,6 @@
-//! The reference harness: the SDK's in-memory example connector
-//! ([`connector_sdk::example`]). It is what `tests/example.rs` runs, the model for a
-//! connector's own harness, and (with [`ExampleHarness::wrapped`]) the base of the deliberately
+//! The reference harness: the SDK's in-memory test connector
+//! ([`connector_sdk::testing`]). It is what `tests/reference.rs` runs, a model for a
+//! connector's own harness, and (with [`ReferenceHarness::wrapped`]) the base of the deliberately
 //! broken connectors the suite's own tests use.
 
 use std::collections::BTreeMap;
@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use connector_sdk::example::{ExampleBackend, ExampleDefinition};
+use connector_sdk::testing::{MemoryBackend, MemoryDefinition};
 use connector_sdk::{
     Action, ActionDescriptor, Connector, ConnectorSpec, Definition, Message, ReadRequest, Result,
     Stream, StreamDescriptor, ValidConfig, ValidInput,
@@ -20,47 +20,47 @@ use serde_json::{Value, json};
 
 use crate::harness::{Backend, Capabilities, Harness, HarnessError, Redaction};
 
-/// The token the example backend accepts (long and unique, so an echo is caught).
+/// The token the memory backend accepts (long and unique, so an echo is caught).
 pub const TOKEN: &str = "letmein-CANARY-7f3a9c21";
 
-/// How many books a fresh example backend holds.
+/// How many books a fresh memory backend holds.
 pub const BOOKS: usize = 23;
 
 /// Wraps the example definition (e.g. to break it on purpose); gets the backend it serves.
 pub type Wrap =
-    Arc<dyn Fn(Arc<dyn Definition>, ExampleBackend) -> Arc<dyn Definition> + Send + Sync>;
+    Arc<dyn Fn(Arc<dyn Definition>, MemoryBackend) -> Arc<dyn Definition> + Send + Sync>;
 
-/// The harness of the SDK's example connector: a fresh in-memory library of [`BOOKS`] books per
+/// The harness of the SDK's in-memory test connector: a fresh in-memory library of [`BOOKS`] books per
 /// check, requests counted and their instants logged, books changed with
-/// [`ExampleBackend::touch`].
+/// [`MemoryBackend::touch`].
 #[derive(Clone)]
-pub struct ExampleHarness {
+pub struct ReferenceHarness {
     name: String,
     wrap: Option<Wrap>,
     snapshots: bool,
     capabilities: Capabilities,
 }
 
-impl std::fmt::Debug for ExampleHarness {
+impl std::fmt::Debug for ReferenceHarness {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ExampleHarness")
+        f.debug_struct("ReferenceHarness")
             .field("name", &self.name)
             .field("wrapped", &self.wrap.is_some())
             .finish_non_exhaustive()
     }
 }
 
-impl Default for ExampleHarness {
+impl Default for ReferenceHarness {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl ExampleHarness {
-    /// The example connector as the SDK ships it, snapshotted as `example`.
+impl ReferenceHarness {
+    /// The in-memory connector as the SDK ships it, snapshotted as `memory`.
     pub fn new() -> Self {
-        ExampleHarness {
-            name: "example".into(),
+        ReferenceHarness {
+            name: "memory".into(),
             wrap: None,
             snapshots: true,
             capabilities: Capabilities {
@@ -74,15 +74,12 @@ impl ExampleHarness {
         }
     }
 
-    /// The example connector wrapped by `wrap` (no snapshots).
+    /// The in-memory connector wrapped by `wrap` (no snapshots).
     pub fn wrapped(
         name: &str,
-        wrap: impl Fn(Arc<dyn Definition>, ExampleBackend) -> Arc<dyn Definition>
-        + Send
-        + Sync
-        + 'static,
+        wrap: impl Fn(Arc<dyn Definition>, MemoryBackend) -> Arc<dyn Definition> + Send + Sync + 'static,
     ) -> Self {
-        ExampleHarness {
+        ReferenceHarness {
             name: name.into(),
             wrap: Some(Arc::new(wrap)),
             snapshots: false,
@@ -96,8 +93,8 @@ impl ExampleHarness {
         self
     }
 
-    fn definition_for(&self, backend: &ExampleBackend) -> Arc<dyn Definition> {
-        let base: Arc<dyn Definition> = Arc::new(ExampleDefinition::new(backend.clone()));
+    fn definition_for(&self, backend: &MemoryBackend) -> Arc<dyn Definition> {
+        let base: Arc<dyn Definition> = Arc::new(MemoryDefinition::new(backend.clone()));
         match &self.wrap {
             Some(w) => w(base, backend.clone()),
             None => base,
@@ -106,17 +103,17 @@ impl ExampleHarness {
 }
 
 #[async_trait]
-impl Harness for ExampleHarness {
+impl Harness for ReferenceHarness {
     fn name(&self) -> String {
         self.name.clone()
     }
 
     fn definition(&self) -> Arc<dyn Definition> {
-        self.definition_for(&ExampleBackend::new(0, TOKEN))
+        self.definition_for(&MemoryBackend::new(0, TOKEN))
     }
 
     async fn start(&self) -> Result<Box<dyn Backend>, HarnessError> {
-        let backend = ExampleBackend::new(BOOKS, TOKEN);
+        let backend = MemoryBackend::new(BOOKS, TOKEN);
         let probe = Probe {
             backend: backend.clone(),
             epoch: Instant::now(),
@@ -169,9 +166,9 @@ impl Harness for ExampleHarness {
     }
 }
 
-/// One example backend and the probed definition over it.
+/// One memory backend and the probed definition over it.
 struct Example {
-    backend: ExampleBackend,
+    backend: MemoryBackend,
     definition: Arc<dyn Definition>,
     probe: Probe,
 }
@@ -214,12 +211,12 @@ impl Backend for Example {
     }
 }
 
-/// The example backend only counts requests; the probe turns the count into arrival instants by
+/// The memory backend only counts requests; the probe turns the count into arrival instants by
 /// looking at it after every step of the connector (a page fetch, a check, an action), which
 /// is when a request can have happened.
 #[derive(Clone)]
 struct Probe {
-    backend: ExampleBackend,
+    backend: MemoryBackend,
     epoch: Instant,
     log: Arc<Mutex<(u64, Vec<Duration>)>>,
 }

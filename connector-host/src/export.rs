@@ -20,9 +20,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
 
-use crate::error::{Error, Result};
-use crate::schema::{DRAFT, root_keys_first};
-use crate::spec::ConnectorSpec;
+use connector_sdk::error::{Error, Result};
+use connector_sdk::schema::{DRAFT, root_keys_first};
+use connector_sdk::spec::ConnectorSpec;
 
 /// Where the config form lives in an export.
 pub const CONFIG_SCHEMA: &str = "config.schema.json";
