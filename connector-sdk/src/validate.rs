@@ -296,11 +296,9 @@ impl ValidConfig {
     /// Validates `config` against `schema`: the first violation becomes
     /// [`Error::InvalidConfig`] naming the field.
     pub fn check(schema: &Value, config: &Value) -> Result<Self> {
+        // A schema that does not compile is the connector's bug, not the user's config.
         let found = violations(schema, config).map_err(|e| {
-            Error::invalid_config(
-                "(schema)",
-                format!("the connector's config schema is invalid: {e}"),
-            )
+            Error::internal(format!("the connector's config schema is invalid: {e}"))
         })?;
         match first(found) {
             Some(v) => Err(Error::invalid_config(v.path, v.reason)),
@@ -359,12 +357,13 @@ impl std::fmt::Debug for ValidInput {
 impl ValidInput {
     /// Validates `input` against the action's input schema (compiled once per descriptor).
     pub fn check(action: &ActionDescriptor, input: Value) -> Result<Self> {
-        let validator =
-            cached(&action.validator, &action.input_schema).map_err(|e| Error::InvalidInput {
-                action: action.name.clone(),
-                path: "(schema)".into(),
-                reason: format!("the action's input schema is invalid: {e}"),
-            })?;
+        // A schema that does not compile is the connector's bug, not the caller's input.
+        let validator = cached(&action.validator, &action.input_schema).map_err(|e| {
+            Error::internal(format!(
+                "action `{}`: its input schema is invalid: {e}",
+                action.name
+            ))
+        })?;
         match first(collect(validator, &action.input_schema, &input)) {
             Some(v) => Err(Error::InvalidInput {
                 action: action.name.clone(),
@@ -411,6 +410,27 @@ pub fn check_record(stream: &StreamDescriptor, record: &Value) -> Result<(), Vec
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// A schema that does not compile is the connector's fault: an internal (system) error, not
+    /// the user's invalid config or input.
+    #[test]
+    fn a_broken_schema_is_an_internal_error() {
+        let broken = json!({"type": "object", "properties": {"a": {"type": "no-such-type"}}});
+        let e = ValidConfig::check(&broken, &json!({})).expect_err("refused");
+        assert!(matches!(e, Error::Internal { .. }), "{e:?}");
+        assert_eq!(e.failure_type(), crate::FailureType::SystemError);
+        assert!(!e.is_retryable());
+        let action = crate::ActionDescriptor::new(
+            "a",
+            "A",
+            "",
+            crate::ActionEffect::Read,
+            broken,
+            json!({}),
+        );
+        let e = ValidInput::check(&action, json!({})).expect_err("refused");
+        assert!(matches!(e, Error::Internal { .. }), "{e:?}");
+    }
 
     fn schema() -> Value {
         json!({

@@ -29,12 +29,12 @@
 pub mod config;
 pub mod dialect;
 pub mod objects;
+mod options;
 #[cfg(feature = "sandbox")]
 pub mod sandbox_preset;
 pub mod schema;
 
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
 
 use async_trait::async_trait;
 use connector_sdk::{
@@ -44,95 +44,25 @@ use connector_sdk::{
 };
 
 pub use config::GorgiasConfig;
-pub use connector_http::{ClientStats, RetryOptions};
+pub use connector_http::ClientStats;
+#[cfg(feature = "testing")]
+pub use connector_http::RetryOptions;
 use connector_http::{action, list};
 pub use dialect::GorgiasDialect;
+#[cfg(feature = "testing")]
+pub use options::{ClientOptions, Pacing};
+#[cfg(not(feature = "testing"))]
+use options::{ClientOptions, Pacing};
 
 /// The usage header Gorgias sends on every response (`used/limit`).
 pub const USAGE_HEADER: &str = "X-Gorgias-Account-Api-Call-Limit";
 /// The header Gorgias sends with 429 (seconds to wait).
 pub const RETRY_AFTER_HEADER: &str = "Retry-after";
 
-/// How the client paces requests.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Pacing {
-    /// The declared limit of the auth scheme in use (production).
-    Declared,
-    /// The declared request counts over another window (tests and benchmarks against a sandbox
-    /// whose window is scaled the same way).
-    Window(Duration),
-    /// No pacing (benchmarks with the sandbox limit off). 429s are still honoured.
-    Off,
-}
-
-/// Client knobs that are not part of a user's config.
-#[derive(Debug, Clone)]
-pub struct ClientOptions {
-    /// Pacing.
-    pub pacing: Pacing,
-    /// Retries.
-    pub retry: RetryOptions,
-}
-
-impl Default for ClientOptions {
-    fn default() -> Self {
-        ClientOptions {
-            pacing: Pacing::Declared,
-            retry: RetryOptions::default(),
-        }
-    }
-}
-
 /// The environment variable that overrides the pacing of [`GorgiasDefinition::new`] (and so of
 /// the binary): `declared` (the default), `off`, or a window such as `10s` or `2000ms` over
 /// which the declared request counts are spread (Enterprise accounts have a 10 s window).
 pub const PACING_ENV: &str = "GORGIAS_PACING";
-
-/// The longest window [`Pacing::parse`] accepts: an hour (Gorgias's windows are 10 s and 20 s;
-/// anything far longer is a typo, and would overflow the pacer's clock arithmetic).
-const MAX_WINDOW_MS: u64 = 3_600_000;
-
-impl Pacing {
-    /// Reads a pacing from its [`PACING_ENV`] form (windows up to an hour); `None` if it is
-    /// not one.
-    pub fn parse(text: &str) -> Option<Pacing> {
-        let t = text.trim().to_ascii_lowercase();
-        let window = |n: &str, unit_ms: u64| {
-            n.trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|n| *n > 0)
-                .and_then(|n| n.checked_mul(unit_ms))
-                .filter(|ms| *ms <= MAX_WINDOW_MS)
-                .map(|ms| Pacing::Window(Duration::from_millis(ms)))
-        };
-        match t.as_str() {
-            "" | "declared" => Some(Pacing::Declared),
-            "off" | "none" => Some(Pacing::Off),
-            _ => match t.strip_suffix("ms") {
-                Some(n) => window(n, 1),
-                None => t.strip_suffix('s').and_then(|n| window(n, 1000)),
-            },
-        }
-    }
-}
-
-impl ClientOptions {
-    /// The production options, with the pacing taken from [`PACING_ENV`] when it is set (an
-    /// unreadable value keeps the declared pacing and logs a warning).
-    pub fn from_env() -> Self {
-        let mut options = ClientOptions::default();
-        if let Ok(text) = std::env::var(PACING_ENV) {
-            match Pacing::parse(&text) {
-                Some(p) => options.pacing = p,
-                None => {
-                    tracing::warn!(value = %text, "{PACING_ENV} must be declared, off, or a window like 10s; using the declared limit")
-                }
-            }
-        }
-        options
-    }
-}
 
 /// The Gorgias connector definition: its spec, and a factory of per-account connectors.
 ///
@@ -216,11 +146,17 @@ impl GorgiasDefinition {
     /// The definition with production client options ([`ClientOptions::from_env`]: the
     /// declared pacing unless [`PACING_ENV`] says otherwise).
     pub fn new() -> Self {
-        Self::with_options(ClientOptions::from_env())
+        Self::with_client_options(ClientOptions::from_env())
     }
 
-    /// The definition with other client options (tests, benchmarks).
+    /// The definition with other client options (tests and benchmarks: the `testing` feature).
+    #[cfg(feature = "testing")]
     pub fn with_options(options: ClientOptions) -> Self {
+        Self::with_client_options(options)
+    }
+
+    /// The definition with other client options.
+    pub(crate) fn with_client_options(options: ClientOptions) -> Self {
         GorgiasDefinition {
             options,
             http: OnceLock::new(),

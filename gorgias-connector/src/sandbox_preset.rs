@@ -12,7 +12,8 @@ use connector_sdk::Error;
 use futures::FutureExt as _;
 use serde_json::json;
 
-use crate::{ClientOptions, GorgiasDefinition, Pacing};
+use crate::GorgiasDefinition;
+use crate::options::{ClientOptions, Pacing};
 
 /// The rate-limit window of the embedded sandbox.
 pub const WINDOW: Duration = Duration::from_secs(1);
@@ -37,7 +38,7 @@ pub async fn start() -> Result<PresetConfig, Error> {
         account.subdomain,
         WINDOW
     );
-    let definition = GorgiasDefinition::with_options(ClientOptions {
+    let definition = GorgiasDefinition::with_client_options(ClientOptions {
         pacing: Pacing::Window(WINDOW),
         ..ClientOptions::default()
     });

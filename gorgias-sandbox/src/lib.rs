@@ -82,7 +82,7 @@
 //!   fields by priority descending with deactivated ones included; macros `usage:desc` (ties by id
 //!   descending, matching the recording); view items in the view's ordering. Default page size 30
 //!   (recorded for events and tags), rules 100 (API reference via withone.ai), at most 100.
-//! - **`order_by`** values are those of the facts file; deprecated bare names (`tags`: `name`,
+//! - **`order_by`** values are those Gorgias documents; deprecated bare names (`tags`: `name`,
 //!   `created_datetime`, `usage`; `macros`: every attribute; `events`: `created_datetime`) are
 //!   accepted: `usage`/`relevance` mean descending, the others ascending. `relevance` on macros
 //!   needs `ticket_id` and ranks by usage.

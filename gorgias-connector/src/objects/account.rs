@@ -1,6 +1,6 @@
 //! Account: the `account` stream (one record) and the account and account-settings actions.
 //!
-//! Facts §6.1. `GET /api/account` returns the account the credentials belong to: `domain`,
+//! Sources: <https://developers.gorgias.com/reference/the-account-object>. `GET /api/account` returns the account the credentials belong to: `domain`,
 //! `created_datetime`, `deactivated_datetime`, `settings` (`[{id, type, data}]`) and `status`
 //! (`{"status": "active"}`); Airbyte's schema adds `current_subscription` and `meta`. Settings are
 //! listed by `GET /api/account/settings` (optional `type` filter), whose real answer is

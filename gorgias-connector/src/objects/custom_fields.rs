@@ -1,13 +1,13 @@
 //! Custom fields: the `custom_fields` stream (field definitions of tickets and customers) and
 //! custom field actions.
 //!
-//! Facts §6.17. `GET /api/custom-fields` requires `object_type` (`Ticket` or `Customer`), accepts
+//! Sources: Airbyte's source-gorgias manifest (airbytehq/airbyte) and benpalmer1/Gorgias-MCP-Server. `GET /api/custom-fields` requires `object_type` (`Ticket` or `Customer`), accepts
 //! `search`, `archived` and `order_by=priority:asc|desc`; `POST` creates, `GET`/`PUT
 //! /api/custom-fields/{id}` read and change one (a bulk `PUT /api/custom-fields` also exists).
-//! The facts file lists no fields; the record follows the custom field object as MCP1 (derived
+//! Gorgias documents no custom-field fields; the record follows the custom field object as benpalmer1/Gorgias-MCP-Server (derived
 //! from the official spec) describes it: `object_type`, `label`, `description`, `priority`,
 //! `required`, `managed_type`, `definition` (`{data_type, input_settings}`), `external_id` and
-//! the `created`/`updated`/`deactivated` datetimes, plus `requirement_type` (recorded). MCP1
+//! the `created`/`updated`/`deactivated` datetimes, plus `requirement_type` (recorded). benpalmer1/Gorgias-MCP-Server
 //! states that `PUT` needs `object_type`, `label` and `definition` even when unchanged, but a
 //! label-only `PUT` was accepted (recorded: Nango test update-custom-field), so
 //! `update_custom_field` needs only the id and one field. Definitions carry no `uri` (recorded).

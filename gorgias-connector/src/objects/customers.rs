@@ -1,14 +1,14 @@
 //! Customers: the `customers` stream and customer actions (CRUD, bulk delete, merge, custom
 //! data and custom field values).
 //!
-//! Facts §6.2. A customer carries its contact `channels`, free-form `meta` and `data`, the raw
+//! Sources: <https://developers.gorgias.com/reference/the-customer-object> and <https://developers.gorgias.com/reference/merge-customers>. A customer carries its contact `channels`, free-form `meta` and `data`, the raw
 //! data of each e-commerce `integrations` (keyed by integration id; ids there exceed 32 bits),
 //! and custom field values. Writes:
 //!
 //! * `PUT /api/customers/{id}` is partial, but `channels`, when sent, replaces every channel.
 //! * `PUT /api/customers/merge?source_id=&target_id=` merges the source into the target (the
 //!   source is deleted); the body holds fields to set on the target. The two ids are query
-//!   parameters, as the official merge page and python-gorgias send them (MCP1 puts them in the
+//!   parameters, as the official merge page and python-gorgias send them (benpalmer1/Gorgias-MCP-Server puts them in the
 //!   body). Gorgias answers 409 when both customers have data for the same integration. Not
 //!   idempotent: once merged, the source is gone.
 //! * `PUT /api/customers/{id}/data` answers 200 with an empty body (recorded: Nango test
@@ -23,7 +23,7 @@
 //!   JSON array `[{id, value}]`. Its response is not documented, so the action acknowledges and
 //!   passes on whatever body came.
 //!
-//! Incremental: a newest-first feed on `updated_datetime`. **CONFLICT** (facts §6.2): MCP1 lists
+//! Incremental: a newest-first feed on `updated_datetime`. **CONFLICT**: benpalmer1/Gorgias-MCP-Server lists
 //! `updated_datetime:asc|desc` as `order_by` values and Airbyte reads customers with
 //! `order_by=updated_datetime:desc` as a data feed, while an older Gorgias page says customers are
 //! ordered by name and a 2022 tap found only `created_datetime` orderable. This follows the

@@ -1,6 +1,6 @@
 //! Events: the `events` stream (the account's audit trail) and `get_event`.
 //!
-//! Facts §6.3. Events are read-only and append-only: each has an `object_type` / `object_id`,
+//! Sources: <https://developers.gorgias.com/reference/the-event-object>. Events are read-only and append-only: each has an `object_type` / `object_id`,
 //! a `type` (e.g. `ticket-updated`, `customer-merged`), the acting `user_id`, free-form `data`
 //! and a `context` uuid grouping one causal chain. `GET /api/events` is the only Gorgias list
 //! with a server-side datetime range filter (`created_datetime[gt|gte|lt|lte]`) and orders by

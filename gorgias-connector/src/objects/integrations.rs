@@ -1,9 +1,9 @@
 //! Integrations: the `integrations` stream and integration CRUD.
 //!
-//! Facts §6.4. An integration connects a channel or an app (email, Shopify, chat, HTTP, ...).
+//! Sources: <https://developers.gorgias.com/reference/the-integration-object>. An integration connects a channel or an app (email, Shopify, chat, HTTP, ...).
 //! Over the REST API one mainly creates HTTP integrations, whose `http` object holds the URL,
 //! method, headers, form and the ticket events that trigger the call. `PUT
-//! /api/integrations/{id}` requires `name` (facts: W1 "Update an Integration"). Deleting an
+//! /api/integrations/{id}` requires `name` (withone.ai's "Update an Integration" page). Deleting an
 //! integration deactivates the views that use it and is refused while rules use it.
 //!
 //! Incremental: `updated_datetime` exists but the list orders only by `created_datetime`, so
@@ -26,7 +26,7 @@ pub const OBJ: Obj = Obj {
     record,
 };
 
-/// Integration types of the list filter (facts §6.4).
+/// Integration types of the list filter (the integration object page).
 const TYPES: &[&str] = &[
     "email",
     "gmail",

@@ -1,6 +1,6 @@
 //! Jobs: the `jobs` stream (background bulk operations and exports) and job actions.
 //!
-//! Facts §6.5. A job runs a bulk operation in the background: apply a macro to tickets, update
+//! Sources: <https://developers.gorgias.com/reference/the-job-object> and <https://developers.gorgias.com/reference/create-job>. A job runs a bulk operation in the background: apply a macro to tickets, update
 //! or delete tickets, export tickets or macros, import macros. It is created with a `type`, the
 //! type-specific `params` (ticket ids, a view, the updates, ...), optionally a
 //! `scheduled_datetime` at most 60 minutes ahead, and free-form `meta`. `GET /api/jobs/{id}` is

@@ -1,6 +1,6 @@
 //! Macros: the `macros` stream (canned replies and ticket actions) and macro actions.
 //!
-//! Facts §6.6. A macro is a named list of `actions` (`{name, title, type, arguments}`: set the
+//! Sources: Gorgias's REST reference ("List macros" at developers.gorgias.com, paraphrased by withone.ai's Gorgias pages). A macro is a named list of `actions` (`{name, title, type, arguments}`: set the
 //! reply text, add tags, close, ...) agents apply to tickets, with an `intent`, a `language` and
 //! a `usage` count. `PUT /api/macros/{id}` replaces the whole `actions` list when it is sent;
 //! `DELETE` is refused (409) while an active rule uses the macro. `PUT /api/macros/archive` and
@@ -10,7 +10,7 @@
 //! The list hides archived macros unless `archived=true` (default false), so the stream reads two
 //! partitions, `archived=false` and `archived=true`, to sync every macro.
 //!
-//! Incremental: **CONFLICT** (facts §6.6): W1 and MCP1 list `updated_datetime:asc|desc` as
+//! Incremental: **CONFLICT**: withone.ai's pages and benpalmer1/Gorgias-MCP-Server list `updated_datetime:asc|desc` as
 //! `order_by` values, but Airbyte's tests state `created_datetime` is the only ordering the
 //! endpoint accepts. The safe reading is taken: every sync reads all macros (ordered
 //! `created_datetime:asc`, which every source allows, for stable pages) and emits those updated

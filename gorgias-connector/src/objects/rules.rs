@@ -1,6 +1,6 @@
 //! Rules: the `rules` stream (automation rules) and rule actions.
 //!
-//! Facts §6.7. A rule is JavaScript `code` (with its ESTree `code_ast`) run on the ticket events
+//! Sources: Gorgias's REST reference ("List rules", "Update rules' priorities", paraphrased by withone.ai's Gorgias pages). A rule is JavaScript `code` (with its ESTree `code_ast`) run on the ticket events
 //! listed in `event_types` (a comma-separated string); rules with a higher `priority` run first.
 //! `POST /api/rules` requires `name` and `code`. `POST /api/rules/priorities` with
 //! `{"priorities": [{"id", "priority"}]}` reorders several rules and answered 200 with a bare

@@ -1,10 +1,10 @@
 //! Satisfaction surveys: the `satisfaction_surveys` stream and survey actions.
 //!
-//! Facts §6.8. A survey belongs to one ticket (one survey per ticket) and its customer; Gorgias
+//! Sources: <https://developers.gorgias.com/reference/the-satisfactionsurvey-object>. A survey belongs to one ticket (one survey per ticket) and its customer; Gorgias
 //! sends it at `should_send_datetime` (null: never), and the customer's `score` (1 to 5) and
 //! comment (`body_text`, at most 1000 characters) arrive later with `scored_datetime`.
 //! `POST` requires `customer_id` and `ticket_id` (201). There is no delete. `PUT` is partial
-//! here, as Gorgias updates are in general (facts §1); MCP1 describes it as a full replacement
+//! here, as Gorgias updates are in general (recorded: Nango test update-ticket); benpalmer1/Gorgias-MCP-Server describes it as a full replacement
 //! that needs `customer_id` and `ticket_id` again, so the update action accepts both too.
 //!
 //! Incremental: a newest-first feed on `created_datetime`, the only orderable datetime (surveys

@@ -1,14 +1,14 @@
 //! Search: one action, `search`, over `POST /api/search` (no stream).
 //!
-//! Facts §6.9. The body names what to look for (`type`, required), the text (`query`, default
-//! empty) and how many results (`size`, 1 to 50, default 10). Per MCP1: `customer` matches names
+//! Sources: Gorgias's REST reference ("Search for resources", paraphrased by withone.ai's Gorgias pages). The body names what to look for (`type`, required), the text (`query`, default
+//! empty) and how many results (`size`, 1 to 50, default 10). Per benpalmer1/Gorgias-MCP-Server: `customer` matches names
 //! and emails, `customer_profile` also every channel address, `agent` finds users,
 //! `customers_by_phone` customers by phone number, and the `customer_channel*` types return
 //! channels (Fides finds a customer by email with `customer_channel_email`).
 //!
 //! It is a POST that only reads, so its effect is Read and it is idempotent (safe to retry).
 //! The response is documented as "list of the found resources" with status 201 and an untyped
-//! schema; its shape is **UNCONFIRMED**: a bare JSON array or `{"data": [...]}` (MCP1 accepts
+//! schema; its shape is **UNCONFIRMED**: a bare JSON array or `{"data": [...]}` (benpalmer1/Gorgias-MCP-Server accepts
 //! both). The output is passed on as Gorgias sends it, and its schema accepts both shapes.
 
 use connector_sdk::ActionEffect;

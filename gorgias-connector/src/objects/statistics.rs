@@ -1,6 +1,6 @@
 //! Statistics: two actions, no stream.
 //!
-//! Facts §6.10. Gorgias has two statistics APIs, both POSTs that only read (effect Read,
+//! Sources: <https://developers.gorgias.com/reference/get-legacy-statistic> ("Retrieve a statistic") and the reporting API pages. Gorgias has two statistics APIs, both POSTs that only read (effect Read,
 //! idempotent: safe to retry):
 //!
 //! * `get_statistic`: the legacy `POST /api/stats/{name}` ("Retrieve a statistic"). The body
@@ -16,7 +16,7 @@
 //! * `run_reporting_query`: the newer `POST /api/reporting/stats`, paged with `cursor` and
 //!   `limit` (at most 10000) as query parameters; the body is `{"query": {scope, filters,
 //!   timezone, dimensions, measures, time_dimensions, order}}` with scope, filters and timezone
-//!   required. Rows come in `data` and the next page in `meta.next_cursor` (MCP1); row fields
+//!   required. Rows come in `data` and the next page in `meta.next_cursor` (benpalmer1/Gorgias-MCP-Server); row fields
 //!   are named after the requested dimensions and measures (**UNCONFIRMED**).
 
 use connector_sdk::ActionEffect;

@@ -1,13 +1,13 @@
 //! Tags: the `tags` stream and tag actions (CRUD, bulk delete, merge).
 //!
-//! Facts §6.11. A tag has a case-sensitive `name`, an optional `description`, a `decoration`
+//! Sources: Gorgias's REST reference ("List tags", paraphrased by withone.ai's Gorgias pages). A tag has a case-sensitive `name`, an optional `description`, a `decoration`
 //! (`{"color": "#F58D86"}`, sometimes `{}` or null) and a `usage` count (tickets carrying it).
 //! Tags have **no `updated_datetime`**. Writes:
 //!
 //! * `DELETE /api/tags` with `{"ids": [...]}` deletes several tags. No maximum is documented;
 //!   this connector sends at most 100 ids per call (as for customers).
 //! * `PUT /api/tags/{id}/merge` with `{"source_tags_ids": [...]}` moves the source tags' tickets
-//!   to the destination tag and deletes the sources (MCP1). Its response is not documented, so
+//!   to the destination tag and deletes the sources (benpalmer1/Gorgias-MCP-Server). Its response is not documented, so
 //!   the action acknowledges and passes on whatever body came (the destination tag, as a rule).
 //!   Not idempotent: once merged, the sources are gone and a second call fails.
 //!

@@ -1,12 +1,12 @@
 //! Teams: the `teams` stream and team actions (CRUD).
 //!
-//! Facts §6.17: `GET/POST /api/teams`, `GET/PUT/DELETE /api/teams/{id}`; the list orders by
-//! `created_datetime` or `name` (MCP1), and Airbyte syncs a `teams` stream on `created_datetime`.
-//! The facts file lists no team fields; the record follows what tickets embed
-//! (`assignee_team {id, name, decoration {emoji}}`, §6.12) and the fields public clients use
-//! (MCP1, Panora): `uri`, `description`, `members` (user summaries) and `created_datetime`.
+//! Sources: Airbyte's source-gorgias manifest (airbytehq/airbyte) and benpalmer1/Gorgias-MCP-Server: `GET/POST /api/teams`, `GET/PUT/DELETE /api/teams/{id}`; the list orders by
+//! `created_datetime` or `name` (benpalmer1/Gorgias-MCP-Server), and Airbyte syncs a `teams` stream on `created_datetime`.
+//! Gorgias documents no team fields; the record follows what tickets embed
+//! (`assignee_team {id, name, decoration {emoji}}`) and the fields public clients use
+//! (benpalmer1/Gorgias-MCP-Server, Panora): `uri`, `description`, `members` (user summaries) and `created_datetime`.
 //! Teams are used to auto-assign tickets; an account that does not use them has none.
-//! `members`, when sent on an update, replaces every member (MCP1).
+//! `members`, when sent on an update, replaces every member (benpalmer1/Gorgias-MCP-Server).
 //!
 //! Incremental: a newest-first feed on `created_datetime`, the only orderable datetime. New teams
 //! are picked up; renames and membership changes of synced teams are **not** (a full refresh

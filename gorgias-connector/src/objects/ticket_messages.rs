@@ -1,7 +1,7 @@
 //! Ticket messages: the `ticket_messages` stream (every message of every ticket, from
 //! `GET /api/messages`) and message actions on `/api/tickets/{ticket_id}/messages/{id}`.
 //!
-//! Facts §6.13. A message belongs to one ticket; it is an email, chat, SMS, social message,
+//! Sources: <https://developers.gorgias.com/reference/the-ticketmessage-object>. A message belongs to one ticket; it is an email, chat, SMS, social message,
 //! phone call or internal note (`public: false`; recorded: Nango test ticket-messages shows a
 //! note as `channel: phone` with `source.type: internal-note`, so the channel alone does not tell
 //! notes apart), sent by an agent (`from_agent: true`) or by the customer. Writes:
@@ -12,7 +12,7 @@
 //! * Update (`PUT .../messages/{id}`) needs `channel` and `from_agent` (a PUT without `via` was
 //!   accepted: recorded, Nango test update-ticket-message), takes an optional `action` query
 //!   parameter (force, retry or cancel a failed sending). It answered **200 with the updated
-//!   message** (recorded); it is documented as 202 Accepted (MCP1), which may come without a
+//!   message** (recorded); it is documented as 202 Accepted (benpalmer1/Gorgias-MCP-Server), which may come without a
 //!   body, so the action acknowledges (`{"ok": true, "status": 200}`) and passes on the message
 //!   under `response`.
 //! * Delete answers 204 with an empty body (recorded: Nango test delete-ticket-message).

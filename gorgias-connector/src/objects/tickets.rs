@@ -1,6 +1,6 @@
 //! Tickets: the `tickets` stream and ticket actions (CRUD and ticket tags).
 //!
-//! Facts §6.12. The list orders by `updated_datetime` (asc|desc) but cannot filter by date, so
+//! Sources: <https://developers.gorgias.com/reference/the-ticket-object>. The list orders by `updated_datetime` (asc|desc) but cannot filter by date, so
 //! incremental reads are a newest-first feed that stops at the bookmark. `trashed` defaults to
 //! true on the API: trashed tickets are included, as Gorgias lists them.
 //!

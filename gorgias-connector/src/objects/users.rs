@@ -1,10 +1,10 @@
 //! Users: the `users` stream (the account's agents) and user actions (CRUD).
 //!
-//! Facts §6.14. `GET`/`PUT /api/users/0` act on the authenticated user (the owner of the API
+//! Sources: <https://developers.gorgias.com/reference/the-user-object>. `GET`/`PUT /api/users/0` act on the authenticated user (the owner of the API
 //! key or token), so `get_user` and `update_user` accept id 0; deleting is by real id only.
 //! Changing a user's `email` needs the acting user's current password as
 //! `password_confirmation` (the official user page). Creating needs `email`, `name` and a
-//! `role` (MCP1); roles are admin, agent, basic-agent, bot, internal-agent, lite-agent and
+//! `role` (benpalmer1/Gorgias-MCP-Server); roles are admin, agent, basic-agent, bot, internal-agent, lite-agent and
 //! observer-agent (the list filter's documented values). `DELETE` answers 204 (real capture).
 //!
 //! Incremental: a newest-first feed on `created_datetime`. Users have an `updated_datetime`,

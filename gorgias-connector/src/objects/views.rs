@@ -1,14 +1,14 @@
 //! Views: the `views` stream (saved ticket lists), the `view_items` stream (the tickets of every
 //! view) and view actions (CRUD, list and search a view's tickets).
 //!
-//! Facts §6.15. A view is a saved ticket list: a `filters` expression (JavaScript-like, e.g.
+//! Sources: Gorgias's REST reference ("List views", "List a view's items", paraphrased by withone.ai's Gorgias pages). A view is a saved ticket list: a `filters` expression (JavaScript-like, e.g.
 //! `eq(ticket.status, 'open') && eq(ticket.assignee_user.id, '{{current_user.id}}')`, where
 //! `{{current_user.*}}` is resolved for the caller), an ordering (`order_by` + `order_dir`), the
 //! displayed columns (`fields`) and who sees it (`visibility`, `shared_with_users`,
 //! `shared_with_teams`). Creating needs `slug` (deprecated but still required). System views
 //! (Trash, Spam) cannot be deleted. Views have no `updated_datetime`.
 //!
-//! View items are tickets in the list-item shape (facts §6.12), the view's ordering unless
+//! View items are tickets in the list-item shape (the ticket object's list-item shape), the view's ordering unless
 //! `order_by` overrides it. `PUT /api/views/{id}/items` runs a view with inline changes; view id
 //! 0 runs an ad-hoc view (no saved view needed).
 //!
@@ -21,7 +21,7 @@
 //! View items page by `meta.next_items` (recorded: Nango test list-view-items: the envelope is
 //! `{data, meta: {next_items, prev_items, current_cursor}}`, no `next_cursor`), resending every
 //! parameter it carries (`cursor`, `direction`, `ignored_item`): see
-//! [`connector_http::page::next_items_params`].
+//! [`crate::dialect::next_items_params`].
 //!
 //! **Customer-list views are skipped by `view_items`.** Every account has one ("All customers",
 //! recorded: Nango test list-views) and its items are customers, not tickets (source:

@@ -1,7 +1,7 @@
 //! Widgets: the `widgets` stream (the sidebar cards that show integration data next to a
 //! ticket or customer) and widget actions (CRUD).
 //!
-//! Facts §6.16. A widget has a `type` (the integration kind it renders: shopify, http, ...), a
+//! Sources: <https://developers.gorgias.com/v1.1/reference/the-widget-object>. A widget has a `type` (the integration kind it renders: shopify, http, ...), a
 //! `context` (ticket or customer; user is deprecated), an `order` (lower first) and a `template`
 //! (`{"type": "wrapper", "widgets": [{path, title, type, widgets: [...]}]}`). Creating needs
 //! `template` and `type` and answers 201; `DELETE` answers 204.

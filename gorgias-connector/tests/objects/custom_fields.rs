@@ -104,7 +104,7 @@ async fn custom_field_actions() {
         matches!(missing, Err(Error::NotFound { .. })),
         "{missing:?}"
     );
-    // A label-only update: MCP1 documents object_type, label and definition as required, but
+    // A label-only update: benpalmer1/Gorgias-MCP-Server documents object_type, label and definition as required, but
     // Gorgias accepted `{"label": ..}` alone (recorded: Nango test update-custom-field).
     let partial = c
         .run_action("update_custom_field", json!({"id": id, "label": "x"}))

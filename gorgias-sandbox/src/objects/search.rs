@@ -6,7 +6,7 @@
 //! * Body: `type` (required) ∈ `agent, customer, customer_profile, customer_channel,
 //!   customer_channel_email, customer_channel_phone, customers_by_phone, integration, team, tag`;
 //!   `query` (default `""`, case-insensitive substring here); `size` (default 10, 1–50) (API
-//!   reference "Search for Resources" via withone.ai). What matches per type follows MCP1
+//!   reference "Search for Resources" via withone.ai). What matches per type follows benpalmer1/Gorgias-MCP-Server
 //!   (customer: names and emails; customer_profile: also channel addresses; agent: users).
 //! * Items of the other types are UNCONFIRMED: agents and customers by profile or phone answer
 //!   `{id, name, email}`, channel types `{id, type, address, customer: {id, name, email}}`,
