@@ -43,9 +43,6 @@ pub struct PresetConfig {
     pub guard: Box<dyn Any + Send + Sync>,
     /// One line for stderr, e.g. `using the embedded sandbox at http://127.0.0.1:41234`.
     pub banner: String,
-    /// A definition tuned for what the preset serves (e.g. pacing matched to a sandbox's
-    /// scaled rate-limit window); `None` keeps the host's definition.
-    pub definition: Option<Arc<dyn Definition>>,
 }
 
 impl std::fmt::Debug for PresetConfig {
@@ -56,7 +53,8 @@ impl std::fmt::Debug for PresetConfig {
     }
 }
 
-/// A flag that provides a config, e.g. `--sandbox`.
+/// A flag that provides a config, e.g. `--sandbox`. It cannot change the definition: whatever
+/// the preset serves must be reachable through a config the definition accepts.
 #[derive(Clone)]
 pub struct Preset {
     /// The long flag name, without dashes.
@@ -409,11 +407,9 @@ impl Host {
     ) -> Result<(Box<dyn Connector>, Option<PresetConfig>)> {
         let (config, guard) = self.config(path, preset, err).await?;
         out.set_redactor(Redactor::from_config(self.definition.spec(), &config));
-        let definition = guard
-            .as_ref()
-            .and_then(|g| g.definition.clone())
-            .unwrap_or_else(|| self.definition.clone());
-        Ok((definition.connect(&config)?, guard))
+        // A preset provides a config, never another definition: what runs is the definition the
+        // binary was built with.
+        Ok((self.definition.connect(&config)?, guard))
     }
 
     async fn execute<W: Write + Send>(

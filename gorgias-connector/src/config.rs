@@ -68,11 +68,19 @@ pub struct GorgiasConfig {
     #[serde(default = "default_timeout")]
     #[schemars(range(min = 1, max = 600), extend("order" = 4))]
     pub request_timeout_secs: u64,
+    /// # Rate-limit window (seconds)
+    /// The window of the account's rate limit: 20 on most plans, 10 on Enterprise plans (the
+    /// same request count in half the time). The connector spreads its requests over it.
+    /// Windows under 10 s are accepted only with a loopback base_url (a sandbox whose window is
+    /// scaled down).
+    #[serde(default = "default_window")]
+    #[schemars(range(min = 1, max = 20), extend("order" = 5))]
+    pub rate_limit_window_secs: u64,
     /// # Base URL (testing only)
     /// Overrides https://<subdomain>.gorgias.com for a local sandbox. Only loopback addresses
     /// (127.0.0.1, [::1], localhost) are accepted. Hidden in forms.
     #[serde(default)]
-    #[schemars(example = &"http://127.0.0.1:8089", extend("order" = 5, "airbyte_hidden" = true))]
+    #[schemars(example = &"http://127.0.0.1:8089", extend("order" = 6, "airbyte_hidden" = true))]
     pub base_url: Option<String>,
 }
 
@@ -82,6 +90,13 @@ fn default_page_size() -> u32 {
 
 fn default_timeout() -> u64 {
     30
+}
+
+/// The rate-limit window of most plans (developers.gorgias.com/reference/limitations).
+pub const DEFAULT_WINDOW_SECS: u64 = 20;
+
+fn default_window() -> u64 {
+    DEFAULT_WINDOW_SECS
 }
 
 /// How the connector authenticates: one branch per method.
@@ -237,6 +252,8 @@ pub struct Resolved {
     pub page_size: u32,
     /// Per-request timeout.
     pub timeout: Duration,
+    /// The account's rate-limit window.
+    pub window: Duration,
 }
 
 /// Normalises a subdomain: `acme`, `ACME`, `acme.gorgias.com`, `https://acme.gorgias.com/app`
@@ -375,6 +392,19 @@ impl GorgiasConfig {
                 "must be at least 1",
             ));
         }
+        let window = self.rate_limit_window_secs;
+        if !(1..=DEFAULT_WINDOW_SECS).contains(&window) {
+            return Err(Error::invalid_config(
+                "rate_limit_window_secs",
+                "must be between 1 and 20 (20 on most plans, 10 on Enterprise plans)",
+            ));
+        }
+        if window < 10 && self.base_url.is_none() {
+            return Err(Error::invalid_config(
+                "rate_limit_window_secs",
+                "must be 10 or 20 for a Gorgias account (windows under 10 s are for a local sandbox with a base_url)",
+            ));
+        }
         Ok(Resolved {
             subdomain,
             base_url,
@@ -382,6 +412,7 @@ impl GorgiasConfig {
             start_date,
             page_size: self.page_size,
             timeout: Duration::from_secs(self.request_timeout_secs),
+            window: Duration::from_secs(window),
         })
     }
 }
@@ -473,6 +504,40 @@ mod tests {
         serde_json::from_value::<GorgiasConfig>(config)
             .expect("parses")
             .resolve()
+    }
+
+    #[test]
+    fn rate_limit_windows_under_ten_seconds_need_a_sandbox() {
+        let basic = serde_json::json!({"type": "basic", "email": "a@b.co", "api_key": "k"});
+        let window = |extra| resolve(basic.clone(), extra).map(|r| r.window);
+        assert_eq!(
+            window(serde_json::json!({})).unwrap(),
+            Duration::from_secs(20)
+        );
+        assert_eq!(
+            window(serde_json::json!({"rate_limit_window_secs": 10})).unwrap(),
+            Duration::from_secs(10)
+        );
+        let e = window(serde_json::json!({"rate_limit_window_secs": 1}))
+            .expect_err("refused")
+            .to_string();
+        assert!(
+            e.starts_with("invalid config: rate_limit_window_secs: must be 10 or 20"),
+            "{e}"
+        );
+        assert_eq!(
+            window(
+                serde_json::json!({"rate_limit_window_secs": 1, "base_url": "http://127.0.0.1:9"})
+            )
+            .unwrap(),
+            Duration::from_secs(1)
+        );
+        for bad in [0, 21] {
+            let e = window(serde_json::json!({"rate_limit_window_secs": bad}))
+                .expect_err("refused")
+                .to_string();
+            assert!(e.contains("must be between 1 and 20"), "{e}");
+        }
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! The `--sandbox` flag: an embedded [`gorgias_sandbox`] server and a config that points at it.
 //!
 //! The sandbox enforces Gorgias's leaky bucket (40 requests per window for API keys) over a
-//! window scaled down to one second, and the connector paces itself to the same window, so the
-//! demo shows real pacing (and no 429) without waiting twenty seconds per forty requests.
+//! window scaled down to one second, and the config it hands out says so
+//! (`rate_limit_window_secs: 1`, accepted with a loopback base_url only), so the binary's own
+//! definition paces itself to it: the demo shows real pacing (and no 429) without waiting twenty
+//! seconds per forty requests.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,9 +13,6 @@ use connector_host::{Preset, PresetConfig};
 use connector_sdk::Error;
 use futures::FutureExt as _;
 use serde_json::json;
-
-use crate::GorgiasDefinition;
-use crate::options::{ClientOptions, Pacing};
 
 /// The rate-limit window of the embedded sandbox.
 pub const WINDOW: Duration = Duration::from_secs(1);
@@ -31,6 +30,7 @@ pub async fn start() -> Result<PresetConfig, Error> {
         "subdomain": account.subdomain,
         "auth": {"type": "basic", "email": account.email, "api_key": account.api_key},
         "base_url": handle.base_url(),
+        "rate_limit_window_secs": WINDOW.as_secs(),
     });
     let banner = format!(
         "using the embedded Gorgias sandbox at {} (account {}, rate limit 40 requests per {:?})",
@@ -38,15 +38,10 @@ pub async fn start() -> Result<PresetConfig, Error> {
         account.subdomain,
         WINDOW
     );
-    let definition = GorgiasDefinition::with_client_options(ClientOptions {
-        pacing: Pacing::Window(WINDOW),
-        ..ClientOptions::default()
-    });
     Ok(PresetConfig {
         config,
         guard: Box::new(handle),
         banner,
-        definition: Some(Arc::new(definition)),
     })
 }
 
