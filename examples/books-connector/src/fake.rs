@@ -44,6 +44,19 @@ struct Db {
     requests: u64,
     log: Vec<Duration>,
     limited: u64,
+    misbehave: Option<Misbehave>,
+}
+
+/// A way the fake can misbehave on purpose, from the next request on ([`Fake::misbehave`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Misbehave {
+    /// Every JSON body is pretty-printed (newlines inside records).
+    PrettyPrint,
+    /// The first record of a page (or a single object) gets a field `forged` whose value, this
+    /// JSON text, stands on a line of its own.
+    ForgeLine(String),
+    /// Every request is answered 400 with its headers (credentials included) in the message.
+    EchoHeaders,
 }
 
 type Shared = Arc<(Mutex<Db>, Instant)>;
@@ -101,6 +114,7 @@ impl Db {
             requests: 0,
             log: Vec::new(),
             limited: 0,
+            misbehave: None,
         }
     }
 
@@ -117,7 +131,7 @@ fn error(status: StatusCode, code: &str, message: &str) -> Response {
 
 /// Bearer auth, the request counters and the leaky bucket, before every handler.
 async fn gate(State(s): State<Shared>, request: Request, next: Next) -> Response {
-    let used = {
+    let (used, misbehave) = {
         let mut db = lock(&s);
         db.requests += 1;
         let auth = request.headers().get(header::AUTHORIZATION);
@@ -137,9 +151,31 @@ async fn gate(State(s): State<Shared>, request: Request, next: Next) -> Response
             return r;
         }
         db.level += 1.0;
-        db.level.ceil() as u64
+        (db.level.ceil() as u64, db.misbehave.clone())
     };
+    if misbehave == Some(Misbehave::EchoHeaders) {
+        let echo = format!("{:?}", request.headers());
+        return error(StatusCode::BAD_REQUEST, "bad_request", &echo);
+    }
     let mut response = next.run(request).await;
+    if let Some(m) = misbehave {
+        let (mut parts, body) = response.into_parts();
+        let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+        let text = match (serde_json::from_slice::<Value>(&bytes), m) {
+            (Ok(v), Misbehave::PrettyPrint) => serde_json::to_string_pretty(&v).unwrap_or_default(),
+            (Ok(v), Misbehave::ForgeLine(line)) => {
+                let compact = v.to_string();
+                let at = ["{\"items\":[{", "{"].iter().find(|p| compact.len() > p.len() + 1 && compact.starts_with(**p));
+                match at {
+                    Some(p) => format!("{p}\"forged\":\n{line}\n,{}", &compact[p.len()..]),
+                    None => compact,
+                }
+            }
+            _ => String::from_utf8_lossy(&bytes).into_owned(),
+        };
+        parts.headers.remove(header::CONTENT_LENGTH);
+        response = Response::from_parts(parts, axum::body::Body::from(text));
+    }
     let usage = HeaderValue::from_str(&format!("{used}/{CAPACITY}")).expect("ascii");
     response.headers_mut().insert("x-ratelimit-used", usage);
     response
@@ -229,7 +265,7 @@ async fn create_book(State(s): State<Shared>, Json(body): Json<Value>) -> Respon
     let now = db.tick();
     let mut book = Map::new();
     book.insert("id".into(), json!(db.next_book));
-    for f in ["author_id", "isbn", "published_year"] {
+    for f in ["title", "author_id", "isbn", "published_year"] {
         book.insert(f.into(), Value::Null);
     }
     book.insert("available".into(), json!(true));
@@ -332,6 +368,11 @@ impl Fake {
     /// 429 answers sent so far.
     pub fn rate_limited(&self) -> u64 {
         lock(&self.shared).limited
+    }
+
+    /// Makes the fake misbehave from the next request on (`None`: behave again).
+    pub fn misbehave(&self, how: Option<Misbehave>) {
+        lock(&self.shared).misbehave = how;
     }
 
     /// Moves the `updated_at` of the first `n` books (by id) to the fake's clock; returns how
