@@ -124,7 +124,10 @@ impl BooksConfig {
         redactor.add(&format!("Bearer {token}"));
         let page_size = self.page_size.unwrap_or(50);
         if !(1..=100).contains(&page_size) {
-            return Err(Error::invalid_config("page_size", "must be between 1 and 100"));
+            return Err(Error::invalid_config(
+                "page_size",
+                "must be between 1 and 100",
+            ));
         }
         let start_date = match self.start_date.as_deref().map(str::trim) {
             None | Some("") => None,
@@ -147,7 +150,8 @@ mod tests {
     use super::*;
 
     fn resolve(base_url: &str) -> Result<Resolved, Error> {
-        let config = serde_json::json!({"base_url": base_url, "auth": {"type": "bearer", "token": "t0k"}});
+        let config =
+            serde_json::json!({"base_url": base_url, "auth": {"type": "bearer", "token": "t0k"}});
         serde_json::from_value::<BooksConfig>(config)
             .expect("parses")
             .resolve()
@@ -156,9 +160,17 @@ mod tests {
     #[test]
     fn base_urls_are_normalised_or_refused() {
         let ok = resolve("https://books.example.com/libraries/acme").unwrap();
-        assert_eq!(ok.base_url.as_str(), "https://books.example.com/libraries/acme/");
-        for bad in ["not a url", "ftp://x.test", "https://u:p@x.test", "https://x.test/?a=1"] {
-            let e = resolve(bad).err().expect(bad).to_string();
+        assert_eq!(
+            ok.base_url.as_str(),
+            "https://books.example.com/libraries/acme/"
+        );
+        for bad in [
+            "not a url",
+            "ftp://x.test",
+            "https://u:p@x.test",
+            "https://x.test/?a=1",
+        ] {
+            let e = resolve(bad).expect_err(bad).to_string();
             assert!(e.starts_with("invalid config: base_url:"), "{e}");
         }
         let debug = format!("{:?}", resolve("http://127.0.0.1:1").unwrap());

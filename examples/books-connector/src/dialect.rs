@@ -66,8 +66,9 @@ impl Dialect for BooksDialect {
     }
 
     fn parse_page<'a>(&self, body: &'a [u8]) -> Result<ParsedPage<'a>, Error> {
-        let page: Page<'a> = serde_json::from_slice(body)
-            .map_err(|e| Error::invalid_response("a Books API page {items, next}", e.to_string()))?;
+        let page: Page<'a> = serde_json::from_slice(body).map_err(|e| {
+            Error::invalid_response("a Books API page {items, next}", e.to_string())
+        })?;
         Ok(ParsedPage {
             records: page.items,
             next_cursor: page.next.filter(|n| !n.is_empty()),
@@ -104,7 +105,12 @@ mod tests {
             .unwrap();
         assert_eq!(p.records.len(), 2);
         assert_eq!(p.next_cursor.as_deref(), Some("b2Zmc2V0PTI"));
-        assert!(d.parse_page(br#"{"items":[],"next":null}"#).unwrap().next_cursor.is_none());
+        assert!(
+            d.parse_page(br#"{"items":[],"next":null}"#)
+                .unwrap()
+                .next_cursor
+                .is_none()
+        );
         assert!(d.parse_page(br#"{"data":[]}"#).is_err());
         let body = br#"{"error":{"code":"no_such_book","message":"No book 9."}}"#;
         assert_eq!(d.error_message(body), "No book 9. (no_such_book)");

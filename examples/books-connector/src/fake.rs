@@ -71,18 +71,19 @@ fn ts(t: DateTime<Utc>) -> String {
 
 impl Db {
     fn seeded() -> Db {
-        const NAMES: [&str; AUTHORS] = [
-            "Ada Quill", "Bram Oakes", "Cleo Marsh", "Dov Reyes", "Edda Lind", "Femi Adebayo",
-            "Greta Holm", "Hiro Tanaka", "Ines Duarte", "Jonas Berg", "Kira Novak", "Lev Orlov",
+        const NAMES: &str = "Ada Quill,Bram Oakes,Cleo Marsh,Dov Reyes,Edda Lind,Femi Adebayo,Greta Holm,Hiro Tanaka,Ines Duarte,Jonas Berg,Kira Novak,Lev Orlov";
+        const WORDS: [&str; 8] = [
+            "Silent", "Paper", "Northern", "Lost", "Glass", "Winter", "Iron", "Hidden",
         ];
-        const WORDS: [&str; 8] = ["Silent", "Paper", "Northern", "Lost", "Glass", "Winter", "Iron", "Hidden"];
-        const THINGS: [&str; 8] = ["Garden", "River", "Letters", "Atlas", "Harbour", "Clock", "Orchard", "Lantern"];
+        const THINGS: [&str; 8] = [
+            "Garden", "River", "Letters", "Atlas", "Harbour", "Clock", "Orchard", "Lantern",
+        ];
         let day = chrono::Duration::days(1);
         let a0 = Utc.with_ymd_and_hms(2023, 1, 2, 0, 0, 0).unwrap();
         let authors = (0..AUTHORS)
             .map(|i| {
                 let born = (i % 5 != 4).then(|| 1900 + (i * 7) % 100);
-                json!({"id": i + 1, "name": NAMES[i], "born": born, "created_at": ts(a0 + day * (11 * i as i32))})
+                json!({"id": i + 1, "name": NAMES.split(',').nth(i), "born": born, "created_at": ts(a0 + day * (11 * i as i32))})
             })
             .collect();
         let b0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
@@ -91,7 +92,11 @@ impl Db {
             .map(|i| {
                 let created = b0 + chrono::Duration::hours(13 * i as i64);
                 // Every ninth book shares one updated_at, so ties straddle pages.
-                let updated = if i % 9 == 0 { tie } else { created + day * ((i * 7 % 11) as i32) };
+                let updated = if i % 9 == 0 {
+                    tie
+                } else {
+                    created + day * ((i * 7 % 11) as i32)
+                };
                 json!({
                     "id": i + 1,
                     "title": format!("The {} {}", WORDS[i % 8], THINGS[(i / 8) % 8]),
@@ -126,7 +131,20 @@ impl Db {
 }
 
 fn error(status: StatusCode, code: &str, message: &str) -> Response {
-    (status, Json(json!({"error": {"code": code, "message": message}}))).into_response()
+    (
+        status,
+        Json(json!({"error": {"code": code, "message": message}})),
+    )
+        .into_response()
+}
+
+fn bad(code: &str, message: &str) -> Response {
+    error(StatusCode::BAD_REQUEST, code, message)
+}
+
+fn no_such(what: &str, id: i64) -> Response {
+    let (code, message) = (format!("no_such_{what}"), format!("No {what} {id}."));
+    error(StatusCode::NOT_FOUND, &code, &message)
 }
 
 /// Bearer auth, the request counters and the leaky bucket, before every handler.
@@ -136,7 +154,11 @@ async fn gate(State(s): State<Shared>, request: Request, next: Next) -> Response
         db.requests += 1;
         let auth = request.headers().get(header::AUTHORIZATION);
         if auth.and_then(|v| v.to_str().ok()) != Some(&format!("Bearer {TOKEN}")) {
-            return error(StatusCode::UNAUTHORIZED, "unauthorized", "Missing or unknown token.");
+            return error(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "Missing or unknown token.",
+            );
         }
         db.log.push(s.1.elapsed());
         let now = Instant::now();
@@ -147,7 +169,8 @@ async fn gate(State(s): State<Shared>, request: Request, next: Next) -> Response
             db.limited += 1;
             let wait = ((db.level + 1.0 - CAPACITY) / LEAK_PER_SEC).ceil().max(1.0);
             let mut r = error(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "Slow down.");
-            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait as u64));
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(wait as u64));
             return r;
         }
         db.level += 1.0;
@@ -160,12 +183,16 @@ async fn gate(State(s): State<Shared>, request: Request, next: Next) -> Response
     let mut response = next.run(request).await;
     if let Some(m) = misbehave {
         let (mut parts, body) = response.into_parts();
-        let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+        let bytes = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .unwrap_or_default();
         let text = match (serde_json::from_slice::<Value>(&bytes), m) {
             (Ok(v), Misbehave::PrettyPrint) => serde_json::to_string_pretty(&v).unwrap_or_default(),
             (Ok(v), Misbehave::ForgeLine(line)) => {
                 let compact = v.to_string();
-                let at = ["{\"items\":[{", "{"].iter().find(|p| compact.len() > p.len() + 1 && compact.starts_with(**p));
+                let at = ["{\"items\":[{", "{"]
+                    .iter()
+                    .find(|p| compact.len() > p.len() + 1 && compact.starts_with(**p));
                 match at {
                     Some(p) => format!("{p}\"forged\":\n{line}\n,{}", &compact[p.len()..]),
                     None => compact,
@@ -186,14 +213,26 @@ fn page(mut items: Vec<Value>, q: &HashMap<String, String>, field: &str) -> Resp
     let limit = match q.get("limit").map(|l| l.parse::<usize>()) {
         None => 50,
         Some(Ok(l)) if (1..=100).contains(&l) => l,
-        _ => return error(StatusCode::BAD_REQUEST, "invalid_limit", "limit must be 1 to 100."),
+        _ => {
+            return bad("invalid_limit", "limit must be 1 to 100.");
+        }
     };
-    let offset = match q.get("page_token").map(|t| t.strip_prefix("pg_").map(str::parse::<usize>)) {
+    let offset = match q
+        .get("page_token")
+        .map(|t| t.strip_prefix("pg_").map(str::parse::<usize>))
+    {
         None => 0,
         Some(Some(Ok(o))) => o,
-        _ => return error(StatusCode::BAD_REQUEST, "invalid_page_token", "Unknown page_token."),
+        _ => {
+            return bad("invalid_page_token", "Unknown page_token.");
+        }
     };
-    let key = |v: &Value| (v[field].as_str().unwrap_or_default().to_string(), v["id"].as_i64());
+    let key = |v: &Value| {
+        (
+            v[field].as_str().unwrap_or_default().to_string(),
+            v["id"].as_i64(),
+        )
+    };
     match q.get("order_by").map(String::as_str) {
         None => items.sort_by_key(|v| v["id"].as_i64()),
         Some(o) if o == format!("{field}:asc") => items.sort_by_key(key),
@@ -201,7 +240,9 @@ fn page(mut items: Vec<Value>, q: &HashMap<String, String>, field: &str) -> Resp
             items.sort_by_key(key);
             items.reverse();
         }
-        Some(_) => return error(StatusCode::BAD_REQUEST, "invalid_order_by", "Cannot order by that."),
+        Some(_) => {
+            return bad("invalid_order_by", "Cannot order by that.");
+        }
     }
     let end = (offset + limit).min(items.len());
     let next = (end < items.len()).then(|| format!("pg_{end}"));
@@ -214,11 +255,14 @@ async fn list_books(State(s): State<Shared>, Query(q): Query<HashMap<String, Str
     page(books, &q, "updated_at")
 }
 
-async fn list_authors(State(s): State<Shared>, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn list_authors(
+    State(s): State<Shared>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let mut authors = lock(&s).authors.clone();
     if let Some(gte) = q.get("created_at[gte]") {
         let Ok(from) = DateTime::parse_from_rfc3339(gte) else {
-            return error(StatusCode::BAD_REQUEST, "invalid_filter", "created_at[gte] must be RFC 3339.");
+            return bad("invalid_filter", "created_at[gte] must be RFC 3339.");
         };
         authors.retain(|a| {
             DateTime::parse_from_rfc3339(a["created_at"].as_str().unwrap_or_default())
@@ -232,20 +276,20 @@ fn find(items: &[Value], id: i64) -> Option<usize> {
     items.iter().position(|v| v["id"].as_i64() == Some(id))
 }
 
-async fn get_book(State(s): State<Shared>, Path(id): Path<i64>) -> Response {
-    let db = lock(&s);
-    match find(&db.books, id) {
-        Some(i) => Json(db.books[i].clone()).into_response(),
-        None => error(StatusCode::NOT_FOUND, "no_such_book", &format!("No book {id}.")),
+/// One book or author by id.
+fn one(items: &[Value], what: &str, id: i64) -> Response {
+    match find(items, id) {
+        Some(i) => Json(items[i].clone()).into_response(),
+        None => no_such(what, id),
     }
 }
 
+async fn get_book(State(s): State<Shared>, Path(id): Path<i64>) -> Response {
+    one(&lock(&s).books, "book", id)
+}
+
 async fn get_author(State(s): State<Shared>, Path(id): Path<i64>) -> Response {
-    let db = lock(&s);
-    match find(&db.authors, id) {
-        Some(i) => Json(db.authors[i].clone()).into_response(),
-        None => error(StatusCode::NOT_FOUND, "no_such_author", &format!("No author {id}.")),
-    }
+    one(&lock(&s).authors, "author", id)
 }
 
 /// Copies the writable fields of `body` into `book`.
@@ -258,8 +302,12 @@ fn write_fields(book: &mut Map<String, Value>, body: &Value) {
 }
 
 async fn create_book(State(s): State<Shared>, Json(body): Json<Value>) -> Response {
-    if !body["title"].as_str().is_some_and(|t| !t.is_empty()) {
-        return error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_book", "A book needs a title.");
+    if body["title"].as_str().is_none_or(str::is_empty) {
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_book",
+            "A book needs a title.",
+        );
     }
     let mut db = lock(&s);
     let now = db.tick();
@@ -284,7 +332,7 @@ async fn update_book(
 ) -> Response {
     let mut db = lock(&s);
     let Some(i) = find(&db.books, id) else {
-        return error(StatusCode::NOT_FOUND, "no_such_book", &format!("No book {id}."));
+        return no_such("book", id);
     };
     let now = db.tick();
     let book = db.books[i].as_object_mut().expect("books are objects");
@@ -300,7 +348,7 @@ async fn delete_book(State(s): State<Shared>, Path(id): Path<i64>) -> Response {
             db.books.remove(i);
             StatusCode::NO_CONTENT.into_response()
         }
-        None => error(StatusCode::NOT_FOUND, "no_such_book", &format!("No book {id}.")),
+        None => no_such("book", id),
     }
 }
 
@@ -323,13 +371,23 @@ impl Fake {
     pub async fn start() -> std::io::Result<Fake> {
         let shared: Shared = Arc::new((Mutex::new(Db::seeded()), Instant::now()));
         let app = Router::new()
-            .route("/v1/library", get(|| async { Json(json!({"name": "The Fake Library"})) }))
+            .route(
+                "/v1/library",
+                get(|| async { Json(json!({"name": "The Fake Library"})) }),
+            )
             .route("/v1/books", get(list_books).post(create_book))
-            .route("/v1/books/{id}", get(get_book).put(update_book).delete(delete_book))
+            .route(
+                "/v1/books/{id}",
+                get(get_book).put(update_book).delete(delete_book),
+            )
             .route("/v1/authors", get(list_authors))
             .route("/v1/authors/{id}", get(get_author))
             .fallback(|| async {
-                error(StatusCode::NOT_FOUND, "no_such_library", "No library at this address.")
+                error(
+                    StatusCode::NOT_FOUND,
+                    "no_such_library",
+                    "No library at this address.",
+                )
             })
             .layer(middleware::from_fn_with_state(shared.clone(), gate))
             .with_state(shared.clone());
@@ -408,7 +466,10 @@ pub fn preset() -> connector_host::Preset {
     let provide = || {
         async {
             let fake = Fake::start().await.map_err(|e| {
-                connector_sdk::Error::transport(format!("cannot start the fake Books API: {e}"), false)
+                connector_sdk::Error::transport(
+                    format!("cannot start the fake Books API: {e}"),
+                    false,
+                )
             })?;
             Ok(connector_host::PresetConfig {
                 config: fake.config(),

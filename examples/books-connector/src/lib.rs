@@ -3,8 +3,8 @@
 //! The toolkit's example: a connector for a small invented REST API of a library (the "Books
 //! API": books and authors), written the way a second connector is written on
 //! [`connector_http`]: a [`config`], a [`dialect`], its [`objects`] as declarations, and this
-//! file, which binds them to one paced client per account. The `fake` feature adds
-//! [`fake`](crate#fake), a tiny Books API to run it against.
+//! file, which binds them to one paced client per account. The `fake` feature adds the `fake`
+//! module, a tiny Books API to run it against (and the binary's `--fake` flag).
 //!
 //! ```no_run
 //! use connector_sdk::{ConnectorExt, DefinitionExt, ReadRequest};
@@ -113,7 +113,6 @@ fn catalog() -> &'static Catalog {
 /// share one HTTP client (connection pools, TLS).
 #[derive(Debug, Default)]
 pub struct BooksDefinition {
-    retry: RetryOptions,
     http: OnceLock<reqwest::Client>,
 }
 
@@ -121,15 +120,6 @@ impl BooksDefinition {
     /// The definition with production client options.
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// The definition with other retry options (tests: shorter backoffs). Not public API.
-    #[doc(hidden)]
-    pub fn with_retry(retry: RetryOptions) -> Self {
-        BooksDefinition {
-            retry,
-            http: OnceLock::new(),
-        }
     }
 
     fn http(&self) -> Result<reqwest::Client> {
@@ -157,7 +147,7 @@ impl Definition for BooksDefinition {
             config.header,
             std::time::Duration::from_secs(30),
             catalog.spec.rate_limit_for(AuthScheme::Bearer),
-            self.retry.clone(),
+            RetryOptions::default(),
         )?;
         let client = Arc::new(client.with_redactor(config.redactor));
         let streams = catalog
@@ -165,7 +155,13 @@ impl Definition for BooksDefinition {
             .iter()
             .map(|(d, decl)| {
                 let (page_size, start) = (config.page_size, config.start_date);
-                let s = list::ListStream::new(decl.clone(), d.clone(), client.clone(), page_size, start);
+                let s = list::ListStream::new(
+                    decl.clone(),
+                    d.clone(),
+                    client.clone(),
+                    page_size,
+                    start,
+                );
                 Arc::new(s) as Arc<dyn Stream>
             })
             .collect();
@@ -173,8 +169,11 @@ impl Definition for BooksDefinition {
             .actions
             .iter()
             .map(|(d, decl)| {
-                Arc::new(action::HttpAction::new(decl.clone(), d.clone(), client.clone()))
-                    as Arc<dyn Action>
+                Arc::new(action::HttpAction::new(
+                    decl.clone(),
+                    d.clone(),
+                    client.clone(),
+                )) as Arc<dyn Action>
             })
             .collect();
         Ok(Box::new(BooksConnector {
@@ -194,7 +193,9 @@ pub struct BooksConnector {
 
 impl std::fmt::Debug for BooksConnector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BooksConnector").field("client", &self.client).finish_non_exhaustive()
+        f.debug_struct("BooksConnector")
+            .field("client", &self.client)
+            .finish_non_exhaustive()
     }
 }
 

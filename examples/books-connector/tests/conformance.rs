@@ -59,7 +59,9 @@ impl Harness for Books {
             ("get_book".into(), vec![json!({"id": 1}), json!({"id": 57})]),
             (
                 "create_book".into(),
-                vec![json!({"title": "The Conformance Suite", "author_id": 2, "isbn": "9780000000017"})],
+                vec![
+                    json!({"title": "The Conformance Suite", "author_id": 2, "isbn": "9780000000017"}),
+                ],
             ),
             (
                 "update_book".into(),
@@ -71,7 +73,10 @@ impl Harness for Books {
     }
 
     fn snapshot_dir(&self) -> Option<PathBuf> {
-        Some(PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots")))
+        Some(PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/snapshots"
+        )))
     }
 
     fn redactions(&self, snapshot: &str) -> Vec<(String, Redaction)> {
