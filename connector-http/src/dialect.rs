@@ -62,6 +62,19 @@ pub trait Dialect: Send + Sync + fmt::Debug + 'static {
         "limit"
     }
 
+    /// The query parameter that carries a declared ordering such as `updated_at:asc` (default
+    /// `order_by`).
+    fn order_param(&self) -> &str {
+        "order_by"
+    }
+
+    /// The query parameter that asks for records whose `cursor` is at or after a datetime, for
+    /// [`IncrementalStrategy::ServerFilter`](connector_sdk::IncrementalStrategy) (default
+    /// `<cursor>[gte]`).
+    fn since_param(&self, cursor: &str) -> String {
+        format!("{cursor}[gte]")
+    }
+
     /// The error for a non-2xx answer the generic mapping would get wrong (e.g. an HTML 404
     /// that means "no such account"), or `None` for the generic mapping (401 auth, 403
     /// permission, 404 not found, 409 conflict, 408/5xx retryable, 429 rate limited, other

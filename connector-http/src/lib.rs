@@ -11,6 +11,8 @@
 //!   declarations (path templates, query fields, bodies, replies) and CRUD builders.
 //! * [`schema`]: builders for hand-written record and input schemas.
 //! * [`page`]: raw list pages and the field visitor that reads a cursor without parsing records.
+//! * [`connector`]: the declarations and spec built once ([`Catalog`]), the HTTP client shared
+//!   by every account ([`SharedHttp`]), and the per-account connector ([`HttpConnector`]).
 //! * [`dialect`]: the one trait a connector implements for what is its API's own (error bodies,
 //!   list envelopes, special statuses).
 //!
@@ -20,6 +22,7 @@
 
 pub mod action;
 pub mod client;
+pub mod connector;
 pub mod dialect;
 pub mod list;
 pub mod page;
@@ -28,4 +31,5 @@ pub mod schema;
 mod testing;
 
 pub use client::{Client, ClientStats, Method, RetryOptions, RetryPolicy};
+pub use connector::{AccountOptions, Catalog, HttpConnector, SharedHttp};
 pub use dialect::Dialect;

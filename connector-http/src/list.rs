@@ -11,7 +11,7 @@
 //!   ceil(changes / page size) + 1 requests; because a newest-first walk cannot move its
 //!   bookmark part-way, its intermediate checkpoints keep the old bookmark and the final one
 //!   advances it.
-//! * `ServerFilter` (the API filters by `<cursor>[gte]=`): `bookmark - lookback`, oldest first,
+//! * `ServerFilter` (the API filters by the cursor, e.g. `<cursor>[gte]=`: [`Dialect::since_param`](crate::Dialect::since_param)): `bookmark - lookback`, oldest first,
 //!   state advancing every page.
 //! * `ClientFilter` (the API can neither filter nor order by the cursor): every page is read
 //!   and only records at or after the bookmark are emitted; the state advances when the walk
@@ -132,7 +132,9 @@ pub struct IncrementalRead {
 impl IncrementalRead {
     /// [`IncrementalStrategy::SortedFeed`]: the API orders by `cursor` both ways. Without a
     /// bookmark the walk goes oldest first (`asc`), with one newest first (`desc`) and stops at
-    /// the first record older than the bookmark.
+    /// the first record older than the bookmark. Says it does not capture updates of synced
+    /// records (a creation time); call [`IncrementalRead::captures_updates`] for a cursor that
+    /// every change moves.
     pub fn sorted_feed(cursor: &'static str, asc: &'static str, desc: &'static str) -> Self {
         IncrementalRead {
             strategy: IncrementalStrategy::SortedFeed,
@@ -140,7 +142,7 @@ impl IncrementalRead {
             asc: Some(asc),
             desc: Some(desc),
             lookback_secs: 0,
-            captures_updates: cursor.starts_with("updated"),
+            captures_updates: false,
             fallback: None,
             note: format!("Ordered by {cursor}."),
         }
@@ -703,6 +705,7 @@ impl Walk {
 }
 
 fn segments(
+    dialect: &dyn crate::Dialect,
     path: &str,
     order_by: Option<&str>,
     partitions: &[Vec<(&'static str, &'static str)>],
@@ -710,7 +713,7 @@ fn segments(
 ) -> Vec<Segment> {
     let mut base: Vec<(String, String)> = extra.to_vec();
     if let Some(o) = order_by {
-        base.push(("order_by".into(), o.into()));
+        base.push((dialect.order_param().into(), o.into()));
     }
     if partitions.is_empty() {
         return vec![Segment {
@@ -798,13 +801,15 @@ impl ListStream {
         match (&d.read, incremental) {
             (ReadKind::Single, _) => {
                 walk.single = true;
-                walk.segments = segments(d.path, None, &[], &[]);
+                walk.segments = segments(self.client.dialect(), d.path, None, &[], &[]);
             }
             (ReadKind::Full { order_by }, _) => {
-                walk.segments = segments(d.path, *order_by, &d.partitions, &[])
+                walk.segments =
+                    segments(self.client.dialect(), d.path, *order_by, &d.partitions, &[])
             }
             (ReadKind::Incremental(read), false) => {
-                walk.segments = segments(d.path, read.asc, &d.partitions, &[])
+                walk.segments =
+                    segments(self.client.dialect(), d.path, read.asc, &d.partitions, &[])
             }
             (ReadKind::Incremental(read), true) => {
                 walk.cursor_field = Some(read.cursor);
@@ -816,13 +821,25 @@ impl ListStream {
                             None => {
                                 walk.state_mode = StateMode::Advance;
                                 walk.resumable = Some(true);
-                                walk.segments = segments(d.path, read.asc, &d.partitions, &[]);
+                                walk.segments = segments(
+                                    self.client.dialect(),
+                                    d.path,
+                                    read.asc,
+                                    &d.partitions,
+                                    &[],
+                                );
                             }
                             Some(b) => {
                                 walk.filter = Filter::StopBelow(b);
                                 walk.state_mode = StateMode::AtEnd;
                                 walk.resumable = Some(false);
-                                walk.segments = segments(d.path, read.desc, &d.partitions, &[]);
+                                walk.segments = segments(
+                                    self.client.dialect(),
+                                    d.path,
+                                    read.desc,
+                                    &d.partitions,
+                                    &[],
+                                );
                             }
                         }
                     }
@@ -836,10 +853,17 @@ impl ListStream {
                                 0
                             };
                             let from = b - chrono::Duration::seconds(lookback);
-                            extra.push((format!("{}[gte]", read.cursor), format_datetime(from)));
+                            let param = self.client.dialect().since_param(read.cursor);
+                            extra.push((param, format_datetime(from)));
                             walk.filter = Filter::AtLeast(from);
                         }
-                        walk.segments = segments(d.path, read.asc, &d.partitions, &extra);
+                        walk.segments = segments(
+                            self.client.dialect(),
+                            d.path,
+                            read.asc,
+                            &d.partitions,
+                            &extra,
+                        );
                     }
                     IncrementalStrategy::ClientFilter => {
                         walk.cursor_fallback = read.fallback;
@@ -848,7 +872,8 @@ impl ListStream {
                         if let Some(b) = bookmark {
                             walk.filter = Filter::AtLeast(b);
                         }
-                        walk.segments = segments(d.path, read.asc, &d.partitions, &[]);
+                        walk.segments =
+                            segments(self.client.dialect(), d.path, read.asc, &d.partitions, &[]);
                     }
                 }
             }

@@ -55,6 +55,16 @@ pub fn array_n(items: Value) -> Value {
 pub fn any() -> Value {
     json!({})
 }
+/// An RFC 3339 datetime (`format: date-time`), for APIs that always send an offset.
+pub fn date_time() -> Value {
+    json!({"type": "string", "format": "date-time"})
+}
+
+/// An RFC 3339 datetime or null.
+pub fn date_time_n() -> Value {
+    json!({"type": ["string", "null"], "format": "date-time"})
+}
+
 /// A string limited to `values` (nullable when `null` is true).
 pub fn one_of_strings(values: &[&str], null: bool) -> Value {
     let mut e: Vec<Value> = values.iter().map(|v| json!(v)).collect();
@@ -189,7 +199,7 @@ pub fn list_of(item: Value) -> Value {
             "next_cursor": {"type": ["string", "null"], "description": "Pass as `cursor` to get the next page."},
             "next_page": {
                 "type": ["object", "null"],
-                "description": "Every parameter to send for the next page when the API asks for more than a cursor (view items: cursor, direction, ignored_item): pass them all.",
+                "description": "Every parameter to send for the next page when the API asks for more than a cursor: pass them all.",
                 "additionalProperties": {"type": ["string", "integer"]}
             }
         },

@@ -36,18 +36,16 @@ pub mod schema;
 
 use std::sync::{Arc, OnceLock};
 
-use async_trait::async_trait;
 use connector_sdk::{
-    Action, ActionDescriptor, AuthKind, AuthScheme, ChangeDetection, Connector, ConnectorSpec,
-    Definition, PollingMode, RateLimit, RateLimitScope, Result, Stream, StreamDescriptor,
-    ValidConfig,
+    ActionDescriptor, AuthKind, AuthScheme, ChangeDetection, Connector, ConnectorSpec, Definition,
+    PollingMode, RateLimit, RateLimitScope, Result, StreamDescriptor, ValidConfig,
 };
 
 pub use config::GorgiasConfig;
-pub use connector_http::ClientStats;
 #[cfg(feature = "testing")]
 pub use connector_http::RetryOptions;
-use connector_http::{action, list};
+use connector_http::{AccountOptions, Catalog, SharedHttp};
+pub use connector_http::{ClientStats, HttpConnector};
 pub use dialect::GorgiasDialect;
 #[cfg(feature = "testing")]
 pub use options::{ClientOptions, Pacing};
@@ -72,43 +70,13 @@ pub const PACING_ENV: &str = "GORGIAS_PACING";
 #[derive(Debug)]
 pub struct GorgiasDefinition {
     options: ClientOptions,
-    http: OnceLock<reqwest::Client>,
+    http: SharedHttp,
 }
 
-/// The object declarations with their descriptors, built once per process.
-struct Catalog {
-    streams: Vec<(Arc<list::StreamDecl>, Arc<StreamDescriptor>)>,
-    actions: Vec<(Arc<action::ActionDecl>, Arc<ActionDescriptor>)>,
-    spec: ConnectorSpec,
-}
-
+/// The object declarations with their descriptors and the spec, built once per process.
 fn catalog() -> &'static Catalog {
     static CATALOG: OnceLock<Catalog> = OnceLock::new();
-    CATALOG.get_or_init(|| {
-        let streams: Vec<_> = objects::streams()
-            .into_iter()
-            .map(|d| {
-                let descriptor = Arc::new(d.descriptor());
-                (Arc::new(d), descriptor)
-            })
-            .collect();
-        let actions: Vec<_> = objects::actions()
-            .into_iter()
-            .map(|d| {
-                let descriptor = Arc::new(d.descriptor());
-                (Arc::new(d), descriptor)
-            })
-            .collect();
-        let spec = spec(
-            streams.iter().map(|(_, d)| (**d).clone()).collect(),
-            actions.iter().map(|(_, d)| (**d).clone()).collect(),
-        );
-        Catalog {
-            streams,
-            actions,
-            spec,
-        }
-    })
+    CATALOG.get_or_init(|| Catalog::new(objects::streams(), objects::actions(), spec))
 }
 
 impl Default for GorgiasDefinition {
@@ -159,19 +127,8 @@ impl GorgiasDefinition {
     pub(crate) fn with_client_options(options: ClientOptions) -> Self {
         GorgiasDefinition {
             options,
-            http: OnceLock::new(),
+            http: SharedHttp::new(concat!("gorgias-connector/", env!("CARGO_PKG_VERSION"))),
         }
-    }
-
-    fn http(&self) -> Result<reqwest::Client> {
-        if let Some(c) = self.http.get() {
-            return Ok(c.clone());
-        }
-        let built = connector_http::Client::shared_http(concat!(
-            "gorgias-connector/",
-            env!("CARGO_PKG_VERSION")
-        ))?;
-        Ok(self.http.get_or_init(|| built).clone())
     }
 }
 
@@ -214,7 +171,7 @@ fn spec(streams: Vec<StreamDescriptor>, actions: Vec<ActionDescriptor>) -> Conne
 
 impl Definition for GorgiasDefinition {
     fn spec(&self) -> &ConnectorSpec {
-        &catalog().spec
+        catalog().spec()
     }
 
     fn build(&self, config: ValidConfig) -> Result<Box<dyn Connector>> {
@@ -222,7 +179,7 @@ impl Definition for GorgiasDefinition {
         let resolved = config.resolve()?;
         let scheme = resolved.auth.scheme();
         let catalog = catalog();
-        let declared = catalog.spec.rate_limit_for(scheme).cloned();
+        let declared = catalog.spec().rate_limit_for(scheme).cloned();
         // The account's window (20 s, 10 s on Enterprise plans, less for a sandbox), unless a
         // test overrides the pacing.
         let window = match &self.options.pacing {
@@ -244,7 +201,7 @@ impl Definition for GorgiasDefinition {
         }
         let client = Arc::new(
             connector_http::Client::new(
-                self.http()?,
+                self.http.get()?,
                 resolved.base_url.clone(),
                 Arc::new(GorgiasDialect::new(resolved.subdomain.clone())),
                 header,
@@ -254,77 +211,13 @@ impl Definition for GorgiasDefinition {
             )?
             .with_redactor(redactor),
         );
-        let streams = catalog
-            .streams
-            .iter()
-            .map(|(decl, d)| {
-                Arc::new(list::ListStream::new(
-                    decl.clone(),
-                    d.clone(),
-                    client.clone(),
-                    resolved.page_size,
-                    resolved.start_date,
-                )) as Arc<dyn Stream>
-            })
-            .collect();
-        let actions = catalog
-            .actions
-            .iter()
-            .map(|(decl, d)| {
-                Arc::new(action::HttpAction::new(
-                    decl.clone(),
-                    d.clone(),
-                    client.clone(),
-                )) as Arc<dyn Action>
-            })
-            .collect();
-        Ok(Box::new(GorgiasConnector {
-            spec: &catalog.spec,
+        Ok(Box::new(catalog.connect(
             client,
-            streams,
-            actions,
-        }))
-    }
-}
-
-/// The connector for one Gorgias account.
-pub struct GorgiasConnector {
-    spec: &'static ConnectorSpec,
-    client: Arc<connector_http::Client>,
-    streams: Vec<Arc<dyn Stream>>,
-    actions: Vec<Arc<dyn Action>>,
-}
-
-impl std::fmt::Debug for GorgiasConnector {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GorgiasConnector")
-            .field("client", &self.client)
-            .finish_non_exhaustive()
-    }
-}
-
-impl GorgiasConnector {
-    /// Request counters of this account's client.
-    pub fn stats(&self) -> Arc<ClientStats> {
-        self.client.stats()
-    }
-}
-
-#[async_trait]
-impl Connector for GorgiasConnector {
-    fn spec(&self) -> &ConnectorSpec {
-        self.spec
-    }
-
-    async fn check(&self) -> Result<()> {
-        self.client.check("/api/account").await.map(|_| ())
-    }
-
-    fn streams(&self) -> Vec<Arc<dyn Stream>> {
-        self.streams.clone()
-    }
-
-    fn actions(&self) -> Vec<Arc<dyn Action>> {
-        self.actions.clone()
+            AccountOptions {
+                check_path: "/api/account",
+                page_size: resolved.page_size,
+                start_date: resolved.start_date,
+            },
+        )))
     }
 }

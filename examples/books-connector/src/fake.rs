@@ -475,7 +475,6 @@ pub fn preset() -> connector_host::Preset {
                 config: fake.config(),
                 banner: format!("using the fake Books API at {}", fake.base_url()),
                 guard: Box::new(fake),
-                definition: None,
             })
         }
         .boxed()

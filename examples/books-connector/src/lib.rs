@@ -31,12 +31,10 @@ pub mod objects;
 
 use std::sync::{Arc, OnceLock};
 
-use async_trait::async_trait;
-use connector_http::{Client, RetryOptions, action, list};
+use connector_http::{AccountOptions, Catalog, Client, RetryOptions, SharedHttp};
 use connector_sdk::{
-    Action, ActionDescriptor, AuthKind, AuthScheme, ChangeDetection, Connector, ConnectorSpec,
-    Definition, PollingMode, RateLimit, RateLimitScope, Result, Stream, StreamDescriptor,
-    ValidConfig,
+    ActionDescriptor, AuthKind, AuthScheme, ChangeDetection, Connector, ConnectorSpec, Definition,
+    PollingMode, RateLimit, RateLimitScope, Result, StreamDescriptor, ValidConfig,
 };
 
 pub use config::BooksConfig;
@@ -60,80 +58,65 @@ pub fn rate_limit() -> RateLimit {
 }
 
 /// The declarations and the spec, built once per process.
-struct Catalog {
-    streams: Vec<(Arc<StreamDescriptor>, Arc<list::StreamDecl>)>,
-    actions: Vec<(Arc<ActionDescriptor>, Arc<action::ActionDecl>)>,
-    spec: ConnectorSpec,
-}
-
 fn catalog() -> &'static Catalog {
     static CATALOG: OnceLock<Catalog> = OnceLock::new();
-    CATALOG.get_or_init(|| {
-        let streams: Vec<_> = objects::streams()
-            .into_iter()
-            .map(|d| (Arc::new(d.descriptor()), Arc::new(d)))
-            .collect();
-        let actions: Vec<_> = objects::actions()
-            .into_iter()
-            .map(|d| (Arc::new(d.descriptor()), Arc::new(d)))
-            .collect();
-        let spec = ConnectorSpec {
-            name: "books".into(),
-            title: "Books API".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            documentation_url: "https://github.com/connector-toolkit/gorgias/tree/main/examples/books-connector".into(),
-            config_schema: connector_sdk::schema::schema_for::<BooksConfig>(),
-            auth_kinds: vec![AuthKind {
-                scheme: AuthScheme::Bearer,
-                config_type: "bearer".into(),
-                title: "Bearer token".into(),
-                description: "A token from the library's settings.".into(),
-                secret_fields: vec!["auth.token".into()],
-            }],
-            polling: PollingMode {
-                kind: ChangeDetection::Polled,
-                recommended_interval_secs: 600,
-                note: "The Books API has no change feed: poll. An incremental sync costs one request per page of changes per stream.".into(),
-            },
-            rate_limits: vec![rate_limit()],
-            supports_two_way_sync: false,
-            supports_events: false,
-            streams: streams.iter().map(|(d, _)| (**d).clone()).collect(),
-            actions: actions.iter().map(|(d, _)| (**d).clone()).collect(),
-        };
-        Catalog {
-            streams,
-            actions,
-            spec,
-        }
-    })
+    CATALOG.get_or_init(|| Catalog::new(objects::streams(), objects::actions(), spec))
+}
+
+fn spec(streams: Vec<StreamDescriptor>, actions: Vec<ActionDescriptor>) -> ConnectorSpec {
+    ConnectorSpec {
+        name: "books".into(),
+        title: "Books API".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        documentation_url:
+            "https://github.com/connector-toolkit/gorgias/tree/main/examples/books-connector"
+                .into(),
+        config_schema: connector_sdk::schema::schema_for::<BooksConfig>(),
+        auth_kinds: vec![AuthKind {
+            scheme: AuthScheme::Bearer,
+            config_type: "bearer".into(),
+            title: "Bearer token".into(),
+            description: "A token from the library's settings.".into(),
+            secret_fields: vec!["auth.token".into()],
+        }],
+        polling: PollingMode {
+            kind: ChangeDetection::Polled,
+            recommended_interval_secs: 600,
+            note: "The Books API has no change feed: poll. An incremental sync costs one request per page of changes per stream.".into(),
+        },
+        rate_limits: vec![rate_limit()],
+        supports_two_way_sync: false,
+        supports_events: false,
+        streams,
+        actions,
+    }
 }
 
 /// The Books API connector definition: its spec, and a factory of per-library connectors that
 /// share one HTTP client (connection pools, TLS).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct BooksDefinition {
-    http: OnceLock<reqwest::Client>,
+    http: SharedHttp,
+}
+
+impl Default for BooksDefinition {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl BooksDefinition {
-    /// The definition with production client options.
+    /// The definition.
     pub fn new() -> Self {
-        Self::default()
-    }
-
-    fn http(&self) -> Result<reqwest::Client> {
-        if let Some(c) = self.http.get() {
-            return Ok(c.clone());
+        BooksDefinition {
+            http: SharedHttp::new(concat!("books-connector/", env!("CARGO_PKG_VERSION"))),
         }
-        let built = Client::shared_http(concat!("books-connector/", env!("CARGO_PKG_VERSION")))?;
-        Ok(self.http.get_or_init(|| built).clone())
     }
 }
 
 impl Definition for BooksDefinition {
     fn spec(&self) -> &ConnectorSpec {
-        &catalog().spec
+        catalog().spec()
     }
 
     fn build(&self, config: ValidConfig) -> Result<Box<dyn Connector>> {
@@ -141,80 +124,23 @@ impl Definition for BooksDefinition {
         let catalog = catalog();
         let dialect = Arc::new(BooksDialect::new(config.base_url.as_str()));
         let client = Client::new(
-            self.http()?,
+            self.http.get()?,
             config.base_url,
             dialect,
             config.header,
             std::time::Duration::from_secs(30),
-            catalog.spec.rate_limit_for(AuthScheme::Bearer),
+            catalog.spec().rate_limit_for(AuthScheme::Bearer),
             RetryOptions::default(),
         )?;
         let client = Arc::new(client.with_redactor(config.redactor));
-        let streams = catalog
-            .streams
-            .iter()
-            .map(|(d, decl)| {
-                let (page_size, start) = (config.page_size, config.start_date);
-                let s = list::ListStream::new(
-                    decl.clone(),
-                    d.clone(),
-                    client.clone(),
-                    page_size,
-                    start,
-                );
-                Arc::new(s) as Arc<dyn Stream>
-            })
-            .collect();
-        let actions = catalog
-            .actions
-            .iter()
-            .map(|(d, decl)| {
-                Arc::new(action::HttpAction::new(
-                    decl.clone(),
-                    d.clone(),
-                    client.clone(),
-                )) as Arc<dyn Action>
-            })
-            .collect();
-        Ok(Box::new(BooksConnector {
+        Ok(Box::new(catalog.connect(
             client,
-            streams,
-            actions,
-        }))
-    }
-}
-
-/// The connector for one library.
-pub struct BooksConnector {
-    client: Arc<Client>,
-    streams: Vec<Arc<dyn Stream>>,
-    actions: Vec<Arc<dyn Action>>,
-}
-
-impl std::fmt::Debug for BooksConnector {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BooksConnector")
-            .field("client", &self.client)
-            .finish_non_exhaustive()
-    }
-}
-
-#[async_trait]
-impl Connector for BooksConnector {
-    fn spec(&self) -> &ConnectorSpec {
-        &catalog().spec
-    }
-
-    async fn check(&self) -> Result<()> {
-        self.client.check("/v1/library").await.map(|_| ())
-    }
-
-    fn streams(&self) -> Vec<Arc<dyn Stream>> {
-        self.streams.clone()
-    }
-
-    fn actions(&self) -> Vec<Arc<dyn Action>> {
-        self.actions.clone()
+            AccountOptions {
+                check_path: "/v1/library",
+                page_size: config.page_size,
+                start_date: config.start_date,
+            },
+        )))
     }
 }
 
@@ -224,7 +150,7 @@ mod tests {
 
     #[test]
     fn every_declared_schema_compiles() {
-        let spec = &super::catalog().spec;
+        let spec = super::catalog().spec();
         compile(&spec.config_schema).expect("config schema");
         for s in &spec.streams {
             compile(&s.schema).unwrap_or_else(|e| panic!("stream {}: {e}", s.name));

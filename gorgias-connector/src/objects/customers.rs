@@ -151,6 +151,7 @@ pub fn streams() -> Vec<StreamDecl> {
         record(),
         &["id"],
         IncrementalRead::sorted_feed("updated_datetime", "updated_datetime:asc", "updated_datetime:desc")
+            .captures_updates(true)
             .note("Ordered by updated_datetime (as Airbyte reads it; older Gorgias docs disagree): every change to a customer is picked up.")
             .into(),
     )]

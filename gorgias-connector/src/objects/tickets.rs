@@ -195,6 +195,7 @@ pub fn streams() -> Vec<StreamDecl> {
         record(),
         &["id"],
         IncrementalRead::sorted_feed("updated_datetime", "updated_datetime:asc", "updated_datetime:desc")
+            .captures_updates(true)
             .note("Ordered by updated_datetime: every change to a ticket is picked up.")
             .into(),
     )]

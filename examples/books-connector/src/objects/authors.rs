@@ -9,7 +9,6 @@ use connector_http::action::{self, ActionDecl, Obj};
 use connector_http::list::{IncrementalRead, StreamDecl};
 use connector_http::schema::*;
 
-use super::datetime;
 
 /// The object, for the CRUD builders.
 pub const OBJ: Obj = Obj {
@@ -28,7 +27,7 @@ pub fn record() -> Value {
             ("id", id()),
             ("name", string()),
             ("born", describe(int_n(), "Year of birth, if known.")),
-            ("created_at", datetime()),
+            ("created_at", date_time()),
         ],
         &["id", "name", "created_at"],
     )

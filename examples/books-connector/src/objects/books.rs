@@ -9,7 +9,6 @@ use connector_http::action::{self, ActionDecl, Obj};
 use connector_http::list::{IncrementalRead, StreamDecl};
 use connector_http::schema::*;
 
-use super::datetime;
 
 /// The object, for the CRUD builders.
 pub const OBJ: Obj = Obj {
@@ -31,8 +30,8 @@ pub fn record() -> Value {
             ("isbn", describe(string_n(), "ISBN-13, digits only.")),
             ("published_year", int_n()),
             ("available", describe(boolean(), "Whether a copy is on the shelf.")),
-            ("created_at", datetime()),
-            ("updated_at", datetime()),
+            ("created_at", date_time()),
+            ("updated_at", date_time()),
         ],
         &["id", "title", "updated_at"],
     )
@@ -47,6 +46,7 @@ pub fn streams() -> Vec<StreamDecl> {
         record(),
         &["id"],
         IncrementalRead::sorted_feed("updated_at", "updated_at:asc", "updated_at:desc")
+            .captures_updates(true)
             .note("Ordered by updated_at: every change to a book is picked up; deleted books are not (a full refresh shows them gone).")
             .into(),
     )]

@@ -28,8 +28,3 @@ pub fn streams() -> Vec<StreamDecl> {
 pub fn actions() -> Vec<ActionDecl> {
     MODULES.iter().flat_map(|(_, a)| a()).collect()
 }
-
-/// An RFC 3339 datetime, as the Books API writes every timestamp.
-pub(crate) fn datetime() -> serde_json::Value {
-    serde_json::json!({"type": "string", "format": "date-time"})
-}
