@@ -63,7 +63,7 @@ pub fn schema_problems(what: &str, schema: &Value, object: bool) -> Vec<String> 
             "{what}: does not compile (formats enforced, unknown formats refused): {e}"
         ));
     }
-    schema::visit(schema, "", &mut |node, pointer| {
+    schema::visit(schema, &mut |node, pointer| {
         if let (Some(Value::Array(req)), Some(Value::Object(props))) =
             (node.get("required"), node.get("properties"))
         {
