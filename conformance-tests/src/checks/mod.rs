@@ -4,9 +4,11 @@
 //! and [`crate::checks()`] just runs every `register`.
 
 pub mod actions;
+pub mod bad_input;
 pub mod check;
 pub mod config;
 pub mod discover;
+pub mod export;
 pub mod full_refresh;
 pub mod harness;
 pub mod hostile;
@@ -26,6 +28,7 @@ pub type Register = fn(&Plan) -> Vec<Check>;
 pub const FAMILIES: &[(&str, Register)] = &[
     (harness::FAMILY, harness::register),
     (spec::FAMILY, spec::register),
+    (export::FAMILY, export::register),
     (config::FAMILY, config::register),
     (check::FAMILY, check::register),
     (discover::FAMILY, discover::register),
@@ -33,6 +36,7 @@ pub const FAMILIES: &[(&str, Register)] = &[
     (full_refresh::FAMILY, full_refresh::register),
     (incremental::FAMILY, incremental::register),
     (actions::FAMILY, actions::register),
+    (bad_input::FAMILY, bad_input::register),
     (limits::FAMILY, limits::register),
     (protocol::FAMILY, protocol::register),
     (hostile::FAMILY, hostile::register),
