@@ -1,6 +1,6 @@
 //! One message a line, whatever the upstream sent.
 //!
-//! Records pass through as the service's bytes ([`crate::Record`] holds raw JSON), and JSON
+//! Records pass through as the service's bytes ([`connector_sdk::Record`] holds raw JSON), and JSON
 //! allows whitespace, newlines included, between tokens. A pretty-printing proxy would then
 //! split a RECORD over several stdout lines, and a line inside a record could be a complete,
 //! valid forged STATE. [`OneLine`] is the `serde_json` formatter every protocol line is written

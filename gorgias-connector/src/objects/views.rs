@@ -21,7 +21,7 @@
 //! View items page by `meta.next_items` (recorded: Nango test list-view-items: the envelope is
 //! `{data, meta: {next_items, prev_items, current_cursor}}`, no `next_cursor`), resending every
 //! parameter it carries (`cursor`, `direction`, `ignored_item`): see
-//! [`connector_http::page::next_items_params`].
+//! [`crate::dialect::next_items_params`].
 //!
 //! **Customer-list views are skipped by `view_items`.** Every account has one ("All customers",
 //! recorded: Nango test list-views) and its items are customers, not tickets (source:
