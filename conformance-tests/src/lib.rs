@@ -14,15 +14,21 @@
 //! [`run`] registers each check as its own named test (via `libtest-mimic`), so a failure names
 //! the family, the check and the stream or action, e.g.
 //! `read::records_match_schema::tickets`, and the usual filters work
-//! (`cargo test --test my_connector -- incremental::`). Only the checks the connector's
-//! declarations and the harness's [`Capabilities`] call for are registered: incremental checks
-//! for incremental streams, action checks when actions exist, the rate-limit check when the
-//! harness logs request instants, the `hostile` checks for each way the harness's backend can
-//! misbehave on purpose ([`Capabilities::hostile`]), snapshots when it names a snapshot folder.
+//! (`cargo test --test my_connector -- incremental::`). Each family registers its own checks
+//! (`checks::<family>::register`, from a [`Plan`] of the connector's declarations and the
+//! harness's facts; [`checks::FAMILIES`] lists them in order), and only the checks those call
+//! for are registered: incremental checks for incremental streams (and
+//! `changed_records_come_back` for every one of them when the harness declares
+//! [`Capabilities::changes_records`]: the suite derives which streams must change, and how
+//! ([`ChangeKind`]), from the descriptors), action checks when actions exist, the rate-limit
+//! check when the harness logs request instants, the `hostile` checks for each way the
+//! harness's backend can misbehave on purpose ([`Capabilities::hostile`]), snapshots when it
+//! names a snapshot folder.
 //!
-//! Families: `harness`, `spec`, `config`, `check`, `discover`, `read`, `full_refresh`,
-//! `incremental`, `actions`, `limits`, `protocol`, `hostile`, `snapshot`; see
-//! [`checks`](mod@checks).
+//! Families: `harness`, `spec`, `export` (the exported schema files and uiSchemas, from the
+//! spec alone), `config`, `check`, `discover`, `read`, `full_refresh`, `incremental`,
+//! `actions`, `bad_input` (bad configs and action inputs derived from the schemas), `limits`,
+//! `protocol`, `hostile`, `snapshot`; see [`checks`](mod@checks).
 //! Every check is also a public async function, and [`run_check`] runs one by its name, so the
 //! suite's own tests prove that each check catches the breakage it is about.
 #![deny(missing_docs)]
@@ -64,9 +70,7 @@ use libtest_mimic::{Arguments, Conclusion, Failed, Trial};
 pub use async_trait::async_trait;
 pub use checks::hostile::forged_line;
 pub use failure::{Failure, Outcome};
-pub use harness::{
-    Backend, Capabilities, ChangeKind, Harness, HarnessError, Hostile, Redaction,
-};
+pub use harness::{Backend, Capabilities, ChangeKind, Harness, HarnessError, Hostile, Redaction};
 pub use {insta, libtest_mimic};
 
 type Runner = Arc<dyn Fn(Arc<dyn Harness>) -> BoxFuture<'static, Outcome> + Send + Sync>;

@@ -604,9 +604,7 @@ async fn a_stream_the_backend_cannot_change_fails_instead_of_being_skipped() {
             ..Mutation::default()
         },
     );
-    assert!(
-        names(&*broken).contains(&"incremental::changed_records_come_back::books".to_string())
-    );
+    assert!(names(&*broken).contains(&"incremental::changed_records_come_back::books".to_string()));
     catches(
         broken,
         "incremental::changed_records_come_back::books",
@@ -698,7 +696,9 @@ async fn a_pattern_without_words_fails_export() {
     )
     .await;
     assert!(
-        m.contains("the description \"Matches ^[0-9]+$\" of the pattern \"^[0-9]+$\" is not in words"),
+        m.contains(
+            "the description \"Matches ^[0-9]+$\" of the pattern \"^[0-9]+$\" is not in words"
+        ),
         "{m}"
     );
 }
@@ -720,7 +720,7 @@ async fn an_action_error_that_echoes_the_value_or_names_another_field_fails_bad_
                     })
                 };
                 match action {
-                    "get_book" if !input["id"].as_i64().is_some_and(|n| n >= 1) => {
+                    "get_book" if input["id"].as_i64().is_none_or(|n| n < 1) => {
                         refuse("input", format!("{} is not a book id", input["id"]))
                     }
                     "add_book" => match input["title"].as_str() {
@@ -747,7 +747,10 @@ async fn an_action_error_that_echoes_the_value_or_names_another_field_fails_bad_
         "title longer than the maximum length 200: the error echoes the secret <",
     )
     .await;
-    assert!(!m.contains(TOKEN), "the failure must not print the secret: {m}");
+    assert!(
+        !m.contains(TOKEN),
+        "the failure must not print the secret: {m}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -250,10 +250,20 @@ pub fn register(plan: &Plan) -> Vec<Check> {
         out.push(plain!(FAMILY, "effects_declared", effects_declared));
     }
     for a in &plan.spec.actions {
-        out.push(about!(FAMILY, "invalid_input_refused", invalid_input_refused, &a.name));
+        out.push(about!(
+            FAMILY,
+            "invalid_input_refused",
+            invalid_input_refused,
+            &a.name
+        ));
     }
     for a in plan.sampled_actions() {
-        out.push(about!(FAMILY, "sample_outputs_valid", sample_outputs_valid, &a.name));
+        out.push(about!(
+            FAMILY,
+            "sample_outputs_valid",
+            sample_outputs_valid,
+            &a.name
+        ));
     }
     out
 }

@@ -87,14 +87,22 @@ pub fn out_of_range(root: &Value, node: &Value, text: &str) -> Vec<(String, Valu
     };
     if has("integer") || has("number") {
         if let Some(m) = num("minimum") {
-            let below = if has("number") { m - 0.5 } else { m.ceil() - 1.0 };
+            let below = if has("number") {
+                m - 0.5
+            } else {
+                m.ceil() - 1.0
+            };
             out.push((format!("below the minimum {m}"), number(below)));
         }
         if let Some(m) = num("exclusiveMinimum") {
             out.push((format!("at the exclusive minimum {m}"), number(m)));
         }
         if let Some(m) = num("maximum") {
-            let above = if has("number") { m + 0.5 } else { m.floor() + 1.0 };
+            let above = if has("number") {
+                m + 0.5
+            } else {
+                m.floor() + 1.0
+            };
             out.push((format!("above the maximum {m}"), number(above)));
         }
         if let Some(m) = num("exclusiveMaximum") {
@@ -257,7 +265,12 @@ pub async fn config_documents(h: &dyn Harness) -> Outcome {
 /// [`variants`]), is refused with `InvalidConfig` naming it, without a request and without
 /// echoing a secret.
 pub async fn config_out_of_range(h: &dyn Harness) -> Outcome {
-    configs_refused(h, "out-of-range and wrongly typed optional config fields", false).await
+    configs_refused(
+        h,
+        "out-of-range and wrongly typed optional config fields",
+        false,
+    )
+    .await
 }
 
 /// `bad_input::action_inputs::<action>`: inputs that are not objects, every field out of its
@@ -348,7 +361,10 @@ mod tests {
         let labels: Vec<&str> = cases.iter().map(|c| c.label.as_str()).collect();
         assert!(labels.contains(&"n below the minimum 1"), "{labels:?}");
         assert!(labels.contains(&"n above the maximum 100"), "{labels:?}");
-        assert!(labels.contains(&"s longer than the maximum length 4"), "{labels:?}");
+        assert!(
+            labels.contains(&"s longer than the maximum length 4"),
+            "{labels:?}"
+        );
         assert!(labels.contains(&"e not one of its options"), "{labels:?}");
         assert!(
             labels.iter().any(|l| l.starts_with("s (left out")),

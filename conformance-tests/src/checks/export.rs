@@ -236,14 +236,7 @@ fn is_true(node: &Value, key: &str) -> bool {
 }
 
 /// Compares one uiSchema node with its schema node (`outer` may be a `$ref` with siblings).
-fn match_ui(
-    root: &Value,
-    outer: &Value,
-    ui: &Value,
-    at: &str,
-    depth: usize,
-    p: &mut Vec<String>,
-) {
+fn match_ui(root: &Value, outer: &Value, ui: &Value, at: &str, depth: usize, p: &mut Vec<String>) {
     if depth > 32 {
         return;
     }
@@ -363,7 +356,9 @@ pub async fn ui_schemas_match(h: &dyn Harness) -> Outcome {
             form["schema"].as_str().and_then(|s| files.get(s)),
             form["ui"].as_str().and_then(|u| files.get(u)),
         ) else {
-            p.push(format!("form `{name}`: its schema or uiSchema is not exported"));
+            p.push(format!(
+                "form `{name}`: its schema or uiSchema is not exported"
+            ));
             continue;
         };
         match_ui(schema, schema, ui, &format!("form `{name}`"), 0, &mut p);

@@ -84,7 +84,12 @@ pub const FAMILY: &str = "full_refresh";
 /// incremental).
 pub fn register(plan: &Plan) -> Vec<Check> {
     let mut out = Vec::new();
-    for s in plan.spec.streams.iter().filter(|s| s.supports(SyncMode::FullRefresh)) {
+    for s in plan
+        .spec
+        .streams
+        .iter()
+        .filter(|s| s.supports(SyncMode::FullRefresh))
+    {
         out.push(about!(FAMILY, "same_keys_twice", same_keys_twice, &s.name));
         if s.supports(SyncMode::Incremental) {
             out.push(about!(FAMILY, "ignores_state", ignores_state, &s.name));

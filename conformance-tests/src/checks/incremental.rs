@@ -301,15 +301,45 @@ pub const FAMILY: &str = "incremental";
 /// one of them when the harness declares [`Capabilities::changes_records`](crate::Capabilities).
 pub fn register(plan: &Plan) -> Vec<Check> {
     let mut out = Vec::new();
-    for s in plan.spec.streams.iter().filter(|s| s.supports(SyncMode::Incremental)) {
+    for s in plan
+        .spec
+        .streams
+        .iter()
+        .filter(|s| s.supports(SyncMode::Incremental))
+    {
         let n = &s.name;
-        out.push(about!(FAMILY, "only_changes_after_state", only_changes_after_state, n));
+        out.push(about!(
+            FAMILY,
+            "only_changes_after_state",
+            only_changes_after_state,
+            n
+        ));
         if plan.capabilities.changes_records {
-            out.push(about!(FAMILY, "changed_records_come_back", changed_records_come_back, n));
+            out.push(about!(
+                FAMILY,
+                "changed_records_come_back",
+                changed_records_come_back,
+                n
+            ));
         }
-        out.push(about!(FAMILY, "future_state_yields_nothing", future_state_yields_nothing, n));
-        out.push(about!(FAMILY, "resume_from_every_state", resume_from_every_state, n));
-        out.push(about!(FAMILY, "interrupted_read_resumes", interrupted_read_resumes, n));
+        out.push(about!(
+            FAMILY,
+            "future_state_yields_nothing",
+            future_state_yields_nothing,
+            n
+        ));
+        out.push(about!(
+            FAMILY,
+            "resume_from_every_state",
+            resume_from_every_state,
+            n
+        ));
+        out.push(about!(
+            FAMILY,
+            "interrupted_read_resumes",
+            interrupted_read_resumes,
+            n
+        ));
     }
     out
 }

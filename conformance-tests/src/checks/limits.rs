@@ -151,7 +151,11 @@ pub const FAMILY: &str = "limits";
 /// limits.
 pub fn register(plan: &Plan) -> Vec<Check> {
     if plan.capabilities.logs_request_instants && !plan.spec.rate_limits.is_empty() {
-        vec![plain!(FAMILY, "full_read_within_rate_limit", full_read_within_rate_limit)]
+        vec![plain!(
+            FAMILY,
+            "full_read_within_rate_limit",
+            full_read_within_rate_limit
+        )]
     } else {
         Vec::new()
     }

@@ -171,15 +171,40 @@ pub fn register(plan: &Plan) -> Vec<Check> {
         if s.may_be_empty.is_none() && !plan.empty_streams.contains_key(n) {
             out.push(about!(FAMILY, "non_empty", non_empty, n));
         }
-        out.push(about!(FAMILY, "records_match_schema", records_match_schema, n));
-        out.push(about!(FAMILY, "primary_keys_unique", primary_keys_unique, n));
+        out.push(about!(
+            FAMILY,
+            "records_match_schema",
+            records_match_schema,
+            n
+        ));
+        out.push(about!(
+            FAMILY,
+            "primary_keys_unique",
+            primary_keys_unique,
+            n
+        ));
         if s.cursor_field.is_some() {
-            out.push(about!(FAMILY, "cursor_values_valid", cursor_values_valid, n));
+            out.push(about!(
+                FAMILY,
+                "cursor_values_valid",
+                cursor_values_valid,
+                n
+            ));
         }
         if s.supports(SyncMode::Incremental) {
-            out.push(about!(FAMILY, "states_never_go_backwards", states_never_go_backwards, n));
+            out.push(about!(
+                FAMILY,
+                "states_never_go_backwards",
+                states_never_go_backwards,
+                n
+            ));
         }
-        out.push(about!(FAMILY, "state_follows_last_record", state_follows_last_record, n));
+        out.push(about!(
+            FAMILY,
+            "state_follows_last_record",
+            state_follows_last_record,
+            n
+        ));
     }
     out
 }

@@ -420,11 +420,26 @@ pub fn register(plan: &Plan) -> Vec<Check> {
         plain!(FAMILY, "rate_limits_well_formed", rate_limits_well_formed),
     ];
     for s in &plan.spec.streams {
-        out.push(about!(FAMILY, "record_schema_valid", record_schema_valid, &s.name));
-        out.push(about!(FAMILY, "stream_declaration", stream_declaration, &s.name));
+        out.push(about!(
+            FAMILY,
+            "record_schema_valid",
+            record_schema_valid,
+            &s.name
+        ));
+        out.push(about!(
+            FAMILY,
+            "stream_declaration",
+            stream_declaration,
+            &s.name
+        ));
     }
     for a in &plan.spec.actions {
-        out.push(about!(FAMILY, "action_schemas_valid", action_schemas_valid, &a.name));
+        out.push(about!(
+            FAMILY,
+            "action_schemas_valid",
+            action_schemas_valid,
+            &a.name
+        ));
     }
     out
 }

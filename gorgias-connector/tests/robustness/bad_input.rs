@@ -387,7 +387,9 @@ async fn malformed_ticket_inputs_are_refused_before_any_request() {
             }) => {
                 assert_eq!(a, action);
                 assert!(
-                    p == path || p.starts_with(&format!("{path}.")) || p.starts_with(&format!("{path}[")),
+                    p == path
+                        || p.starts_with(&format!("{path}."))
+                        || p.starts_with(&format!("{path}[")),
                     "{what}: the error names `{p}` ({reason}), expected `{path}`"
                 );
             }
