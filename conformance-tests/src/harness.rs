@@ -29,9 +29,11 @@ pub struct Capabilities {
     pub logs_request_instants: bool,
     /// [`Backend::rate_limited`] counts the 429 responses sent. Adds "no 429" to the rate-limit check.
     pub counts_rate_limited: bool,
-    /// The streams whose records [`Backend::change`] can change between two reads. Enables the
-    /// "every changed record comes back" half of the incremental checks for those streams.
-    pub changes_records: Vec<String>,
+    /// [`Backend::change`] can change the records of every incremental stream between two reads,
+    /// in the way the stream's descriptor calls for ([`ChangeKind::for_stream`]). Registers
+    /// `incremental::changed_records_come_back` for *every* incremental stream (derived from the
+    /// descriptors, never listed by hand): a stream the backend cannot change fails its check.
+    pub changes_records: bool,
     /// Every [`Harness::start`] returns a backend of its own (the default). When `false` the
     /// backend is shared, and the suite runs one check at a time so request counts and data
     /// changes of one check cannot leak into another.
@@ -39,6 +41,32 @@ pub struct Capabilities {
     /// The ways [`Backend::set_hostile`] can make this backend misbehave on purpose. Each one
     /// registers its `hostile::*` check. Empty by default.
     pub hostile: Vec<Hostile>,
+}
+
+/// How [`Backend::change`] must change the records of a stream so an incremental read sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ChangeKind {
+    /// Update existing records so their cursor moves forward (the stream captures updates: its
+    /// cursor is an update time).
+    Update,
+    /// Create new records (the stream does not capture updates: its cursor is a creation time or
+    /// an id).
+    Insert,
+}
+
+impl ChangeKind {
+    /// The change the descriptor of `stream` calls for: [`ChangeKind::Update`] when its
+    /// incremental declaration `captures_updates`, else [`ChangeKind::Insert`]. `None` for a
+    /// stream that is not incremental.
+    pub fn for_stream(stream: &connector_sdk::StreamDescriptor) -> Option<ChangeKind> {
+        let inc = stream.incremental.as_ref()?;
+        Some(if inc.captures_updates {
+            ChangeKind::Update
+        } else {
+            ChangeKind::Insert
+        })
+    }
 }
 
 /// A way a backend can be made to misbehave on purpose, for the `hostile::*` checks.
@@ -59,7 +87,7 @@ impl Default for Capabilities {
             counts_requests: false,
             logs_request_instants: false,
             counts_rate_limited: false,
-            changes_records: Vec::new(),
+            changes_records: false,
             isolated_backends: true,
             hostile: Vec::new(),
         }
@@ -168,11 +196,13 @@ pub trait Backend: Send + Sync {
         None
     }
 
-    /// Changes some records of `stream` in a way its incremental reads must see (update them so
-    /// their cursor moves, or create new ones); returns how many records changed (see
-    /// [`Capabilities::changes_records`]).
-    async fn change(&self, stream: &str) -> Result<usize, HarnessError> {
-        Err(format!("this backend cannot change the records of `{stream}`").into())
+    /// Changes some records of `stream` the way `kind` says (update them so their cursor moves,
+    /// or create new ones; the suite derives `kind` from the stream's descriptor with
+    /// [`ChangeKind::for_stream`]); returns how many records changed. Called for every
+    /// incremental stream when [`Capabilities::changes_records`] is declared: an error fails that
+    /// stream's check.
+    async fn change(&self, stream: &str, kind: ChangeKind) -> Result<usize, HarnessError> {
+        Err(format!("this backend cannot change the records of `{stream}` ({kind:?})").into())
     }
 
     /// Makes the backend misbehave in the way `hostile` says from the next request on, or

@@ -14,18 +14,43 @@
 //! [`run`] registers each check as its own named test (via `libtest-mimic`), so a failure names
 //! the family, the check and the stream or action, e.g.
 //! `read::records_match_schema::tickets`, and the usual filters work
-//! (`cargo test --test my_connector -- incremental::`). Only the checks the connector's
-//! declarations and the harness's [`Capabilities`] call for are registered: incremental checks
-//! for incremental streams, action checks when actions exist, the rate-limit check when the
-//! harness logs request instants, the `hostile` checks for each way the harness's backend can
-//! misbehave on purpose ([`Capabilities::hostile`]), snapshots when it names a snapshot folder.
+//! (`cargo test --test my_connector -- incremental::`). Each family registers its own checks
+//! (`checks::<family>::register`, from a [`Plan`] of the connector's declarations and the
+//! harness's facts; [`checks::FAMILIES`] lists them in order), and only the checks those call
+//! for are registered: incremental checks for incremental streams (and
+//! `changed_records_come_back` for every one of them when the harness declares
+//! [`Capabilities::changes_records`]: the suite derives which streams must change, and how
+//! ([`ChangeKind`]), from the descriptors), action checks when actions exist, the rate-limit
+//! check when the harness logs request instants, the `hostile` checks for each way the
+//! harness's backend can misbehave on purpose ([`Capabilities::hostile`]), snapshots when it
+//! names a snapshot folder.
 //!
-//! Families: `harness`, `spec`, `config`, `check`, `discover`, `read`, `full_refresh`,
-//! `incremental`, `actions`, `limits`, `protocol`, `hostile`, `snapshot`; see
-//! [`checks`](mod@checks).
+//! Families: `harness`, `spec`, `export` (the exported schema files and uiSchemas, from the
+//! spec alone), `config`, `check`, `discover`, `read`, `full_refresh`, `incremental`,
+//! `actions`, `bad_input` (bad configs and action inputs derived from the schemas), `limits`,
+//! `protocol`, `hostile`, `snapshot`; see [`checks`](mod@checks).
 //! Every check is also a public async function, and [`run_check`] runs one by its name, so the
 //! suite's own tests prove that each check catches the breakage it is about.
 #![deny(missing_docs)]
+
+/// `plain!(family, "name", path::to::check)`: a check about the connector as a whole.
+macro_rules! plain {
+    ($family:expr, $name:literal, $f:path) => {
+        $crate::Check::new($family, $name, |h| async move { $f(&*h).await })
+    };
+}
+
+/// `about!(family, "name", path::to::check, subject)`: a check about one stream or action.
+macro_rules! about {
+    ($family:expr, $name:literal, $f:path, $subject:expr) => {
+        $crate::Check::about(
+            $family,
+            $name,
+            $subject,
+            |h, s| async move { $f(&*h, &s).await },
+        )
+    };
+}
 
 pub mod checks;
 mod failure;
@@ -45,7 +70,7 @@ use libtest_mimic::{Arguments, Conclusion, Failed, Trial};
 pub use async_trait::async_trait;
 pub use checks::hostile::forged_line;
 pub use failure::{Failure, Outcome};
-pub use harness::{Backend, Capabilities, Harness, HarnessError, Hostile, Redaction};
+pub use harness::{Backend, Capabilities, ChangeKind, Harness, HarnessError, Hostile, Redaction};
 pub use {insta, libtest_mimic};
 
 type Runner = Arc<dyn Fn(Arc<dyn Harness>) -> BoxFuture<'static, Outcome> + Send + Sync>;
@@ -148,294 +173,52 @@ impl Check {
     }
 }
 
-macro_rules! plain {
-    ($family:literal, $name:literal, $f:path) => {
-        Check::new($family, $name, |h| async move { $f(&*h).await })
-    };
+/// What the checks are planned from: the connector's declarations and the harness's static
+/// facts, read once. Each family's `register` turns it into that family's checks.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The connector's spec ([`Harness::definition`]).
+    pub spec: connector_sdk::ConnectorSpec,
+    /// [`Harness::capabilities`].
+    pub capabilities: Capabilities,
+    /// [`Harness::action_samples`].
+    pub action_samples: std::collections::BTreeMap<String, Vec<serde_json::Value>>,
+    /// [`Harness::empty_streams`].
+    pub empty_streams: std::collections::BTreeMap<String, String>,
+    /// Whether [`Harness::snapshot_dir`] names a folder.
+    pub snapshots: bool,
 }
 
-macro_rules! about {
-    ($family:literal, $name:literal, $f:path, $subject:expr) => {
-        Check::about(
-            $family,
-            $name,
-            $subject,
-            |h, s| async move { $f(&*h, &s).await },
-        )
-    };
+impl Plan {
+    /// The plan for `harness`.
+    pub fn of(harness: &dyn Harness) -> Plan {
+        Plan {
+            spec: harness.definition().spec().clone(),
+            capabilities: harness.capabilities(),
+            action_samples: harness.action_samples(),
+            empty_streams: harness.empty_streams(),
+            snapshots: harness.snapshot_dir().is_some(),
+        }
+    }
+
+    /// The actions the harness gives at least one sample input for.
+    pub fn sampled_actions(&self) -> impl Iterator<Item = &connector_sdk::ActionDescriptor> {
+        self.spec.actions.iter().filter(|a| {
+            self.action_samples
+                .get(&a.name)
+                .is_some_and(|s| !s.is_empty())
+        })
+    }
 }
 
 /// The checks the connector's declarations and the harness's capabilities call for, in
-/// family order.
+/// family order ([`checks::FAMILIES`]): each family registers its own.
 pub fn checks(harness: &dyn Harness) -> Vec<Check> {
-    use checks::*;
-    use connector_sdk::SyncMode;
-
-    let definition = harness.definition();
-    let spec = definition.spec();
-    let caps = harness.capabilities();
-    let samples = harness.action_samples();
-    let empty = harness.empty_streams();
-    let mut out = vec![
-        plain!("harness", "names_known", harness::names_known),
-        plain!("harness", "definitions_agree", harness::definitions_agree),
-        plain!("spec", "metadata", spec::metadata),
-        plain!("spec", "config_schema_valid", spec::config_schema_valid),
-        plain!(
-            "spec",
-            "names_unique_snake_case",
-            spec::names_unique_snake_case
-        ),
-        plain!("spec", "secrets_marked", spec::secrets_marked),
-        plain!(
-            "spec",
-            "auth_kinds_well_formed",
-            spec::auth_kinds_well_formed
-        ),
-        plain!(
-            "spec",
-            "rate_limits_well_formed",
-            spec::rate_limits_well_formed
-        ),
-    ];
-    for s in &spec.streams {
-        out.push(about!(
-            "spec",
-            "record_schema_valid",
-            spec::record_schema_valid,
-            &s.name
-        ));
-        out.push(about!(
-            "spec",
-            "stream_declaration",
-            spec::stream_declaration,
-            &s.name
-        ));
-    }
-    for a in &spec.actions {
-        out.push(about!(
-            "spec",
-            "action_schemas_valid",
-            spec::action_schemas_valid,
-            &a.name
-        ));
-    }
-    out.extend([
-        plain!("config", "valid_config_builds", config::valid_config_builds),
-        plain!(
-            "config",
-            "missing_required_fields",
-            config::missing_required_fields
-        ),
-        plain!("config", "wrong_types", config::wrong_types),
-        plain!("config", "unknown_fields", config::unknown_fields),
-        plain!("config", "secrets_not_echoed", config::secrets_not_echoed),
-        plain!("check", "valid_credentials", check::valid_credentials),
-        plain!("check", "bad_credentials", check::bad_credentials),
-        plain!(
-            "discover",
-            "catalog_matches_spec",
-            discover::catalog_matches_spec
-        ),
-        plain!(
-            "discover",
-            "host_output_agrees",
-            discover::host_output_agrees
-        ),
-        plain!(
-            "discover",
-            "connector_matches_spec",
-            discover::connector_matches_spec
-        ),
-    ]);
-    for s in &spec.streams {
-        let n = &s.name;
-        if s.may_be_empty.is_none() && !empty.contains_key(n) {
-            out.push(about!("read", "non_empty", read::non_empty, n));
-        }
-        out.push(about!(
-            "read",
-            "records_match_schema",
-            read::records_match_schema,
-            n
-        ));
-        out.push(about!(
-            "read",
-            "primary_keys_unique",
-            read::primary_keys_unique,
-            n
-        ));
-        if s.cursor_field.is_some() {
-            out.push(about!(
-                "read",
-                "cursor_values_valid",
-                read::cursor_values_valid,
-                n
-            ));
-        }
-        if s.supports(SyncMode::Incremental) {
-            out.push(about!(
-                "read",
-                "states_never_go_backwards",
-                read::states_never_go_backwards,
-                n
-            ));
-        }
-        out.push(about!(
-            "read",
-            "state_follows_last_record",
-            read::state_follows_last_record,
-            n
-        ));
-    }
-    for s in &spec.streams {
-        let n = &s.name;
-        if s.supports(SyncMode::FullRefresh) {
-            out.push(about!(
-                "full_refresh",
-                "same_keys_twice",
-                full_refresh::same_keys_twice,
-                n
-            ));
-            if s.supports(SyncMode::Incremental) {
-                out.push(about!(
-                    "full_refresh",
-                    "ignores_state",
-                    full_refresh::ignores_state,
-                    n
-                ));
-            }
-        }
-    }
-    for s in spec
-        .streams
+    let plan = Plan::of(harness);
+    checks::FAMILIES
         .iter()
-        .filter(|s| s.supports(SyncMode::Incremental))
-    {
-        let n = &s.name;
-        out.push(about!(
-            "incremental",
-            "only_changes_after_state",
-            incremental::only_changes_after_state,
-            n
-        ));
-        if caps.changes_records.contains(n) {
-            out.push(about!(
-                "incremental",
-                "changed_records_come_back",
-                incremental::changed_records_come_back,
-                n
-            ));
-        }
-        out.push(about!(
-            "incremental",
-            "future_state_yields_nothing",
-            incremental::future_state_yields_nothing,
-            n
-        ));
-        out.push(about!(
-            "incremental",
-            "resume_from_every_state",
-            incremental::resume_from_every_state,
-            n
-        ));
-        out.push(about!(
-            "incremental",
-            "interrupted_read_resumes",
-            incremental::interrupted_read_resumes,
-            n
-        ));
-    }
-    if !spec.actions.is_empty() {
-        out.push(plain!(
-            "actions",
-            "effects_declared",
-            actions::effects_declared
-        ));
-    }
-    for a in &spec.actions {
-        out.push(about!(
-            "actions",
-            "invalid_input_refused",
-            actions::invalid_input_refused,
-            &a.name
-        ));
-    }
-    for a in spec
-        .actions
-        .iter()
-        .filter(|a| samples.get(&a.name).is_some_and(|s| !s.is_empty()))
-    {
-        out.push(about!(
-            "actions",
-            "sample_outputs_valid",
-            actions::sample_outputs_valid,
-            &a.name
-        ));
-    }
-    if caps.logs_request_instants && !spec.rate_limits.is_empty() {
-        out.push(plain!(
-            "limits",
-            "full_read_within_rate_limit",
-            limits::full_read_within_rate_limit
-        ));
-    }
-    out.extend([
-        plain!("protocol", "spec_message", protocol::spec_message),
-        plain!("protocol", "check_messages", protocol::check_messages),
-        plain!("protocol", "read_messages", protocol::read_messages),
-        plain!(
-            "protocol",
-            "read_resumes_from_state",
-            protocol::read_resumes_from_state
-        ),
-        plain!("protocol", "invalid_config", protocol::invalid_config),
-        plain!(
-            "protocol",
-            "one_message_per_line",
-            protocol::one_message_per_line
-        ),
-        plain!(
-            "protocol",
-            "write_failures_fail",
-            protocol::write_failures_fail
-        ),
-    ]);
-    if caps.hostile.contains(&Hostile::PrettyPrint) {
-        out.push(plain!(
-            "hostile",
-            "pretty_printed_pages",
-            hostile::pretty_printed_pages
-        ));
-    }
-    if caps.hostile.contains(&Hostile::ForgedLine) {
-        out.push(plain!("hostile", "forged_lines", hostile::forged_lines));
-    }
-    if caps.hostile.contains(&Hostile::EchoCredentials) {
-        out.push(plain!(
-            "hostile",
-            "echoed_credentials",
-            hostile::echoed_credentials
-        ));
-    }
-    if harness.snapshot_dir().is_some() {
-        out.extend([
-            plain!("snapshot", "spec", snapshot::spec),
-            plain!("snapshot", "catalog", snapshot::catalog),
-            plain!("snapshot", "config_errors", snapshot::config_errors),
-        ]);
-        for s in &spec.streams {
-            out.push(about!("snapshot", "records", snapshot::records, &s.name));
-        }
-        for a in spec
-            .actions
-            .iter()
-            .filter(|a| samples.get(&a.name).is_some_and(|s| !s.is_empty()))
-        {
-            out.push(about!("snapshot", "action", snapshot::action, &a.name));
-        }
-    }
-    out
+        .flat_map(|(_, register)| register(&plan))
+        .collect()
 }
 
 /// The harness as the checks see it: [`Harness::definition`] is asked once and shared (the

@@ -18,7 +18,7 @@ use futures::StreamExt as _;
 use futures::stream::BoxStream;
 use serde_json::{Value, json};
 
-use crate::harness::{Backend, Capabilities, Harness, HarnessError, Redaction};
+use crate::harness::{Backend, Capabilities, ChangeKind, Harness, HarnessError, Redaction};
 
 /// The token the memory backend accepts (long and unique, so an echo is caught).
 pub const TOKEN: &str = "letmein-CANARY-7f3a9c21";
@@ -67,7 +67,7 @@ impl ReferenceHarness {
                 counts_requests: true,
                 logs_request_instants: true,
                 counts_rate_limited: false,
-                changes_records: vec!["books".into()],
+                changes_records: true,
                 isolated_backends: true,
                 hostile: Vec::new(),
             },
@@ -203,10 +203,10 @@ impl Backend for Example {
         )
     }
 
-    async fn change(&self, stream: &str) -> Result<usize, HarnessError> {
-        match stream {
-            "books" => Ok(self.backend.touch(5).len()),
-            other => Err(format!("no stream `{other}`").into()),
+    async fn change(&self, stream: &str, kind: ChangeKind) -> Result<usize, HarnessError> {
+        match (stream, kind) {
+            ("books", ChangeKind::Update) => Ok(self.backend.touch(5).len()),
+            (other, kind) => Err(format!("cannot change `{other}` by {kind:?}").into()),
         }
     }
 }

@@ -1,10 +1,10 @@
-//! JSON Schema helpers the checks share: local `$ref` resolution, a keyword-aware walk over
-//! subschemas, object shapes (through `allOf` and the `oneOf`/`anyOf` branch a document
+//! JSON Schema helpers the checks share, on top of the SDK's one walker and `$ref` resolver
+//! ([`connector_sdk::schema`]): object shapes (through `allOf` and the `oneOf`/`anyOf` branch a document
 //! matches), the fields of a document, and minimal valid instances.
 
 use serde_json::{Map, Value, json};
 
-const MAX_DEPTH: usize = 24;
+const MAX_DEPTH: usize = connector_sdk::schema::MAX_REF_DEPTH;
 
 /// The dotted form of a field path (`auth.api_key`), `(root)` for the empty path; the same words
 /// the SDK's errors use.
@@ -16,143 +16,7 @@ pub(crate) fn dotted(path: &[String]) -> String {
     }
 }
 
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn find_anchor<'a>(node: &'a Value, anchor: &str, depth: usize) -> Option<&'a Value> {
-    if depth > MAX_DEPTH {
-        return None;
-    }
-    match node {
-        Value::Object(map) => {
-            if map.get("$anchor").and_then(Value::as_str) == Some(anchor) {
-                return Some(node);
-            }
-            map.values().find_map(|v| find_anchor(v, anchor, depth + 1))
-        }
-        Value::Array(items) => items.iter().find_map(|v| find_anchor(v, anchor, depth + 1)),
-        _ => None,
-    }
-}
-
-/// The schema a local `$ref` points to; an error (in words) for a dangling or non-local one.
-pub(crate) fn lookup<'a>(root: &'a Value, reference: &str) -> Result<&'a Value, String> {
-    let Some(fragment) = reference.strip_prefix('#') else {
-        return Err(format!(
-            "`$ref: {reference}` is not local; a connector's schemas must be self-contained (`#/$defs/...`)"
-        ));
-    };
-    let fragment = percent_decode(fragment);
-    if fragment.is_empty() {
-        return Ok(root);
-    }
-    if !fragment.starts_with('/') {
-        return find_anchor(root, &fragment, 0)
-            .ok_or_else(|| format!("`$ref: {reference}` names an anchor that does not exist"));
-    }
-    root.pointer(&fragment)
-        .ok_or_else(|| format!("`$ref: {reference}` points to nothing"))
-}
-
-/// Follows `$ref`s from `node` to a schema without one.
-pub(crate) fn resolve<'a>(root: &'a Value, node: &'a Value) -> Result<&'a Value, String> {
-    let mut node = node;
-    for _ in 0..MAX_DEPTH {
-        match node.get("$ref").and_then(Value::as_str) {
-            None => return Ok(node),
-            Some(r) => node = lookup(root, r)?,
-        }
-    }
-    Err("a `$ref` cycle".into())
-}
-
-fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
-}
-
-/// Calls `f(subschema, pointer)` for `node` and every subschema under it, by keyword (so the
-/// values of `const`, `enum`, `default` and `examples` are never taken for schemas).
-pub(crate) fn visit<'a>(node: &'a Value, pointer: &str, f: &mut dyn FnMut(&'a Value, &str)) {
-    let Value::Object(map) = node else {
-        return;
-    };
-    f(node, pointer);
-    for (k, v) in map {
-        let here = format!("{pointer}/{}", escape(k));
-        match k.as_str() {
-            "properties" | "patternProperties" | "$defs" | "definitions" | "dependentSchemas" => {
-                if let Value::Object(named) = v {
-                    for (name, sub) in named {
-                        visit(sub, &format!("{here}/{}", escape(name)), f);
-                    }
-                }
-            }
-            "items"
-            | "additionalProperties"
-            | "unevaluatedProperties"
-            | "unevaluatedItems"
-            | "contains"
-            | "propertyNames"
-            | "not"
-            | "if"
-            | "then"
-            | "else"
-            | "additionalItems"
-            | "contentSchema" => match v {
-                Value::Array(items) => {
-                    for (i, sub) in items.iter().enumerate() {
-                        visit(sub, &format!("{here}/{i}"), f);
-                    }
-                }
-                other => visit(other, &here, f),
-            },
-            "allOf" | "anyOf" | "oneOf" | "prefixItems" => {
-                if let Value::Array(items) = v {
-                    for (i, sub) in items.iter().enumerate() {
-                        visit(sub, &format!("{here}/{i}"), f);
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
-/// Every `$ref` that does not resolve, as `at <pointer>: <why>`.
-pub(crate) fn dangling_refs(root: &Value) -> Vec<String> {
-    let mut out = Vec::new();
-    visit(root, "", &mut |node, pointer| {
-        for keyword in ["$ref", "$dynamicRef"] {
-            if let Some(r) = node.get(keyword) {
-                match r.as_str() {
-                    None => out.push(format!("at {pointer:?}: `{keyword}` is not a string")),
-                    Some(r) => {
-                        if let Err(e) = lookup(root, r) {
-                            out.push(format!("at {pointer:?}: {e}"));
-                        }
-                    }
-                }
-            }
-        }
-    });
-    out
-}
+pub(crate) use connector_sdk::schema::{dangling_refs, resolve, visit};
 
 /// The JSON type name of a value (`integer` for whole numbers).
 pub(crate) fn json_type(v: &Value) -> &'static str {

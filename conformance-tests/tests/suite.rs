@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use conformance_tests::reference::ReferenceHarness;
+use conformance_tests::reference::{ReferenceHarness, TOKEN};
 use conformance_tests::{Capabilities, Harness, Hostile, checks, run_check};
 use connector_sdk::testing::MemoryBackend;
 use connector_sdk::{
@@ -23,6 +23,7 @@ type ReadEdit =
 type CheckEdit = Arc<dyn Fn(Result<()>, &str) -> Result<()> + Send + Sync>;
 type BuildEdit = Arc<dyn Fn(&Value) -> Result<()> + Send + Sync>;
 type ConfigEdit = Arc<dyn Fn(&Value) -> Value + Send + Sync>;
+type ActionEdit = Arc<dyn Fn(&str, &Value) -> Option<Error> + Send + Sync>;
 
 /// How a mutant differs from the example connector.
 #[derive(Clone, Default)]
@@ -35,6 +36,8 @@ struct Mutation {
     lax_actions: bool,
     /// A config matching the spec's config schema is turned into the example's config.
     config: Option<ConfigEdit>,
+    /// Runs before an action (action name, input): an error returned here is the action's.
+    action: Option<ActionEdit>,
 }
 
 struct MutantDefinition {
@@ -120,7 +123,11 @@ impl Connector for MutantConnector {
                         descriptor.output_schema,
                     );
                 }
-                Some(Arc::new(MutantAction { inner, descriptor }) as Arc<dyn Action>)
+                Some(Arc::new(MutantAction {
+                    inner,
+                    descriptor,
+                    edit: self.m.action.clone(),
+                }) as Arc<dyn Action>)
             })
             .collect()
     }
@@ -148,6 +155,7 @@ impl Stream for MutantStream {
 struct MutantAction {
     inner: Arc<dyn Action>,
     descriptor: ActionDescriptor,
+    edit: Option<ActionEdit>,
 }
 
 #[async_trait]
@@ -157,6 +165,11 @@ impl Action for MutantAction {
     }
 
     async fn run(&self, input: ValidInput) -> Result<Value> {
+        if let Some(f) = &self.edit
+            && let Some(e) = f(&self.descriptor.name, input.value())
+        {
+            return Err(e);
+        }
         self.inner.run(input).await
     }
 }
@@ -576,6 +589,190 @@ async fn an_action_that_requests_before_validating_fails() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_the_backend_cannot_change_fails_instead_of_being_skipped() {
+    // The descriptor now says updates are not captured: the suite asks the backend to insert
+    // books, which the reference backend cannot do. The check is registered all the same (it
+    // follows from the descriptor, not from a list in the harness) and fails.
+    let broken = mutant(
+        "insert_only",
+        Mutation {
+            spec: Some(Arc::new(|s| {
+                if let Some(inc) = s.streams[0].incremental.as_mut() {
+                    inc.captures_updates = false;
+                }
+            })),
+            ..Mutation::default()
+        },
+    );
+    assert!(names(&*broken).contains(&"incremental::changed_records_come_back::books".to_string()));
+    catches(
+        broken,
+        "incremental::changed_records_come_back::books",
+        "stream `books`: Backend::change(Insert) failed: cannot change `books` by Insert",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dangling_ref_fails_export() {
+    let broken = mutant(
+        "dangling_ref",
+        Mutation {
+            spec: Some(Arc::new(|s| {
+                s.config_schema["properties"]["page_size"] = json!({"$ref": "#/$defs/PageSize"});
+                s.streams[0].schema["properties"]["title"] = json!({"$ref": "other.json#/Title"});
+            })),
+            ..Mutation::default()
+        },
+    );
+    let m = catches(
+        broken,
+        "export::no_dangling_refs",
+        "config.schema.json: dangling reference at \"/properties/page_size\": `$ref: #/$defs/PageSize` points to nothing",
+    )
+    .await;
+    assert!(
+        m.contains("streams/books.schema.json: dangling reference at \"/properties/title\": `$ref: other.json#/Title` is not local"),
+        "{m}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_non_standard_format_fails_export() {
+    let broken = mutant(
+        "int64_format",
+        Mutation {
+            spec: Some(Arc::new(|s| {
+                s.streams[0].schema["properties"]["id"]["format"] = json!("int64");
+            })),
+            ..Mutation::default()
+        },
+    );
+    let m = catches(
+        broken,
+        "export::standard_formats",
+        "streams/books.schema.json: at \"/properties/id\" the non-standard format \"int64\"",
+    )
+    .await;
+    assert!(m.contains("spec.json stream \"books\" schema"), "{m}");
+    // The meta-schema check refuses it too (unknown formats refused).
+    catches(
+        mutant(
+            "int64_format",
+            Mutation {
+                spec: Some(Arc::new(|s| {
+                    s.streams[0].schema["properties"]["id"]["format"] = json!("int64");
+                })),
+                ..Mutation::default()
+            },
+        ),
+        "export::schemas_valid_2020_12",
+        "unknown formats refused",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pattern_without_words_fails_export() {
+    let broken = mutant(
+        "wordless_pattern",
+        Mutation {
+            spec: Some(Arc::new(|s| {
+                let props = &mut s.config_schema["properties"];
+                props["shelf"] = json!({"type": "string", "pattern": "^[A-Z]{3}$"});
+                props["code"] = json!({
+                    "type": "string",
+                    "pattern": "^[0-9]+$",
+                    "description": "Matches ^[0-9]+$"
+                });
+            })),
+            ..Mutation::default()
+        },
+    );
+    let m = catches(
+        broken,
+        "export::patterns_in_words",
+        "config.schema.json: at \"/properties/shelf\" the pattern \"^[A-Z]{3}$\" has no description",
+    )
+    .await;
+    assert!(
+        m.contains(
+            "the description \"Matches ^[0-9]+$\" of the pattern \"^[0-9]+$\" is not in words"
+        ),
+        "{m}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_action_error_that_echoes_the_value_or_names_another_field_fails_bad_input() {
+    // The action's own descriptor is laxer than the declared one, and the action refuses what
+    // it cannot use itself, echoing the value and naming the whole input.
+    let broken = mutant(
+        "echoing_action",
+        Mutation {
+            lax_actions: true,
+            action: Some(Arc::new(|action, input| {
+                let refuse = |path: &str, reason: String| {
+                    Some(Error::InvalidInput {
+                        action: action.to_string(),
+                        path: path.into(),
+                        reason,
+                    })
+                };
+                match action {
+                    "get_book" if input["id"].as_i64().is_none_or(|n| n < 1) => {
+                        refuse("input", format!("{} is not a book id", input["id"]))
+                    }
+                    "add_book" => match input["title"].as_str() {
+                        Some(t) if t.chars().count() > 200 => {
+                            refuse("title", format!("`{t}` is too long"))
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                }
+            })),
+            ..Mutation::default()
+        },
+    );
+    catches(
+        broken.clone(),
+        "bad_input::action_inputs::get_book",
+        "id below the minimum 1: the error names `input` instead of `id`",
+    )
+    .await;
+    let m = catches(
+        broken,
+        "bad_input::action_inputs::add_book",
+        "title longer than the maximum length 200: the error echoes the secret <",
+    )
+    .await;
+    assert!(
+        !m.contains(TOKEN),
+        "the failure must not print the secret: {m}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn out_of_range_action_input_that_reaches_the_backend_fails_bad_input() {
+    // Lax validation: `add_book` with a 201-character title is sent on.
+    let broken = mutant(
+        "lax_lengths",
+        Mutation {
+            lax_actions: true,
+            ..Mutation::default()
+        },
+    );
+    let m = catches(
+        broken,
+        "bad_input::action_inputs::add_book",
+        "title longer than the maximum length 200: accepted",
+    )
+    .await;
+    assert!(m.contains("request(s) reached the backend"), "{m}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_destructive_action_declared_harmless_fails() {
     let broken = mutant(
         "wrong_effect",
@@ -913,6 +1110,12 @@ fn the_example_registers_every_family() {
         "spec::action_schemas_valid::get_book",
         "spec::action_schemas_valid::add_book",
         "spec::action_schemas_valid::delete_book",
+        "export::renders",
+        "export::schemas_valid_2020_12",
+        "export::no_dangling_refs",
+        "export::standard_formats",
+        "export::patterns_in_words",
+        "export::ui_schemas_match",
         "config::valid_config_builds",
         "config::missing_required_fields",
         "config::wrong_types",
@@ -943,6 +1146,11 @@ fn the_example_registers_every_family() {
         "actions::sample_outputs_valid::get_book",
         "actions::sample_outputs_valid::add_book",
         "actions::sample_outputs_valid::delete_book",
+        "bad_input::config_documents",
+        "bad_input::config_out_of_range",
+        "bad_input::action_inputs::get_book",
+        "bad_input::action_inputs::add_book",
+        "bad_input::action_inputs::delete_book",
         "limits::full_read_within_rate_limit",
         "protocol::spec_message",
         "protocol::check_messages",

@@ -167,40 +167,10 @@ pub fn titled_properties(schema: &mut Value) {
     });
 }
 
-/// Calls `f` on `node` and every subschema below it (through `properties`, `items`, `oneOf`,
-/// `$defs`, ... but never into `const`, `enum`, `default` or `examples` values).
+/// Calls `f` on `node` and every subschema below it: the SDK's walker
+/// ([`connector_sdk::schema::visit_mut`]) without the pointers.
 pub fn visit_schemas_mut(node: &mut Value, f: &mut dyn FnMut(&mut Value)) {
-    f(node);
-    let Value::Object(map) = node else { return };
-    for (key, value) in map.iter_mut() {
-        match key.as_str() {
-            "properties" | "patternProperties" | "$defs" | "definitions" | "dependentSchemas" => {
-                if let Value::Object(m) = value {
-                    m.values_mut().for_each(|v| visit_schemas_mut(v, f));
-                }
-            }
-            "allOf" | "anyOf" | "oneOf" | "prefixItems" => {
-                if let Value::Array(a) = value {
-                    a.iter_mut().for_each(|v| visit_schemas_mut(v, f));
-                }
-            }
-            "items" => match value {
-                Value::Array(a) => a.iter_mut().for_each(|v| visit_schemas_mut(v, f)),
-                v => visit_schemas_mut(v, f),
-            },
-            "not"
-            | "if"
-            | "then"
-            | "else"
-            | "contains"
-            | "additionalProperties"
-            | "additionalItems"
-            | "unevaluatedProperties"
-            | "unevaluatedItems"
-            | "propertyNames" => visit_schemas_mut(value, f),
-            _ => {}
-        }
-    }
+    connector_sdk::schema::visit_mut(node, &mut |n, _| f(n));
 }
 
 /// Words for an enum value: `in_progress` → `In progress`, `applyMacro` → `Apply macro`,
@@ -324,12 +294,10 @@ fn value_types(values: &[Value]) -> Option<Value> {
     }
 }
 
-/// Resolves a local `$ref` (`#/$defs/X`) against the root schema.
+/// Resolves local `$ref`s against the root schema ([`connector_sdk::schema::resolve`]); a
+/// dangling one resolves to itself.
 fn resolve<'a>(root: &'a Value, node: &'a Value) -> &'a Value {
-    match node.get("$ref").and_then(Value::as_str) {
-        Some(r) if r.starts_with('#') => root.pointer(&r[1..]).unwrap_or(node),
-        _ => node,
-    }
+    connector_sdk::schema::resolve(root, node).unwrap_or(node)
 }
 
 /// Words for a standard `format`, used as help text.

@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use conformance_tests::{
-    Backend, Capabilities, Harness, HarnessError, Hostile, Redaction, async_trait,
+    Backend, Capabilities, ChangeKind, Harness, HarnessError, Hostile, Redaction, async_trait,
 };
 use connector_sdk::Definition;
 use gorgias_connector::{ClientOptions, GorgiasDefinition, Pacing};
@@ -31,53 +31,17 @@ fn options() -> SandboxOptions {
         .rate_limit_window(WINDOW)
 }
 
-/// The object behind a stream, for the change hook and seeded ids.
-fn kind(stream: &str) -> Option<ObjectKind> {
-    Some(match stream {
-        "customers" => ObjectKind::Customers,
-        "custom_fields" => ObjectKind::CustomFields,
-        "events" => ObjectKind::Events,
-        "integrations" => ObjectKind::Integrations,
-        "jobs" => ObjectKind::Jobs,
-        "macros" => ObjectKind::Macros,
-        "rules" => ObjectKind::Rules,
-        "satisfaction_surveys" => ObjectKind::SatisfactionSurveys,
-        "tags" => ObjectKind::Tags,
-        "teams" => ObjectKind::Teams,
-        "tickets" => ObjectKind::Tickets,
-        "ticket_messages" => ObjectKind::Messages,
-        "users" => ObjectKind::Users,
-        "views" => ObjectKind::Views,
-        "widgets" => ObjectKind::Widgets,
-        _ => return None,
-    })
+/// The sandbox object behind a stream: the sandbox names its objects as the connector names
+/// its streams (`ObjectKind::name`), so a new stream needs no entry here.
+fn kind(stream: &str) -> Result<ObjectKind, HarnessError> {
+    ObjectKind::from_name(stream)
+        .ok_or_else(|| format!("the sandbox has no object named like the stream `{stream}`").into())
 }
 
-/// Streams whose cursor is `updated_datetime`: changed by touching records; the others (cursor
-/// `created_datetime`) are changed by inserting records.
-const UPDATED_CURSOR: &[&str] = &[
-    "customers",
-    "custom_fields",
-    "integrations",
-    "macros",
-    "tickets",
-    "widgets",
-];
-const CREATED_CURSOR: &[&str] = &[
-    "jobs",
-    "rules",
-    "satisfaction_surveys",
-    "tags",
-    "teams",
-    "ticket_messages",
-    "users",
-    "views",
-    "events",
-];
-
-/// The first seeded id of every object (the sandbox is deterministic from its seed).
-fn seeded_ids() -> &'static BTreeMap<&'static str, i64> {
-    static IDS: OnceLock<BTreeMap<&'static str, i64>> = OnceLock::new();
+/// The first seeded id of the object behind every stream that has one (the sandbox is
+/// deterministic from its seed).
+fn seeded_ids() -> &'static BTreeMap<String, i64> {
+    static IDS: OnceLock<BTreeMap<String, i64>> = OnceLock::new();
     IDS.get_or_init(|| {
         std::thread::spawn(|| {
             let rt = tokio::runtime::Builder::new_current_thread()
@@ -87,10 +51,12 @@ fn seeded_ids() -> &'static BTreeMap<&'static str, i64> {
             rt.block_on(async {
                 let h = Sandbox::start(options()).await.expect("sandbox starts");
                 let mut ids = BTreeMap::new();
-                for stream in UPDATED_CURSOR.iter().chain(CREATED_CURSOR) {
-                    let k = kind(stream).expect("known stream");
+                for stream in &GorgiasDefinition::new().spec().streams {
+                    let Ok(k) = kind(&stream.name) else { continue };
                     let all = h.all_ids(SUBDOMAIN, k).expect("ids");
-                    ids.insert(*stream, *all.first().expect("seeded records"));
+                    if let Some(first) = all.first() {
+                        ids.insert(stream.name.clone(), *first);
+                    }
                 }
                 h.shutdown().await;
                 ids
@@ -152,11 +118,7 @@ impl Harness for Gorgias {
             counts_requests: true,
             logs_request_instants: true,
             counts_rate_limited: true,
-            changes_records: UPDATED_CURSOR
-                .iter()
-                .chain(CREATED_CURSOR)
-                .map(|s| s.to_string())
-                .collect(),
+            changes_records: true,
             isolated_backends: true,
             hostile: vec![
                 Hostile::PrettyPrint,
@@ -167,7 +129,11 @@ impl Harness for Gorgias {
     }
 
     fn action_samples(&self) -> BTreeMap<String, Vec<Value>> {
-        let id = |s: &str| seeded_ids()[s];
+        let id = |s: &str| {
+            *seeded_ids()
+                .get(s)
+                .unwrap_or_else(|| panic!("no seeded `{s}` in the sandbox"))
+        };
         let period = json!({"period": {"start_datetime": "2024-01-01T00:00:00Z", "end_datetime": "2026-12-31T00:00:00Z"}});
         let mut m = BTreeMap::new();
         let mut add = |name: &str, input: Value| {
@@ -175,23 +141,16 @@ impl Harness for Gorgias {
         };
         add("get_account", json!({}));
         add("list_account_settings", json!({}));
-        for (action, stream) in [
-            ("get_customer", "customers"),
-            ("get_custom_field", "custom_fields"),
-            ("get_event", "events"),
-            ("get_integration", "integrations"),
-            ("get_job", "jobs"),
-            ("get_macro", "macros"),
-            ("get_rule", "rules"),
-            ("get_satisfaction_survey", "satisfaction_surveys"),
-            ("get_tag", "tags"),
-            ("get_team", "teams"),
-            ("get_ticket", "tickets"),
-            ("get_user", "users"),
-            ("get_view", "views"),
-            ("get_widget", "widgets"),
-        ] {
-            add(action, json!({"id": id(stream)}));
+        // `get_<object>` reads one record of the stream `<object>s` by id: derived from the
+        // spec, so a new stream's get action is sampled without an edit here.
+        let spec = GorgiasDefinition::new().spec().clone();
+        for a in &spec.actions {
+            let stream = a.name.strip_prefix("get_").map(|o| format!("{o}s"));
+            if let Some(stream) = stream.filter(|s| seeded_ids().contains_key(s))
+                && a.input_schema["required"] == json!(["id"])
+            {
+                add(&a.name, json!({"id": id(&stream)}));
+            }
         }
         add("list_ticket_tags", json!({"ticket_id": id("tickets")}));
         add(
@@ -273,15 +232,17 @@ impl Backend for Sb {
         Some(self.handle.stats().account(SUBDOMAIN).rate_limited)
     }
 
-    async fn change(&self, stream: &str) -> Result<usize, HarnessError> {
-        let k = kind(stream).ok_or_else(|| format!("cannot change {stream}"))?;
-        if UPDATED_CURSOR.contains(&stream) {
-            Ok(self.handle.touch(SUBDOMAIN, k, 3)?.len())
-        } else {
-            for _ in 0..3 {
-                self.handle.insert(SUBDOMAIN, k)?;
+    async fn change(&self, stream: &str, change: ChangeKind) -> Result<usize, HarnessError> {
+        let k = kind(stream)?;
+        match change {
+            ChangeKind::Update => Ok(self.handle.touch(SUBDOMAIN, k, 3)?.len()),
+            ChangeKind::Insert => {
+                for _ in 0..3 {
+                    self.handle.insert(SUBDOMAIN, k)?;
+                }
+                Ok(3)
             }
-            Ok(3)
+            other => Err(format!("the sandbox cannot make a {other:?} change").into()),
         }
     }
 

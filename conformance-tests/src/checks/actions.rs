@@ -10,6 +10,7 @@ use crate::failure::{Failure, Outcome, fail};
 use crate::harness::Harness;
 use crate::schema::{self, dotted};
 use crate::support::Session;
+use crate::{Check, Plan};
 
 /// The field name the unknown-field probe adds.
 pub const UNKNOWN_FIELD: &str = "conformance_unknown_field";
@@ -236,4 +237,33 @@ pub(crate) async fn sample_document(h: &dyn Harness, action: &str) -> Result<Val
             })
             .collect(),
     ))
+}
+
+/// The family name.
+pub const FAMILY: &str = "actions";
+
+/// The `actions::*` checks: `effects_declared` when there are actions, `invalid_input_refused`
+/// per action, `sample_outputs_valid` per sampled action.
+pub fn register(plan: &Plan) -> Vec<Check> {
+    let mut out = Vec::new();
+    if !plan.spec.actions.is_empty() {
+        out.push(plain!(FAMILY, "effects_declared", effects_declared));
+    }
+    for a in &plan.spec.actions {
+        out.push(about!(
+            FAMILY,
+            "invalid_input_refused",
+            invalid_input_refused,
+            &a.name
+        ));
+    }
+    for a in plan.sampled_actions() {
+        out.push(about!(
+            FAMILY,
+            "sample_outputs_valid",
+            sample_outputs_valid,
+            &a.name
+        ));
+    }
+    out
 }

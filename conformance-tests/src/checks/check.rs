@@ -7,6 +7,7 @@ use crate::checks::config::mask;
 use crate::failure::{Failure, Outcome, ensure, fail};
 use crate::harness::Harness;
 use crate::support::{self, Session};
+use crate::{Check, Plan};
 
 /// `check::valid_credentials`: `check` succeeds, with exactly one request when the harness counts.
 pub async fn valid_credentials(h: &dyn Harness) -> Outcome {
@@ -71,4 +72,15 @@ pub async fn bad_credentials(h: &dyn Harness) -> Outcome {
         );
     }
     Ok(())
+}
+
+/// The family name.
+pub const FAMILY: &str = "check";
+
+/// The `check::*` checks: always.
+pub fn register(_plan: &Plan) -> Vec<Check> {
+    vec![
+        plain!(FAMILY, "valid_credentials", valid_credentials),
+        plain!(FAMILY, "bad_credentials", bad_credentials),
+    ]
 }

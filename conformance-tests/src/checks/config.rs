@@ -9,6 +9,7 @@ use crate::failure::{Failure, Outcome, ensure, fail};
 use crate::harness::Harness;
 use crate::schema::{self, dotted};
 use crate::support::{self, Session};
+use crate::{Check, Plan};
 
 /// The field name the unknown-field probe adds.
 pub const UNKNOWN_FIELD: &str = "conformance_unknown_field";
@@ -261,4 +262,18 @@ pub(crate) async fn error_messages(h: &dyn Harness) -> Result<Value, Failure> {
         out.insert(v.label, Value::String(message));
     }
     Ok(Value::Object(out))
+}
+
+/// The family name.
+pub const FAMILY: &str = "config";
+
+/// The `config::*` checks: always.
+pub fn register(_plan: &Plan) -> Vec<Check> {
+    vec![
+        plain!(FAMILY, "valid_config_builds", valid_config_builds),
+        plain!(FAMILY, "missing_required_fields", missing_required_fields),
+        plain!(FAMILY, "wrong_types", wrong_types),
+        plain!(FAMILY, "unknown_fields", unknown_fields),
+        plain!(FAMILY, "secrets_not_echoed", secrets_not_echoed),
+    ]
 }

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use crate::failure::{Failure, Outcome, ensure, fail};
 use crate::harness::Harness;
 use crate::support::{self, Session};
+use crate::{Check, Plan};
 
 /// `discover::catalog_matches_spec`: one catalog entry per stream, in order, with the stream's
 /// schema, sync modes, cursor and primary key.
@@ -142,4 +143,16 @@ pub async fn connector_matches_spec(h: &dyn Harness) -> Outcome {
 /// A descriptor as JSON, to compare it.
 fn ser<T: serde::Serialize>(v: &T) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+/// The family name.
+pub const FAMILY: &str = "discover";
+
+/// The `discover::*` checks: always.
+pub fn register(_plan: &Plan) -> Vec<Check> {
+    vec![
+        plain!(FAMILY, "catalog_matches_spec", catalog_matches_spec),
+        plain!(FAMILY, "host_output_agrees", host_output_agrees),
+        plain!(FAMILY, "connector_matches_spec", connector_matches_spec),
+    ]
 }

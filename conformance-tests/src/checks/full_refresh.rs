@@ -7,6 +7,8 @@ use connector_sdk::ReadRequest;
 use crate::failure::{Outcome, ensure};
 use crate::harness::Harness;
 use crate::support::{self, Session};
+use crate::{Check, Plan};
+use connector_sdk::SyncMode;
 
 fn diff(a: &HashSet<String>, b: &HashSet<String>) -> String {
     let only_a: Vec<&String> = a.difference(b).take(5).collect();
@@ -73,4 +75,25 @@ pub async fn ignores_state(h: &dyn Harness, stream: &str) -> Outcome {
         diff(&a, &b)
     );
     Ok(())
+}
+
+/// The family name.
+pub const FAMILY: &str = "full_refresh";
+
+/// The `full_refresh::*` checks, per full-refresh stream (`ignores_state` when it is also
+/// incremental).
+pub fn register(plan: &Plan) -> Vec<Check> {
+    let mut out = Vec::new();
+    for s in plan
+        .spec
+        .streams
+        .iter()
+        .filter(|s| s.supports(SyncMode::FullRefresh))
+    {
+        out.push(about!(FAMILY, "same_keys_twice", same_keys_twice, &s.name));
+        if s.supports(SyncMode::Incremental) {
+            out.push(about!(FAMILY, "ignores_state", ignores_state, &s.name));
+        }
+    }
+    out
 }

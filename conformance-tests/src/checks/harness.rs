@@ -4,9 +4,10 @@
 use crate::failure::{Failure, Outcome};
 use crate::harness::Harness;
 use crate::support::Session;
+use crate::{Check, Plan};
 
-/// `harness::names_known`: every stream and action the harness names (samples, empty streams,
-/// changeable streams) is declared by the connector.
+/// `harness::names_known`: every stream and action the harness names (samples, empty streams)
+/// is declared by the connector.
 pub async fn names_known(h: &dyn Harness) -> Outcome {
     let definition = h.definition();
     let spec = definition.spec();
@@ -26,13 +27,6 @@ pub async fn names_known(h: &dyn Harness) -> Outcome {
         }
         if reason.trim().is_empty() {
             p.push(format!("empty_streams gives no reason for `{s}`"));
-        }
-    }
-    for s in h.capabilities().changes_records {
-        if spec.stream(&s).is_none() {
-            p.push(format!(
-                "capabilities.changes_records names stream `{s}`, which the spec does not declare"
-            ));
         }
     }
     if !crate::checks::spec::is_snake_case(&h.name()) {
@@ -59,4 +53,15 @@ pub async fn definitions_agree(h: &dyn Harness) -> Outcome {
         p.push("the bad-credentials config equals the valid config".into());
     }
     Failure::from_problems("the harness is inconsistent", p)
+}
+
+/// The family name.
+pub const FAMILY: &str = "harness";
+
+/// The `harness::*` checks: always.
+pub fn register(_plan: &Plan) -> Vec<Check> {
+    vec![
+        plain!(FAMILY, "names_known", names_known),
+        plain!(FAMILY, "definitions_agree", definitions_agree),
+    ]
 }

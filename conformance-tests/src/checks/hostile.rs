@@ -23,6 +23,7 @@ use crate::checks::protocol::{Framing, framed};
 use crate::failure::{Failure, Outcome, fail};
 use crate::harness::{Harness, Hostile};
 use crate::support::{self, RawRun, Session};
+use crate::{Check, Plan};
 
 /// The stream the forged message claims to be about.
 pub const FORGED_STREAM: &str = "forged";
@@ -450,6 +451,25 @@ pub async fn echoed_credentials(h: &dyn Harness) -> Outcome {
         "a backend that echoes the request's headers gets the credentials printed",
         p.iter().map(|p| support::redact(p, &texts)).collect(),
     )
+}
+
+/// The family name.
+pub const FAMILY: &str = "hostile";
+
+/// The `hostile::*` checks: one per mode in [`Capabilities::hostile`](crate::Capabilities).
+pub fn register(plan: &Plan) -> Vec<Check> {
+    let modes = &plan.capabilities.hostile;
+    let mut out = Vec::new();
+    if modes.contains(&Hostile::PrettyPrint) {
+        out.push(plain!(FAMILY, "pretty_printed_pages", pretty_printed_pages));
+    }
+    if modes.contains(&Hostile::ForgedLine) {
+        out.push(plain!(FAMILY, "forged_lines", forged_lines));
+    }
+    if modes.contains(&Hostile::EchoCredentials) {
+        out.push(plain!(FAMILY, "echoed_credentials", echoed_credentials));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -9,8 +9,10 @@ use connector_sdk::ReadRequest;
 use serde_json::Value;
 
 use crate::failure::{Failure, Outcome, ensure, fail};
-use crate::harness::Harness;
+use crate::harness::{ChangeKind, Harness};
 use crate::support::{self, Item, Position, Session};
+use crate::{Check, Plan};
+use connector_sdk::SyncMode;
 
 /// How many intermediate states [`resume_from_every_state`] resumes from at most (evenly spread).
 pub const MAX_RESUMES: usize = 25;
@@ -39,10 +41,14 @@ async fn from_final_state(h: &dyn Harness, stream: &str, change: bool) -> Outcom
     let at = support::position(&state, field)
         .map_err(|e| Failure::new(format!("stream `{stream}`: the final state: {e}")))?;
     let changed_by_backend = if change {
-        let n =
-            session.backend.change(stream).await.map_err(|e| {
-                Failure::new(format!("stream `{stream}`: Backend::change failed: {e}"))
-            })?;
+        let Some(kind) = ChangeKind::for_stream(&d) else {
+            fail!("stream `{stream}` does not declare incremental");
+        };
+        let n = session.backend.change(stream, kind).await.map_err(|e| {
+            Failure::new(format!(
+                "stream `{stream}`: Backend::change({kind:?}) failed: {e} (Capabilities::changes_records promises every incremental stream can be changed)"
+            ))
+        })?;
         ensure!(
             n > 0,
             "stream `{stream}`: Backend::change changed no record"
@@ -130,8 +136,9 @@ pub async fn only_changes_after_state(h: &dyn Harness, stream: &str) -> Outcome 
     from_final_state(h, stream, false).await
 }
 
-/// `incremental::changed_records_come_back::<stream>` (streams the harness can change): after
-/// `Backend::change`, a read from the previous final state yields every changed record, and no
+/// `incremental::changed_records_come_back::<stream>` (every incremental stream, when the
+/// harness declares `changes_records`): after `Backend::change` with the [`ChangeKind`] the
+/// descriptor calls for, a read from the previous final state yields every changed record, and no
 /// unchanged one beyond the declared lookback.
 pub async fn changed_records_come_back(h: &dyn Harness, stream: &str) -> Outcome {
     from_final_state(h, stream, true).await
@@ -285,4 +292,54 @@ pub async fn interrupted_read_resumes(h: &dyn Harness, stream: &str) -> Outcome 
         format!("stream `{stream}`: an interrupted read loses records"),
         p,
     )
+}
+
+/// The family name.
+pub const FAMILY: &str = "incremental";
+
+/// The `incremental::*` checks, per incremental stream; `changed_records_come_back` for every
+/// one of them when the harness declares [`Capabilities::changes_records`](crate::Capabilities).
+pub fn register(plan: &Plan) -> Vec<Check> {
+    let mut out = Vec::new();
+    for s in plan
+        .spec
+        .streams
+        .iter()
+        .filter(|s| s.supports(SyncMode::Incremental))
+    {
+        let n = &s.name;
+        out.push(about!(
+            FAMILY,
+            "only_changes_after_state",
+            only_changes_after_state,
+            n
+        ));
+        if plan.capabilities.changes_records {
+            out.push(about!(
+                FAMILY,
+                "changed_records_come_back",
+                changed_records_come_back,
+                n
+            ));
+        }
+        out.push(about!(
+            FAMILY,
+            "future_state_yields_nothing",
+            future_state_yields_nothing,
+            n
+        ));
+        out.push(about!(
+            FAMILY,
+            "resume_from_every_state",
+            resume_from_every_state,
+            n
+        ));
+        out.push(about!(
+            FAMILY,
+            "interrupted_read_resumes",
+            interrupted_read_resumes,
+            n
+        ));
+    }
+    out
 }

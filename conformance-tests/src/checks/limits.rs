@@ -10,6 +10,7 @@ use connector_sdk::{RateLimit, State};
 use crate::failure::{Failure, Outcome, ensure, fail};
 use crate::harness::Harness;
 use crate::support::{self, Session};
+use crate::{Check, Plan};
 
 /// How far over its capacity the simulated bucket may go before a request counts as over the
 /// limit: a fraction of one request, for clock jitter between the connector and the backend.
@@ -141,6 +142,23 @@ pub async fn full_read_within_rate_limit(h: &dyn Harness) -> Outcome {
         );
     }
     Ok(())
+}
+
+/// The family name.
+pub const FAMILY: &str = "limits";
+
+/// The `limits::*` checks: when the harness logs request instants and the spec declares rate
+/// limits.
+pub fn register(plan: &Plan) -> Vec<Check> {
+    if plan.capabilities.logs_request_instants && !plan.spec.rate_limits.is_empty() {
+        vec![plain!(
+            FAMILY,
+            "full_read_within_rate_limit",
+            full_read_within_rate_limit
+        )]
+    } else {
+        Vec::new()
+    }
 }
 
 #[cfg(test)]

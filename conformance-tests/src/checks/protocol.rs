@@ -22,6 +22,7 @@ use crate::checks::config::{mask, variants};
 use crate::failure::{Failure, Outcome, ensure, fail};
 use crate::harness::Harness;
 use crate::support::{self, ClosedAfter, FlushFails, FullDisk, HostCommand, HostRun, Session};
+use crate::{Check, Plan};
 
 /// `protocol::spec_message`: `spec` exits 0 and prints exactly one SPEC message carrying the
 /// config schema, the documentation URL and whether any stream is incremental.
@@ -576,6 +577,22 @@ pub async fn write_failures_fail(h: &dyn Harness) -> Outcome {
         "a command whose stdout could not be written reports success",
         redacted(p, &secrets),
     )
+}
+
+/// The family name.
+pub const FAMILY: &str = "protocol";
+
+/// The `protocol::*` checks: always.
+pub fn register(_plan: &Plan) -> Vec<Check> {
+    vec![
+        plain!(FAMILY, "spec_message", spec_message),
+        plain!(FAMILY, "check_messages", check_messages),
+        plain!(FAMILY, "read_messages", read_messages),
+        plain!(FAMILY, "read_resumes_from_state", read_resumes_from_state),
+        plain!(FAMILY, "invalid_config", invalid_config),
+        plain!(FAMILY, "one_message_per_line", one_message_per_line),
+        plain!(FAMILY, "write_failures_fail", write_failures_fail),
+    ]
 }
 
 #[cfg(test)]

@@ -12,6 +12,8 @@ use connector_sdk::validate::check_record;
 use crate::failure::{Failure, Outcome, ensure, fail};
 use crate::harness::Harness;
 use crate::support::{self, Item, Position, Read, Session};
+use crate::{Check, Plan};
+use connector_sdk::SyncMode;
 
 async fn default_read(h: &dyn Harness, stream: &str) -> Result<(Session, Read), Failure> {
     let session = Session::start(h).await?;
@@ -155,4 +157,54 @@ pub async fn state_follows_last_record(h: &dyn Harness, stream: &str) -> Outcome
             read.items.len()
         ),
     }
+}
+
+/// The family name.
+pub const FAMILY: &str = "read";
+
+/// The `read::*` checks, per stream: `non_empty` unless the stream may be empty,
+/// `cursor_values_valid` when it has a cursor, `states_never_go_backwards` when incremental.
+pub fn register(plan: &Plan) -> Vec<Check> {
+    let mut out = Vec::new();
+    for s in &plan.spec.streams {
+        let n = &s.name;
+        if s.may_be_empty.is_none() && !plan.empty_streams.contains_key(n) {
+            out.push(about!(FAMILY, "non_empty", non_empty, n));
+        }
+        out.push(about!(
+            FAMILY,
+            "records_match_schema",
+            records_match_schema,
+            n
+        ));
+        out.push(about!(
+            FAMILY,
+            "primary_keys_unique",
+            primary_keys_unique,
+            n
+        ));
+        if s.cursor_field.is_some() {
+            out.push(about!(
+                FAMILY,
+                "cursor_values_valid",
+                cursor_values_valid,
+                n
+            ));
+        }
+        if s.supports(SyncMode::Incremental) {
+            out.push(about!(
+                FAMILY,
+                "states_never_go_backwards",
+                states_never_go_backwards,
+                n
+            ));
+        }
+        out.push(about!(
+            FAMILY,
+            "state_follows_last_record",
+            state_follows_last_record,
+            n
+        ));
+    }
+    out
 }

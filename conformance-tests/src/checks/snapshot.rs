@@ -11,6 +11,7 @@ use crate::checks::{actions, config};
 use crate::failure::{Failure, Outcome, fail};
 use crate::harness::Harness;
 use crate::support::{self, Session};
+use crate::{Check, Plan};
 
 /// How many records of each stream are snapshotted.
 pub const RECORDS: usize = 3;
@@ -84,4 +85,27 @@ pub async fn records(h: &dyn Harness, stream: &str) -> Outcome {
 pub async fn action(h: &dyn Harness, name: &str) -> Outcome {
     let value = actions::sample_document(h, name).await?;
     assert(h, &format!("action.{name}"), &value)
+}
+
+/// The family name.
+pub const FAMILY: &str = "snapshot";
+
+/// The `snapshot::*` checks: when the harness names a snapshot folder; one per stream and
+/// per sampled action.
+pub fn register(plan: &Plan) -> Vec<Check> {
+    if !plan.snapshots {
+        return Vec::new();
+    }
+    let mut out = vec![
+        plain!(FAMILY, "spec", spec),
+        plain!(FAMILY, "catalog", catalog),
+        plain!(FAMILY, "config_errors", config_errors),
+    ];
+    for s in &plan.spec.streams {
+        out.push(about!(FAMILY, "records", records, &s.name));
+    }
+    for a in plan.sampled_actions() {
+        out.push(about!(FAMILY, "action", action, &a.name));
+    }
+    out
 }

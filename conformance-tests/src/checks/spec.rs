@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::failure::{Failure, Outcome, fail};
 use crate::harness::Harness;
 use crate::schema;
+use crate::{Check, Plan};
 
 fn spec_of(h: &dyn Harness) -> ConnectorSpec {
     h.definition().spec().clone()
@@ -63,7 +64,7 @@ pub fn schema_problems(what: &str, schema: &Value, object: bool) -> Vec<String> 
             "{what}: does not compile (formats enforced, unknown formats refused): {e}"
         ));
     }
-    schema::visit(schema, "", &mut |node, pointer| {
+    schema::visit(schema, &mut |node, pointer| {
         if let (Some(Value::Array(req)), Some(Value::Object(props))) =
             (node.get("required"), node.get("properties"))
         {
@@ -403,4 +404,42 @@ pub async fn auth_kinds_well_formed(h: &dyn Harness) -> Outcome {
         }
     }
     Failure::from_problems("the declared auth kinds are not well formed", p)
+}
+
+/// The family name.
+pub const FAMILY: &str = "spec";
+
+/// The `spec::*` checks: the connector-wide ones, then one per stream and one per action.
+pub fn register(plan: &Plan) -> Vec<Check> {
+    let mut out = vec![
+        plain!(FAMILY, "metadata", metadata),
+        plain!(FAMILY, "config_schema_valid", config_schema_valid),
+        plain!(FAMILY, "names_unique_snake_case", names_unique_snake_case),
+        plain!(FAMILY, "secrets_marked", secrets_marked),
+        plain!(FAMILY, "auth_kinds_well_formed", auth_kinds_well_formed),
+        plain!(FAMILY, "rate_limits_well_formed", rate_limits_well_formed),
+    ];
+    for s in &plan.spec.streams {
+        out.push(about!(
+            FAMILY,
+            "record_schema_valid",
+            record_schema_valid,
+            &s.name
+        ));
+        out.push(about!(
+            FAMILY,
+            "stream_declaration",
+            stream_declaration,
+            &s.name
+        ));
+    }
+    for a in &plan.spec.actions {
+        out.push(about!(
+            FAMILY,
+            "action_schemas_valid",
+            action_schemas_valid,
+            &a.name
+        ));
+    }
+    out
 }

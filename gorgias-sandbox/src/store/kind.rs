@@ -66,6 +66,35 @@ impl ObjectKind {
         self as usize
     }
 
+    /// The snake_case name of the object, as its module in `objects/` is named (e.g.
+    /// `satisfaction_surveys`, `ticket_messages`): the name a client's stream for it is
+    /// expected to carry.
+    pub fn name(self) -> &'static str {
+        match self {
+            ObjectKind::AccountSettings => "account_settings",
+            ObjectKind::Customers => "customers",
+            ObjectKind::CustomFields => "custom_fields",
+            ObjectKind::Events => "events",
+            ObjectKind::Integrations => "integrations",
+            ObjectKind::Jobs => "jobs",
+            ObjectKind::Macros => "macros",
+            ObjectKind::Messages => "ticket_messages",
+            ObjectKind::Rules => "rules",
+            ObjectKind::SatisfactionSurveys => "satisfaction_surveys",
+            ObjectKind::Tags => "tags",
+            ObjectKind::Teams => "teams",
+            ObjectKind::Tickets => "tickets",
+            ObjectKind::Users => "users",
+            ObjectKind::Views => "views",
+            ObjectKind::Widgets => "widgets",
+        }
+    }
+
+    /// The kind whose [`ObjectKind::name`] is `name` (e.g. a stream name), if any.
+    pub fn from_name(name: &str) -> Option<ObjectKind> {
+        ObjectKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
     /// The name used in paths and in the admin API, e.g. `satisfaction-surveys`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -151,5 +180,23 @@ impl FromStr for ObjectKind {
                 k.as_str() == norm || (norm == "ticket-messages" && *k == ObjectKind::Messages)
             })
             .ok_or_else(|| format!("unknown object {s:?}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ObjectKind;
+
+    #[test]
+    fn names_round_trip_and_name_the_object_modules() {
+        let objects = concat!(env!("CARGO_MANIFEST_DIR"), "/src/objects");
+        for k in ObjectKind::ALL {
+            assert_eq!(ObjectKind::from_name(k.name()), Some(k), "{k:?}");
+            if k != ObjectKind::AccountSettings {
+                let module = std::path::Path::new(objects).join(format!("{}.rs", k.name()));
+                assert!(module.exists(), "{k:?}: no module {}", module.display());
+            }
+        }
+        assert_eq!(ObjectKind::from_name("nope"), None);
     }
 }
