@@ -11,7 +11,7 @@ use std::time::Duration;
 use books_connector::BooksDefinition;
 use books_connector::fake::{Fake, Misbehave};
 use conformance_tests::{
-    Backend, Capabilities, Harness, HarnessError, Hostile, Redaction, async_trait,
+    Backend, Capabilities, ChangeKind, Harness, HarnessError, Hostile, Redaction, async_trait,
 };
 use connector_sdk::Definition;
 use serde_json::{Value, json};
@@ -44,7 +44,7 @@ impl Harness for Books {
             counts_requests: true,
             logs_request_instants: true,
             counts_rate_limited: true,
-            changes_records: vec!["books".into(), "authors".into()],
+            changes_records: true,
             isolated_backends: true,
             hostile: vec![
                 Hostile::PrettyPrint,
@@ -127,11 +127,11 @@ impl Backend for Backed {
         Some(self.0.rate_limited())
     }
 
-    async fn change(&self, stream: &str) -> Result<usize, HarnessError> {
-        match stream {
-            "books" => Ok(self.0.touch_books(3)),
-            "authors" => Ok(self.0.insert_authors(3).len()),
-            other => Err(format!("the fake cannot change `{other}`").into()),
+    async fn change(&self, stream: &str, kind: ChangeKind) -> Result<usize, HarnessError> {
+        match (stream, kind) {
+            ("books", ChangeKind::Update) => Ok(self.0.touch_books(3)),
+            ("authors", ChangeKind::Insert) => Ok(self.0.insert_authors(3).len()),
+            (other, kind) => Err(format!("the fake cannot change `{other}` by {kind:?}").into()),
         }
     }
 

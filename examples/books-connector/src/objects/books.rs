@@ -58,7 +58,7 @@ fn fields(nullable: bool) -> Vec<(&'static str, Value)> {
     vec![
         ("title", field("Title", text(500), "")),
         ("author_id", field("Author id", json!({"type": n("integer"), "minimum": 1}), "The author, by id.")),
-        ("isbn", field("ISBN", json!({"type": n("string"), "pattern": "^[0-9]{13}$"}), "ISBN-13: 13 digits.")),
+        ("isbn", field("ISBN", json!({"type": n("string"), "pattern": "^[0-9]{13}$"}), "An ISBN-13: exactly 13 digits, without hyphens or spaces.")),
         ("published_year", field("Published", json!({"type": n("integer"), "minimum": 0, "maximum": 3000}), "The year of publication.")),
         ("available", field("Available", boolean(), "Whether a copy is on the shelf.")),
     ]
