@@ -3,42 +3,36 @@
 //! checks (`<family>::register`, from the [`Plan`]); [`FAMILIES`] lists the families in order,
 //! and [`crate::checks()`] just runs every `register`.
 
-pub mod actions;
-pub mod bad_input;
-pub mod check;
-pub mod config;
-pub mod discover;
-pub mod export;
-pub mod full_refresh;
-pub mod harness;
-pub mod hostile;
-pub mod incremental;
-pub mod limits;
-pub mod protocol;
-pub mod read;
-pub mod snapshot;
-pub mod spec;
-
 use crate::{Check, Plan};
 
 /// A family's registration: the checks the plan calls for.
 pub type Register = fn(&Plan) -> Vec<Check>;
 
-/// Every family, in the order its checks run and are listed.
-pub const FAMILIES: &[(&str, Register)] = &[
-    (harness::FAMILY, harness::register),
-    (spec::FAMILY, spec::register),
-    (export::FAMILY, export::register),
-    (config::FAMILY, config::register),
-    (check::FAMILY, check::register),
-    (discover::FAMILY, discover::register),
-    (read::FAMILY, read::register),
-    (full_refresh::FAMILY, full_refresh::register),
-    (incremental::FAMILY, incremental::register),
-    (actions::FAMILY, actions::register),
-    (bad_input::FAMILY, bad_input::register),
-    (limits::FAMILY, limits::register),
-    (protocol::FAMILY, protocol::register),
-    (hostile::FAMILY, hostile::register),
-    (snapshot::FAMILY, snapshot::register),
+/// Declares the family modules and lists them, in order, in [`FAMILIES`]: a family module
+/// cannot exist without registering its checks.
+macro_rules! families {
+    ($($family:ident),+ $(,)?) => {
+        $(pub mod $family;)+
+
+        /// Every family, in the order its checks run and are listed.
+        pub const FAMILIES: &[(&str, Register)] = &[$(($family::FAMILY, $family::register)),+];
+    };
+}
+
+families![
+    harness,
+    spec,
+    export,
+    config,
+    check,
+    discover,
+    read,
+    full_refresh,
+    incremental,
+    actions,
+    bad_input,
+    limits,
+    protocol,
+    hostile,
+    snapshot,
 ];
