@@ -18,18 +18,7 @@ pub(crate) fn dotted(path: &[String]) -> String {
 
 pub(crate) use connector_sdk::schema::{dangling_refs, resolve, visit};
 
-/// The JSON type name of a value (`integer` for whole numbers).
-pub(crate) fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
+pub(crate) use connector_sdk::schema::json_type;
 
 /// The types a schema allows, when it says (`type`, `const`, `enum`, or the union of its
 /// `oneOf`/`anyOf` branches).

@@ -13,6 +13,7 @@
 //! * [`page`]: raw list pages and the field visitor that reads a cursor without parsing records.
 //! * [`connector`]: the declarations and spec built once ([`Catalog`]), the HTTP client shared
 //!   by every account ([`SharedHttp`]), and the per-account connector ([`HttpConnector`]).
+//! * [`auth`]: the `Authorization` header and the redactor of every form of its secret.
 //! * [`dialect`]: the one trait a connector implements for what is its API's own (error bodies,
 //!   list envelopes, special statuses).
 //!
@@ -21,6 +22,7 @@
 #![deny(missing_docs)]
 
 pub mod action;
+pub mod auth;
 pub mod client;
 pub mod connector;
 pub mod dialect;
@@ -30,6 +32,7 @@ pub mod schema;
 #[cfg(test)]
 mod testing;
 
+pub use auth::Credentials;
 pub use client::{Client, ClientStats, Method, RetryOptions, RetryPolicy};
 pub use connector::{AccountOptions, Catalog, HttpConnector, SharedHttp};
 pub use dialect::Dialect;

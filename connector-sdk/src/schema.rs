@@ -312,6 +312,20 @@ pub fn dangling_refs(root: &Value) -> Vec<String> {
     out
 }
 
+/// The JSON Schema type name of a value: `null`, `boolean`, `integer` (whole numbers), `number`,
+/// `string`, `array` or `object`.
+pub fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

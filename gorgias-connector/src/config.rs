@@ -198,42 +198,16 @@ impl Auth {
         Ok(())
     }
 
-    /// Every form the credentials take on the wire (the secrets, and the whole `Authorization`
-    /// value), for a [`connector_sdk::redact::Redactor`].
-    pub(crate) fn redactor(&self) -> connector_sdk::redact::Redactor {
-        let mut r = connector_sdk::redact::Redactor::none();
+    /// The `Authorization` header (marked sensitive) and the redactor of every form of the
+    /// secret.
+    pub(crate) fn credentials(&self) -> Result<connector_http::Credentials, Error> {
+        use connector_http::Credentials;
         match self {
             Auth::Basic { email, api_key } => {
-                r.add(api_key.expose_secret());
-                r.add(&format!("{email}:{}", api_key.expose_secret()));
+                Credentials::basic(email, api_key.expose_secret(), "auth.api_key")
             }
-            Auth::Bearer { token } => r.add(token.expose_secret()),
+            Auth::Bearer { token } => Credentials::bearer(token.expose_secret(), "auth.token"),
         }
-        r
-    }
-
-    /// The `Authorization` header value, marked sensitive so it is never logged.
-    pub(crate) fn header(&self) -> Result<reqwest::header::HeaderValue, Error> {
-        use base64::Engine as _;
-        let text = match self {
-            Auth::Basic { email, api_key } => format!(
-                "Basic {}",
-                base64::engine::general_purpose::STANDARD
-                    .encode(format!("{email}:{}", api_key.expose_secret()))
-            ),
-            Auth::Bearer { token } => format!("Bearer {}", token.expose_secret()),
-        };
-        let mut value = reqwest::header::HeaderValue::from_str(&text).map_err(|_| {
-            Error::invalid_config(
-                match self {
-                    Auth::Basic { .. } => "auth.api_key",
-                    Auth::Bearer { .. } => "auth.token",
-                },
-                "contains characters that cannot be sent in an HTTP header; paste the key again",
-            )
-        })?;
-        value.set_sensitive(true);
-        Ok(value)
     }
 }
 

@@ -194,22 +194,18 @@ impl Definition for GorgiasDefinition {
             }
             (None, _) | (_, None) => None,
         };
-        let header = resolved.auth.header()?;
-        let mut redactor = resolved.auth.redactor();
-        if let Ok(text) = header.to_str() {
-            redactor.add(text);
-        }
+        let credentials = resolved.auth.credentials()?;
         let client = Arc::new(
             connector_http::Client::new(
                 self.http.get()?,
                 resolved.base_url.clone(),
                 Arc::new(GorgiasDialect::new(resolved.subdomain.clone())),
-                header,
+                credentials.header,
                 resolved.timeout,
                 limit.as_ref(),
                 self.options.retry.clone(),
             )?
-            .with_redactor(redactor),
+            .with_redactor(credentials.redactor),
         );
         Ok(Box::new(catalog.connect(
             client,

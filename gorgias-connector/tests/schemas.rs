@@ -18,7 +18,8 @@ use connector_sdk::Definition;
 use gorgias_connector::GorgiasDefinition;
 use serde_json::{Value, json};
 
-const REGENERATE: &str = "cargo run -p gorgias-connector --features cli -- schemas --out schemas/gorgias";
+const REGENERATE: &str =
+    "cargo run -p gorgias-connector --features cli -- schemas --out schemas/gorgias";
 
 fn committed_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas/gorgias")

@@ -1,9 +1,8 @@
 //! What a user fills in: where the library's API is, a bearer token, and two knobs.
 
+use connector_http::Credentials;
 use connector_sdk::Error;
 use connector_sdk::cursor::parse_datetime;
-use connector_sdk::redact::Redactor;
-use reqwest::header::HeaderValue;
 use schemars::JsonSchema;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -79,10 +78,8 @@ impl std::fmt::Debug for BooksConfig {
 pub struct Resolved {
     /// The API root, ending in `/` (so request paths join below it).
     pub base_url: url::Url,
-    /// The `Authorization` header, marked sensitive.
-    pub header: HeaderValue,
-    /// Every form of the credentials, for scrubbing errors.
-    pub redactor: Redactor,
+    /// The `Authorization` header (marked sensitive) and the redactor of the token.
+    pub credentials: Credentials,
     /// Records per request.
     pub page_size: u32,
     /// The first-sync lower bound.
@@ -116,12 +113,7 @@ impl BooksConfig {
                 "contains spaces or control characters; paste the token again without them",
             ));
         }
-        let mut header = HeaderValue::from_str(&format!("Bearer {token}"))
-            .map_err(|_| Error::invalid_config("auth.token", "cannot be sent in a header"))?;
-        header.set_sensitive(true);
-        let mut redactor = Redactor::none();
-        redactor.add(token);
-        redactor.add(&format!("Bearer {token}"));
+        let credentials = Credentials::bearer(token, "auth.token")?;
         let page_size = self.page_size.unwrap_or(50);
         if !(1..=100).contains(&page_size) {
             return Err(Error::invalid_config(
@@ -137,8 +129,7 @@ impl BooksConfig {
         };
         Ok(Resolved {
             base_url,
-            header,
-            redactor,
+            credentials,
             page_size,
             start_date,
         })

@@ -127,12 +127,12 @@ impl Definition for BooksDefinition {
             self.http.get()?,
             config.base_url,
             dialect,
-            config.header,
+            config.credentials.header,
             std::time::Duration::from_secs(30),
             catalog.spec().rate_limit_for(AuthScheme::Bearer),
             RetryOptions::default(),
         )?;
-        let client = Arc::new(client.with_redactor(config.redactor));
+        let client = Arc::new(client.with_redactor(config.credentials.redactor));
         Ok(Box::new(catalog.connect(
             client,
             AccountOptions {
