@@ -1,27 +1,17 @@
 //! One HTTP client per account: pacing, retries, auth and error mapping live here and nowhere
 //! else. Stream and action code never sleeps.
 //!
-//! * **Pacing**: a GCRA limiter (`governor`) built from the *declared* rate limit of the auth
-//!   scheme in use (40 per 20 s for API keys, 80 per 20 s for OAuth: a bucket of that capacity
-//!   leaking evenly), shared by every stream and action of the account. When the
-//!   `X-Gorgias-Account-Api-Call-Limit` header reports the account's bucket as full (another
-//!   client shares it), new requests wait one leak interval.
-//! * **Shared buckets**: Gorgias limits the *account*, not the client, so a second host (or
-//!   another integration) on the same account eats into the same bucket. The client raises a
-//!   contention level (at most [`MAX_CONTENTION`]) on two signals: each 429, and, at most once
-//!   per window, a usage header showing [`EXTERNAL_MARGIN`] or more requests in the bucket
-//!   beyond the client's own (it keeps its own count, leaking at the declared rate, so a lone
-//!   client at the top of its burst is not mistaken for a crowd). At level `n` the client's
-//!   requests are spaced `(1 + n)` leak intervals apart, and the level falls by one for each
-//!   full window without a signal; for two windows after the last signal the client does not
-//!   spend the burst its pacer saved up meanwhile. The usage signal matters for fairness: a
-//!   host that is never refused (its requests land just as slots free) still sees the other
-//!   host's requests in the header and backs off too, instead of holding the bucket full while
-//!   the refused host's retries meet 429 after 429.
-//! * **429**: waits `Retry-after` seconds (case-insensitive; backoff if absent), up to
-//!   [`RetryOptions::max_rate_limited`] times.
-//! * **5xx, timeouts, resets, truncated bodies**: jittered exponential backoff (`backon`),
-//!   bounded by [`RetryOptions::max_retries`]; only for requests that cannot duplicate data
+//! * **Pacing**: one [`Pacer`] per account (see [`crate::pacer`]), built from the *declared*
+//!   rate limit of the auth scheme in use (40 per 20 s for API keys, 80 per 20 s for OAuth: a
+//!   bucket of that capacity leaking evenly) and shared by every stream and action of the
+//!   account. Before each attempt the client asks it for a slot and sleeps until then
+//!   (`tokio::time::sleep_until`); it feeds it every request sent, every usage header
+//!   (`X-Gorgias-Account-Api-Call-Limit`) and every 429, so the pacer sees another client on
+//!   the account's bucket and backs off.
+//! * **Retries**: one decision, [`crate::retry::decide`]: a 429 waits `Retry-after` seconds
+//!   (case-insensitive; backoff if absent), up to [`RetryOptions::max_rate_limited`] times;
+//!   5xx, timeouts, resets and truncated bodies get jittered exponential backoff (`backon`),
+//!   bounded by [`RetryOptions::max_retries`], only for requests that cannot duplicate data
 //!   (reads, updates, deletes). Creates are retried only after a 429 (the request was refused).
 //! * **Deadlines**: one request, its retries and waits included, gets at most
 //!   [`RetryOptions::request_budget`] (10 minutes); `check` gets [`RetryOptions::check_budget`]
@@ -38,7 +28,6 @@
 //!   the client's [`Redactor`]: a server that echoes request headers cannot make the connector
 //!   print its own key.
 
-use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -49,7 +38,8 @@ use connector_sdk::redact::{Redactor, excerpt};
 use connector_sdk::{Error, RateLimit};
 
 use crate::dialect::{Answer, Dialect};
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use crate::pacer::Pacer;
+use crate::retry::{self, Decision, Failed, Tries};
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 
@@ -165,60 +155,6 @@ pub struct ClientStats {
     pub contention_signals: AtomicU64,
 }
 
-/// The highest contention level: the client then sends at a fifth of the declared rate.
-pub const MAX_CONTENTION: u32 = 4;
-
-/// Requests in the account's bucket beyond the client's own count, as the usage header
-/// reports it, that mean another client shares the bucket. Above the header's rounding (one)
-/// and this client's requests in flight when the header was written.
-pub const EXTERNAL_MARGIN: f64 = 3.0;
-
-/// How much another client seems to use the account's bucket (see the module docs).
-#[derive(Debug)]
-struct Contention {
-    level: u32,
-    /// The last raise, or the last step down.
-    last_change: tokio::time::Instant,
-    /// The last raise on the usage signal (at most one a window).
-    last_usage_raise: Option<tokio::time::Instant>,
-    /// The last raise on any signal.
-    last_signal: Option<tokio::time::Instant>,
-    next_slot: tokio::time::Instant,
-    /// This client's own requests in the account's bucket, leaking at the declared rate.
-    own: f64,
-    own_at: tokio::time::Instant,
-}
-
-impl Contention {
-    fn new(now: tokio::time::Instant) -> Self {
-        Contention {
-            level: 0,
-            last_change: now,
-            last_usage_raise: None,
-            last_signal: None,
-            next_slot: now,
-            own: 0.0,
-            own_at: now,
-        }
-    }
-
-    /// Leaks the client's own count to `now` at one request per `leak_interval`.
-    fn leak_own(&mut self, now: tokio::time::Instant, leak_interval: Duration) {
-        let leaked = now.duration_since(self.own_at).as_secs_f64()
-            / leak_interval.as_secs_f64().max(f64::MIN_POSITIVE);
-        self.own = (self.own - leaked).max(0.0);
-        self.own_at = now;
-    }
-
-    /// One signal of another client: one level up.
-    fn raise(&mut self, now: tokio::time::Instant, stats: &ClientStats) {
-        self.level = (self.level + 1).min(MAX_CONTENTION);
-        self.last_change = now;
-        self.last_signal = Some(now);
-        stats.contention_signals.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
 /// The per-account client.
 pub struct Client {
     http: reqwest::Client,
@@ -228,11 +164,8 @@ pub struct Client {
     dialect: Arc<dyn Dialect>,
     usage_header: Option<HeaderName>,
     retry_after_header: HeaderName,
-    pacer: Option<DefaultDirectRateLimiter>,
-    leak_interval: Duration,
-    window: Duration,
-    hold_until: Mutex<Option<tokio::time::Instant>>,
-    contention: Mutex<Contention>,
+    pacer: Mutex<Pacer>,
+    paced: bool,
     retry: RetryOptions,
     stats: Arc<ClientStats>,
     redactor: Redactor,
@@ -242,27 +175,9 @@ impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
             .field("base", &self.base.as_str())
-            .field("paced", &self.pacer.is_some())
+            .field("paced", &self.paced)
             .finish_non_exhaustive()
     }
-}
-
-enum Failure {
-    RateLimited(Option<Duration>),
-    Retryable(Error),
-    Fatal(Error),
-}
-
-/// The pacer's quota: the declared leak rate, and a burst one request short of the declared
-/// capacity. The spare slot absorbs network jitter: a GCRA as large as the server's bucket
-/// fills it exactly, so a request that reaches the server a few milliseconds early after a
-/// slow one is refused with a 429 (seen about once per 300 paced requests in the sync
-/// benchmark's B2); one spare slot costs 1 of `capacity + rate × duration` requests.
-fn quota(limit: &RateLimit) -> Option<Quota> {
-    let requests = NonZeroU32::new(limit.requests)?;
-    let period = limit.window() / limit.requests;
-    let burst = NonZeroU32::new(limit.requests - 1).unwrap_or(requests);
-    Some(Quota::with_period(period)?.allow_burst(burst))
 }
 
 /// Where a redirect pointed, without query or fragment (they may carry tokens).
@@ -315,11 +230,7 @@ impl Client {
                 "must use https unless it is a loopback address",
             ));
         }
-        let pacer = limit.and_then(quota).map(RateLimiter::direct);
-        let leak_interval = limit
-            .map(|l| l.window() / l.requests.max(1))
-            .unwrap_or(Duration::ZERO);
-        let window = limit.map(RateLimit::window).unwrap_or(Duration::ZERO);
+        let pacer = Pacer::new(limit, tokio::time::Instant::now());
         let header_name = |name: &str, field: &str| {
             HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
                 Error::internal(format!(
@@ -335,7 +246,6 @@ impl Client {
             Some(name) => header_name(name, "retry_after_header")?,
             None => reqwest::header::RETRY_AFTER,
         };
-        let now = tokio::time::Instant::now();
         Ok(Client {
             http,
             auth,
@@ -344,11 +254,8 @@ impl Client {
             dialect,
             usage_header,
             retry_after_header,
-            pacer,
-            leak_interval,
-            window,
-            hold_until: Mutex::new(None),
-            contention: Mutex::new(Contention::new(now)),
+            paced: pacer.is_paced(),
+            pacer: Mutex::new(pacer),
             retry,
             stats: Arc::new(ClientStats::default()),
             redactor: Redactor::none(),
@@ -376,108 +283,29 @@ impl Client {
         &*self.dialect
     }
 
+    /// The account's pacer (a poisoned lock is taken over: the pacer's state is always whole).
+    fn pacer(&self) -> std::sync::MutexGuard<'_, Pacer> {
+        self.pacer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Waits for the slot the pacer books for this request.
     async fn pace(&self) {
-        let hold = *self.hold_until.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(until) = hold {
-            tokio::time::sleep_until(until).await;
-        }
-        if let Some(pacer) = &self.pacer {
-            pacer.until_ready().await;
-            if let Some(slot) = self.contention_slot() {
-                tokio::time::sleep_until(slot).await;
-            }
-        }
-    }
-
-    /// Under contention, the time this request may go: slots `(1 + level)` leak intervals
-    /// apart, shared by every request of the account. `None` when nobody else is seen.
-    ///
-    /// Until two windows have passed since the last signal, requests go at least one leak
-    /// interval apart even at level 0 (the declared rate, without the burst the pacer saved up
-    /// while the level held it back): a burst there would overrun the bucket the other client
-    /// is still using.
-    fn contention_slot(&self) -> Option<tokio::time::Instant> {
-        let now = tokio::time::Instant::now();
-        let mut c = self.contention_now(now);
-        let calm = c
-            .last_signal
-            .is_none_or(|t| now.duration_since(t) >= self.window * 2);
-        if c.level == 0 && calm {
-            return None;
-        }
-        let slot = c.next_slot.max(now);
-        c.next_slot = slot + self.leak_interval * (1 + c.level);
-        Some(slot)
-    }
-
-    /// Another client seems to share the account's bucket: space requests further.
-    fn contended(&self) {
-        if self.pacer.is_none() {
+        if !self.paced {
             return;
         }
-        // Raised from where it last stood, without the decay of quiet windows in between: a 429
-        // after a calm means the other client is back. (Decaying first was tried: the
-        // `shared_account` test then failed one run in four.)
-        let mut c = self.contention.lock().unwrap_or_else(|p| p.into_inner());
-        c.raise(tokio::time::Instant::now(), &self.stats);
-        tracing::debug!(
-            level = c.level,
-            "429: the account's bucket is shared: pacing down"
-        );
-    }
-
-    /// Counts one request of this client into its own view of the account's bucket.
-    fn sent(&self) {
-        if self.pacer.is_none() {
-            return;
-        }
-        let mut c = self.contention.lock().unwrap_or_else(|p| p.into_inner());
-        c.leak_own(tokio::time::Instant::now(), self.leak_interval);
-        c.own += 1.0;
-    }
-
-    /// The usage header reported `used` requests in the account's bucket: when that exceeds
-    /// this client's own count by [`EXTERNAL_MARGIN`], another client is using the account, and
-    /// the level rises (at most once a window, so a bucket that is merely slow to drain does
-    /// not drive it to the floor). Paced clients only (see `observe_usage`).
-    fn usage_seen(&self, used: u32) {
-        let now = tokio::time::Instant::now();
-        let mut c = self.contention_now(now);
-        c.leak_own(now, self.leak_interval);
-        let external = f64::from(used) - c.own;
-        let due = c
-            .last_usage_raise
-            .is_none_or(|t| now.duration_since(t) >= self.window);
-        if external >= EXTERNAL_MARGIN && due {
-            c.raise(now, &self.stats);
-            c.last_usage_raise = Some(now);
-            tracing::debug!(
-                used,
-                own = c.own,
-                level = c.level,
-                "the account's bucket holds another client's requests: pacing down"
-            );
-        }
+        let slot = self.pacer().reserve(tokio::time::Instant::now());
+        tokio::time::sleep_until(slot).await;
     }
 
     /// The current contention level (0: the client seems alone on the account).
     pub fn contention_level(&self) -> u32 {
-        self.contention_now(tokio::time::Instant::now()).level
+        self.pacer().level(tokio::time::Instant::now())
     }
 
-    /// The contention state at `now`, lowered by one level per full window without a signal.
-    fn contention_now(&self, now: tokio::time::Instant) -> std::sync::MutexGuard<'_, Contention> {
-        let mut c = self.contention.lock().unwrap_or_else(|p| p.into_inner());
-        while c.level > 0 && now.duration_since(c.last_change) >= self.window {
-            c.level -= 1;
-            c.last_change += self.window;
-        }
-        c
-    }
-
+    /// Feeds the usage header (`used/limit`) of a response to the pacer.
     fn observe_usage(&self, headers: &HeaderMap) {
         // An unpaced client (the limit off) has no rate to correct.
-        if self.pacer.is_none() {
+        if !self.paced {
             return;
         }
         let Some(name) = &self.usage_header else {
@@ -493,10 +321,17 @@ impl Client {
         else {
             return;
         };
-        self.usage_seen(used);
-        if used >= limit {
-            let until = tokio::time::Instant::now() + self.leak_interval;
-            *self.hold_until.lock().unwrap_or_else(|p| p.into_inner()) = Some(until);
+        let seen = self.pacer().usage(tokio::time::Instant::now(), used, limit);
+        if seen.raised {
+            self.stats
+                .contention_signals
+                .fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(
+                used,
+                "the account's bucket holds another client's requests: pacing down"
+            );
+        }
+        if seen.full {
             tracing::debug!(
                 used,
                 limit,
@@ -522,9 +357,11 @@ impl Client {
         url: &url::Url,
         body: Option<&Value>,
         timeout: Duration,
-    ) -> Result<Response, Failure> {
+    ) -> Result<Response, Error> {
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
-        self.sent();
+        if self.paced {
+            self.pacer().sent(tokio::time::Instant::now());
+        }
         let mut request = self
             .http
             .request(method.reqwest(), url.clone())
@@ -535,10 +372,7 @@ impl Client {
                 .header(CONTENT_TYPE, "application/json")
                 .body(serde_json::to_vec(body).unwrap_or_default());
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| Failure::Retryable(transport(&e)))?;
+        let response = request.send().await.map_err(|e| transport(&e))?;
         let status = response.status().as_u16();
         self.observe_usage(response.headers());
         let header = |name: reqwest::header::HeaderName| {
@@ -553,12 +387,12 @@ impl Client {
         let content_type = header(CONTENT_TYPE);
         if (300..=399).contains(&status) {
             let target = redirect_target(url, header(reqwest::header::LOCATION).as_deref());
-            return Err(Failure::Fatal(Error::upstream(
+            return Err(Error::upstream(
                 status,
                 format!(
                     "the server answered with a redirect to {target}, which the connector does not follow (it would carry the credentials along); check the subdomain (a renamed account redirects) or the base_url"
                 ),
-            )));
+            ));
         }
         let body = self.read_body(method, url, response).await?;
         let answer = Answer {
@@ -568,36 +402,44 @@ impl Client {
             body: &body,
         };
         if (200..=299).contains(&status) && answer.is_html() {
-            return Err(Failure::Fatal(Error::invalid_response(
+            return Err(Error::invalid_response(
                 "a JSON body",
                 format!(
                     "the server answered with an HTML page (status {status}), not JSON: a sign-in, maintenance or proxy page; check the config's address, and that it serves the {} API",
                     self.dialect.service()
                 ),
-            )));
+            ));
         }
         if (200..=299).contains(&status) {
             return Ok(Response { status, body });
         }
         if status == 429 {
             self.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
-            self.contended();
-            return Err(Failure::RateLimited(retry_after));
+            if self.pacer().rate_limited(tokio::time::Instant::now()) {
+                self.stats
+                    .contention_signals
+                    .fetch_add(1, Ordering::Relaxed);
+                tracing::debug!("429: the account's bucket is shared: pacing down");
+            }
+            return Err(Error::RateLimited {
+                retry_after,
+                attempts: 1,
+            });
         }
         if let Some(e) = self.dialect.status_error(&answer) {
-            return Err(Failure::Fatal(e));
+            return Err(e);
         }
         let message = || self.dialect.error_message(&body);
         Err(match status {
-            401 => Failure::Fatal(Error::AuthRejected { message: message() }),
-            403 => Failure::Fatal(Error::PermissionDenied { message: message() }),
-            404 => Failure::Fatal(Error::NotFound {
+            401 => Error::AuthRejected { message: message() },
+            403 => Error::PermissionDenied { message: message() },
+            404 => Error::NotFound {
                 what: url.path().to_string(),
                 message: message(),
-            }),
-            409 => Failure::Fatal(Error::Conflict { message: message() }),
-            408 | 500..=599 => Failure::Retryable(Error::upstream(status, message())),
-            _ => Failure::Fatal(Error::upstream(status, message())),
+            },
+            409 => Error::Conflict { message: message() },
+            408 | 500..=599 => Error::upstream(status, message()),
+            _ => Error::upstream(status, message()),
         })
     }
 
@@ -609,13 +451,11 @@ impl Client {
         method: Method,
         url: &url::Url,
         mut response: reqwest::Response,
-    ) -> Result<Vec<u8>, Failure> {
+    ) -> Result<Vec<u8>, Error> {
         let cap = self.retry.max_response_bytes;
-        let too_large = || {
-            Failure::Fatal(Error::ResponseTooLarge {
-                what: format!("{} {}", method.reqwest(), url.path()),
-                limit_bytes: cap,
-            })
+        let too_large = || Error::ResponseTooLarge {
+            what: format!("{} {}", method.reqwest(), url.path()),
+            limit_bytes: cap,
         };
         let declared = response.content_length();
         if declared.is_some_and(|n| n > cap) {
@@ -623,11 +463,7 @@ impl Client {
         }
         let reserve = usize::try_from(declared.unwrap_or(0).min(cap)).unwrap_or(0);
         let mut body = Vec::with_capacity(reserve);
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| Failure::Retryable(transport(&e)))?
-        {
+        while let Some(chunk) = response.chunk().await.map_err(|e| transport(&e))? {
             if (body.len() + chunk.len()) as u64 > cap {
                 return Err(too_large());
             }
@@ -683,18 +519,13 @@ impl Client {
         parse: impl Fn(Response) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let url = self.url(path, query)?;
-        let past_deadline = |wait: Duration| {
-            tokio::time::Instant::now()
-                .checked_add(wait)
-                .is_none_or(|end| end > deadline)
-        };
         let mut backoff = backon::ExponentialBuilder::default()
             .with_min_delay(self.retry.min_delay)
             .with_max_delay(self.retry.max_delay)
             .with_max_times(self.retry.max_retries)
             .with_jitter()
             .build();
-        let mut rate_limited = 0u32;
+        let mut tries = Tries::default();
         loop {
             self.pace().await;
             let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
@@ -705,47 +536,38 @@ impl Client {
                 ));
             }
             let timeout = self.timeout.min(remaining);
-            let failure = match self.attempt(method, &url, body, timeout).await {
-                Ok(response) => match parse(response) {
-                    Ok(v) => return Ok(v),
-                    // A 2xx whose body cannot be read is a transport fault on a read.
-                    Err(e @ Error::InvalidResponse { .. }) if policy == RetryPolicy::Idempotent => {
-                        Failure::Retryable(e)
-                    }
-                    Err(e) => return Err(e),
-                },
-                Err(f) => f,
+            let result = self.attempt(method, &url, body, timeout).await;
+            let (error, unreadable) = match result.map(&parse) {
+                Ok(Ok(v)) => return Ok(v),
+                // `parse` failed on a 2xx body.
+                Ok(Err(e)) => (e, true),
+                Err(e) => (e, false),
             };
-            self.stats.retries.fetch_add(1, Ordering::Relaxed);
-            match failure {
-                Failure::Fatal(e) => return Err(e),
-                Failure::RateLimited(wait) => {
-                    rate_limited += 1;
-                    let wait = wait
-                        .or_else(|| backoff.next())
-                        .unwrap_or(self.retry.max_delay);
-                    if rate_limited > self.retry.max_rate_limited
-                        || wait > self.retry.max_retry_after
-                        || past_deadline(wait)
-                    {
-                        return Err(Error::RateLimited {
-                            retry_after: Some(wait),
-                            attempts: rate_limited,
-                        });
-                    }
-                    tracing::debug!(?wait, path, "429: waiting Retry-after");
+            let failed = if unreadable {
+                Failed::Unreadable(&error)
+            } else {
+                Failed::Error(&error)
+            };
+            let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let decision =
+                retry::decide(failed, policy, &self.retry, &mut tries, remaining, || {
+                    backoff.next()
+                });
+            match decision {
+                Decision::Retry { wait } => {
+                    self.stats.retries.fetch_add(1, Ordering::Relaxed);
+                    tracing::debug!(?wait, path, error = %error, "retrying");
                     tokio::time::sleep(wait).await;
                 }
-                Failure::Retryable(e) if policy == RetryPolicy::Idempotent => {
-                    match backoff.next().filter(|w| !past_deadline(*w)) {
-                        Some(wait) => {
-                            tracing::debug!(?wait, path, error = %e, "retrying");
-                            tokio::time::sleep(wait).await;
-                        }
-                        None => return Err(e),
-                    }
+                Decision::Fail => {
+                    return Err(match error {
+                        Error::RateLimited { retry_after, .. } => Error::RateLimited {
+                            retry_after,
+                            attempts: tries.rate_limited + 1,
+                        },
+                        e => e,
+                    });
                 }
-                Failure::Retryable(e) => return Err(e),
             }
         }
     }
@@ -877,8 +699,8 @@ mod tests {
         .expect("client")
     }
 
-    fn paced_client(requests: u32, window_ms: u64) -> Client {
-        client(Some(&RateLimit {
+    fn limit(requests: u32, window_ms: u64) -> RateLimit {
+        RateLimit {
             auth_scheme: None,
             requests,
             window_ms,
@@ -886,92 +708,29 @@ mod tests {
             usage_header: None,
             retry_after_header: None,
             note: String::new(),
-        }))
-    }
-
-    /// Alone on the account, nothing is spaced; each 429 widens the spacing by one leak
-    /// interval, up to `MAX_CONTENTION`.
-    #[test]
-    fn each_429_spaces_requests_one_more_leak_interval() {
-        let client = paced_client(40, 20_000); // a leak interval of 500 ms
-        assert_eq!(client.contention_slot(), None);
-        client.contended();
-        client.contended();
-        assert_eq!(client.contention_level(), 2);
-        let slots: Vec<_> = (0..3).filter_map(|_| client.contention_slot()).collect();
-        assert_eq!(slots.len(), 3);
-        assert_eq!(slots[1] - slots[0], Duration::from_millis(1500));
-        assert_eq!(slots[2] - slots[1], Duration::from_millis(1500));
-        for _ in 0..10 {
-            client.contended();
         }
-        assert_eq!(client.contention_level(), MAX_CONTENTION);
-        assert_eq!(
-            client.stats().contention_signals.load(Ordering::Relaxed),
-            12
-        );
     }
 
-    /// The level falls by one per window without a 429, so a client that was crowded once
-    /// returns to the full rate.
-    #[test]
-    fn contention_decays_one_level_per_quiet_window() {
-        let client = paced_client(40, 100);
-        client.contended();
-        client.contended();
-        std::thread::sleep(Duration::from_millis(130));
-        assert!(
-            client.contention_level() < 2,
-            "one quiet window lowers the level"
-        );
-        std::thread::sleep(Duration::from_millis(230));
-        assert_eq!(client.contention_slot(), None, "two quiet windows clear it");
-        assert_eq!(client.contention_level(), 0);
-    }
-
-    /// An unpaced client (limit off) ignores 429s for pacing: it has no rate to lower.
-    #[test]
-    fn unpaced_clients_do_not_track_contention() {
-        let client = client(None);
-        client.contended();
-        assert_eq!(client.contention_level(), 0);
-        assert_eq!(client.contention_slot(), None);
-    }
-
-    /// A lone client at the top of its burst sees only its own requests in the usage header:
-    /// that is not contention.
-    #[test]
-    fn own_requests_in_the_usage_header_are_not_contention() {
-        let client = paced_client(40, 20_000);
-        for used in 1..=39 {
-            client.sent();
-            // Up to two more than its own count: the header's rounding up, and a request in
-            // flight.
-            client.usage_seen(used + 2);
+    /// An unpaced client (limit off) has no pacer to wait for and ignores 429s for pacing; a
+    /// paced one books distinct slots (the timing itself is the pacer's tables).
+    #[tokio::test]
+    async fn the_client_keeps_one_pacer_per_account() {
+        let unpaced = client(None);
+        for _ in 0..100 {
+            unpaced.pace().await;
         }
-        assert_eq!(client.contention_level(), 0);
-        client.usage_seen(39 + 3);
-        assert_eq!(client.contention_level(), 1, "three more: another client");
-    }
-
-    /// Requests beyond the client's own in the usage header raise the level, at most once a
-    /// window; while they persist the level holds, and it falls once they stop.
-    #[test]
-    fn another_clients_requests_in_the_usage_header_raise_the_level_once_a_window() {
-        let client = paced_client(40, 100);
-        client.usage_seen(5);
-        assert_eq!(client.contention_level(), 1);
-        client.usage_seen(30);
-        assert_eq!(client.contention_level(), 1, "at most one raise a window");
-        std::thread::sleep(Duration::from_millis(110));
-        client.usage_seen(30);
+        let paced = client(Some(&limit(4, 400_000)));
+        let t0 = tokio::time::Instant::now();
+        assert!(!unpaced.pacer().rate_limited(t0));
+        assert_eq!(unpaced.contention_level(), 0);
+        let slots: Vec<_> = (0..4).map(|_| paced.pacer().reserve(t0)).collect();
+        assert_eq!(slots[..3], [t0; 3], "a burst of capacity - 1");
         assert_eq!(
-            client.contention_level(),
-            1,
-            "still crowded: the level holds"
+            slots[3] - t0,
+            Duration::from_secs(100),
+            "then one leak interval"
         );
-        std::thread::sleep(Duration::from_millis(110));
-        assert_eq!(client.contention_level(), 0, "a quiet window lowers it");
-        assert_eq!(client.stats().contention_signals.load(Ordering::Relaxed), 2);
+        assert!(paced.pacer().rate_limited(t0));
+        assert_eq!(paced.contention_level(), 1);
     }
 }

@@ -5,6 +5,9 @@
 //! * [`client`]: one paced, retrying client per account, built from the `RateLimit` the
 //!   connector declares (its request count, window, usage and `Retry-After` headers): what is
 //!   declared is what runs. Deadlines, body caps, redirects refused, errors mapped and scrubbed.
+//! * [`pacer`]: the pure state machine deciding when each request of an account may go (the
+//!   declared rate, a spare slot, back-off when another client shares the account's bucket).
+//! * [`retry`]: the one decision whether and when a failed request is sent again.
 //! * [`list`]: the one generic list stream, implementing the SDK's incremental strategies over
 //!   [`StreamDecl`](list::StreamDecl) declarations, with resumable checkpoints.
 //! * [`action`]: the one generic HTTP action over [`ActionDecl`](action::ActionDecl)
@@ -27,7 +30,9 @@ pub mod client;
 pub mod connector;
 pub mod dialect;
 pub mod list;
+pub mod pacer;
 pub mod page;
+pub mod retry;
 pub mod schema;
 #[cfg(test)]
 mod testing;

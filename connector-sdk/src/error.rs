@@ -163,7 +163,11 @@ pub enum FailureType {
 }
 
 impl Error {
-    /// Whether the same request may succeed if tried again later.
+    /// Whether the same request may succeed if tried again later: 429s, transport failures,
+    /// 408 and 5xx. This is the one source of truth for which errors are transient: HTTP
+    /// clients built on the SDK (connector-http's `retry::decide`) retry exactly these, adding
+    /// only what an error cannot say (the request's retry policy, and a 2xx body cut off in
+    /// transit, which arrives as [`Error::InvalidResponse`]).
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::RateLimited { .. } | Error::Transport { .. } => true,
