@@ -37,6 +37,7 @@ use backon::BackoffBuilder as _;
 use connector_sdk::redact::{Redactor, excerpt};
 use connector_sdk::{Error, RateLimit};
 
+use crate::auth::Credentials;
 use crate::dialect::{Answer, Dialect};
 use crate::pacer::Pacer;
 use crate::retry::{self, Decision, Failed, Tries};
@@ -194,6 +195,56 @@ fn redirect_target(base: &url::Url, location: Option<&str>) -> String {
     }
 }
 
+/// The timeout of one attempt unless [`ClientBuilder::timeout`] says otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Builds a [`Client`]: [`Client::builder`], then the optional parts, then [`ClientBuilder::build`].
+pub struct ClientBuilder {
+    http: reqwest::Client,
+    base: url::Url,
+    dialect: Arc<dyn Dialect>,
+    credentials: Credentials,
+    timeout: Duration,
+    limit: Option<RateLimit>,
+    retry: RetryOptions,
+}
+
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base", &self.base.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// How long one attempt may take (default [`DEFAULT_TIMEOUT`]).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Paces requests by `limit`, the declared rate limit of the auth scheme in use (its count,
+    /// window, usage and `Retry-After` headers); `None` (the default): unpaced, 429s still
+    /// honoured with the standard `Retry-After`.
+    pub fn rate_limit(mut self, limit: Option<RateLimit>) -> Self {
+        self.limit = limit;
+        self
+    }
+
+    /// Retry, deadline and size knobs (default [`RetryOptions::default`]).
+    pub fn retry(mut self, retry: RetryOptions) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The client; refuses a base that is neither https nor loopback, and declared header names
+    /// that are not header names (a connector bug: [`Error::Internal`]).
+    pub fn build(self) -> Result<Client, Error> {
+        Client::new(self)
+    }
+}
+
 impl Client {
     /// The HTTP client every account of a definition shares (connection pools, TLS config):
     /// no redirects (a redirect could carry credentials elsewhere), JSON accepted.
@@ -210,20 +261,38 @@ impl Client {
             .map_err(|e| Error::internal(format!("cannot build the HTTP client: {e}")))
     }
 
-    /// A client for one account at `base` (already validated), over the shared `http` client,
-    /// speaking `dialect`, authenticating every request with `auth`, paced by `limit` (`None`:
-    /// unpaced, for benchmarks with the limit off). The usage and `Retry-After` headers it
-    /// reads are the ones `limit` declares (`Retry-After` when it declares none).
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
+    /// A builder of the client for one account at `base` (already validated), over the shared
+    /// `http` client, speaking `dialect`, authenticating every request with `credentials` (whose
+    /// redactor scrubs every error the client returns).
+    pub fn builder(
         http: reqwest::Client,
         base: url::Url,
         dialect: Arc<dyn Dialect>,
-        auth: HeaderValue,
-        timeout: Duration,
-        limit: Option<&RateLimit>,
-        retry: RetryOptions,
-    ) -> Result<Self, Error> {
+        credentials: Credentials,
+    ) -> ClientBuilder {
+        ClientBuilder {
+            http,
+            base,
+            dialect,
+            credentials,
+            timeout: DEFAULT_TIMEOUT,
+            limit: None,
+            retry: RetryOptions::default(),
+        }
+    }
+
+    fn new(b: ClientBuilder) -> Result<Self, Error> {
+        let ClientBuilder {
+            http,
+            base,
+            dialect,
+            credentials,
+            timeout,
+            limit,
+            retry,
+        } = b;
+        let limit = limit.as_ref();
+        let auth = credentials.header;
         if base.scheme() != "https" && !is_loopback(&base) {
             return Err(Error::invalid_config(
                 "base_url",
@@ -258,14 +327,8 @@ impl Client {
             pacer: Mutex::new(pacer),
             retry,
             stats: Arc::new(ClientStats::default()),
-            redactor: Redactor::none(),
+            redactor: credentials.redactor,
         })
-    }
-
-    /// Scrubs every error this client returns with `redactor` (the account's credentials).
-    pub fn with_redactor(mut self, redactor: Redactor) -> Self {
-        self.redactor = redactor;
-        self
     }
 
     /// The redactor of this client's errors.
@@ -628,7 +691,10 @@ fn transport(e: &reqwest::Error) -> Error {
     Error::transport(message, e.is_timeout())
 }
 
-fn is_loopback(url: &url::Url) -> bool {
+/// Whether `url` points at this machine (`127.0.0.0/8`, `::1`, `localhost`): the only hosts a
+/// client reaches without https, and the only ones a connector should let a config's base URL
+/// name.
+pub fn is_loopback(url: &url::Url) -> bool {
     match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
@@ -687,15 +753,15 @@ mod tests {
 
     /// A client for a loopback address it never calls, paced by `limit`.
     fn client(limit: Option<&RateLimit>) -> Client {
-        Client::new(
+        Client::builder(
             Client::shared_http("test").expect("http client"),
             "http://127.0.0.1:9".parse().expect("url"),
             Arc::new(crate::testing::JsonDialect),
-            HeaderValue::from_static("Basic x"),
-            Duration::from_secs(1),
-            limit,
-            RetryOptions::default(),
+            Credentials::bearer("x", "auth.token").expect("credentials"),
         )
+        .timeout(Duration::from_secs(1))
+        .rate_limit(limit.cloned())
+        .build()
         .expect("client")
     }
 

@@ -195,18 +195,18 @@ impl Definition for GorgiasDefinition {
             (None, _) | (_, None) => None,
         };
         let credentials = resolved.auth.credentials()?;
-        let client = Arc::new(
-            connector_http::Client::new(
-                self.http.get()?,
-                resolved.base_url.clone(),
-                Arc::new(GorgiasDialect::new(resolved.subdomain.clone())),
-                credentials.header,
-                resolved.timeout,
-                limit.as_ref(),
-                self.options.retry.clone(),
-            )?
-            .with_redactor(credentials.redactor),
-        );
+        let dialect = Arc::new(GorgiasDialect::new(resolved.subdomain.clone()));
+        let client = connector_http::Client::builder(
+            self.http.get()?,
+            resolved.base_url.clone(),
+            dialect,
+            credentials,
+        )
+        .timeout(resolved.timeout)
+        .rate_limit(limit)
+        .retry(self.options.retry.clone())
+        .build()?;
+        let client = Arc::new(client);
         Ok(Box::new(catalog.connect(
             client,
             AccountOptions {

@@ -31,7 +31,7 @@ pub mod objects;
 
 use std::sync::{Arc, OnceLock};
 
-use connector_http::{AccountOptions, Catalog, Client, RetryOptions, SharedHttp};
+use connector_http::{AccountOptions, Catalog, Client, SharedHttp};
 use connector_sdk::{
     ActionDescriptor, AuthKind, AuthScheme, ChangeDetection, Connector, ConnectorSpec, Definition,
     PollingMode, RateLimit, RateLimitScope, Result, StreamDescriptor, ValidConfig,
@@ -123,16 +123,16 @@ impl Definition for BooksDefinition {
         let config = config.parse::<BooksConfig>()?.resolve()?;
         let catalog = catalog();
         let dialect = Arc::new(BooksDialect::new(config.base_url.as_str()));
-        let client = Client::new(
+        let limit = catalog.spec().rate_limit_for(AuthScheme::Bearer).cloned();
+        let client = Client::builder(
             self.http.get()?,
             config.base_url,
             dialect,
-            config.credentials.header,
-            std::time::Duration::from_secs(30),
-            catalog.spec().rate_limit_for(AuthScheme::Bearer),
-            RetryOptions::default(),
-        )?;
-        let client = Arc::new(client.with_redactor(config.credentials.redactor));
+            config.credentials,
+        )
+        .rate_limit(limit)
+        .build()?;
+        let client = Arc::new(client);
         Ok(Box::new(catalog.connect(
             client,
             AccountOptions {

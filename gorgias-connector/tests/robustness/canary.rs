@@ -314,19 +314,18 @@ fn secrets_never_leak_from_any_command() {
         &format!("{definition:?}"),
         &secrets,
     );
-    let header = format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("{}:{CANARY_KEY}", real.email))
-    );
-    let client = connector_http::Client::new(
+    let credentials =
+        connector_http::Credentials::basic(&real.email, CANARY_KEY, "auth.api_key").expect("ok");
+    assert_clean("Credentials Debug", &format!("{credentials:?}"), &secrets);
+    let client = connector_http::Client::builder(
         connector_http::Client::shared_http("canary").expect("http client"),
         url::Url::parse(&sandbox.base_url()).expect("url"),
         std::sync::Arc::new(gorgias_connector::GorgiasDialect::new("acme")),
-        reqwest::header::HeaderValue::from_str(&header).expect("header"),
-        std::time::Duration::from_secs(5),
-        None,
-        fast_retry(0),
+        credentials,
     )
+    .timeout(std::time::Duration::from_secs(5))
+    .retry(fast_retry(0))
+    .build()
     .expect("client");
     assert_clean("Client Debug", &format!("{client:?}"), &secrets);
 
