@@ -706,6 +706,7 @@ pub fn is_loopback(url: &url::Url) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::limit;
 
     /// `Retry-After` in every form a server may send, as a table: seconds of any size (huge ones
     /// saturate instead of panicking), HTTP dates (past ones mean now), and garbage.
@@ -763,18 +764,6 @@ mod tests {
         .rate_limit(limit.cloned())
         .build()
         .expect("client")
-    }
-
-    fn limit(requests: u32, window_ms: u64) -> RateLimit {
-        RateLimit {
-            auth_scheme: None,
-            requests,
-            window_ms,
-            scope: connector_sdk::RateLimitScope::Account,
-            usage_header: None,
-            retry_after_header: None,
-            note: String::new(),
-        }
     }
 
     /// An unpaced client (limit off) has no pacer to wait for and ignores 429s for pacing; a

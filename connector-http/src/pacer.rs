@@ -267,6 +267,7 @@ fn add(t: Instant, d: Duration) -> Instant {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::limit;
 
     /// An input of a table row.
     #[derive(Debug, Clone, Copy)]
@@ -308,18 +309,6 @@ mod tests {
         raised: true,
         full: false,
     };
-
-    fn limit(requests: u32, window_ms: u64) -> RateLimit {
-        RateLimit {
-            auth_scheme: None,
-            requests,
-            window_ms,
-            scope: connector_sdk::RateLimitScope::Account,
-            usage_header: None,
-            retry_after_header: None,
-            note: String::new(),
-        }
-    }
 
     /// Gorgias with an API key: 40 per 20 s, a leak interval of 500 ms.
     fn gorgias() -> Option<RateLimit> {

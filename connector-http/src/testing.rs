@@ -1,7 +1,7 @@
-//! A dialect for the toolkit's own tests: pages are `{"data": [..], "next_cursor": ..}` or a
-//! bare array.
+//! Pieces of the toolkit's own tests: a dialect whose pages are `{"data": [..], "next_cursor":
+//! ..}`, and a plain rate limit.
 
-use connector_sdk::Error;
+use connector_sdk::{Error, RateLimit, RateLimitScope};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -32,5 +32,18 @@ impl Dialect for JsonDialect {
             records: env.data,
             next_cursor: env.next_cursor,
         })
+    }
+}
+
+/// A rate limit of `requests` per `window_ms`, without headers.
+pub fn limit(requests: u32, window_ms: u64) -> RateLimit {
+    RateLimit {
+        auth_scheme: None,
+        requests,
+        window_ms,
+        scope: RateLimitScope::Account,
+        usage_header: None,
+        retry_after_header: None,
+        note: String::new(),
     }
 }

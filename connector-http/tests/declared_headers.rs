@@ -57,8 +57,10 @@ fn limit(usage: &str, retry_after: &str) -> RateLimit {
 }
 
 fn client(base: url::Url, limit: RateLimit) -> Client {
-    let mut retry = connector_http::RetryOptions::default();
-    retry.max_rate_limited = 0;
+    let retry = connector_http::RetryOptions {
+        max_rate_limited: 0,
+        ..Default::default()
+    };
     Client::builder(
         Client::shared_http("test").unwrap(),
         base,

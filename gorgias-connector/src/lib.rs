@@ -111,8 +111,8 @@ pub fn rate_limits() -> Vec<RateLimit> {
 }
 
 impl GorgiasDefinition {
-    /// The definition with production client options ([`ClientOptions::from_env`]: the
-    /// declared pacing unless [`PACING_ENV`] says otherwise).
+    /// The definition with production client options: the declared pacing (over the config's
+    /// `rate_limit_window_secs`) unless [`PACING_ENV`] says otherwise, default retries.
     pub fn new() -> Self {
         Self::with_client_options(ClientOptions::from_env())
     }
