@@ -407,7 +407,10 @@ impl Client {
         let mut url = self
             .base
             .join(path.trim_start_matches('/'))
-            .map_err(|_| Error::invalid_response("a valid request path", path))?;
+            // The path comes from the connector's declarations: a bad one is its bug.
+            .map_err(|_| {
+                Error::internal(format!("the request path {path:?} does not form a URL"))
+            })?;
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
         }
