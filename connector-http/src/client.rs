@@ -769,6 +769,35 @@ mod tests {
         .expect("client")
     }
 
+    /// On tokio's paused clock, the client sleeps until the slots its pacer books: the burst
+    /// (capacity - 1) at once, then one leak interval apart; a 429 spaces the next ones further.
+    #[tokio::test(start_paused = true)]
+    async fn the_client_waits_for_the_pacers_slots_on_tokio_time() {
+        let client = client(Some(&limit(40, 20_000))); // a leak interval of 500 ms
+        let t0 = tokio::time::Instant::now();
+        for _ in 0..39 {
+            client.pace().await;
+        }
+        assert_eq!(t0.elapsed(), Duration::ZERO, "the burst goes at once");
+        for _ in 0..6 {
+            client.pace().await;
+        }
+        assert_eq!(
+            t0.elapsed(),
+            Duration::from_millis(3000),
+            "then 500 ms apart"
+        );
+        client.pacer().rate_limited(tokio::time::Instant::now());
+        let before = tokio::time::Instant::now();
+        client.pace().await;
+        client.pace().await;
+        assert!(
+            before.elapsed() >= Duration::from_millis(1000),
+            "after a 429 they go at least two leak intervals apart: {:?}",
+            before.elapsed()
+        );
+    }
+
     /// An unpaced client (limit off) has no pacer to wait for and ignores 429s for pacing; a
     /// paced one books distinct slots (the timing itself is the pacer's tables).
     #[tokio::test]
