@@ -84,46 +84,40 @@ pub fn describe(mut schema: Value, text: &str) -> Value {
 
 /// A nested object with known properties (extra properties allowed).
 pub fn nested(props: &[(&str, Value)], nullable: bool) -> Value {
-    let properties: Map<String, Value> = props
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect();
     json!({
         "type": if nullable { json!(["object", "null"]) } else { json!("object") },
-        "properties": properties,
+        "properties": properties(props),
+    })
+}
+
+/// The `properties` object of `props`, in order.
+fn properties(props: &[(&str, Value)]) -> Map<String, Value> {
+    props
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+}
+
+/// A root object schema: title, fields in order, required fields, extra fields allowed or not.
+fn root_object(title: &str, props: &[(&str, Value)], required: &[&str], extra: bool) -> Value {
+    json!({
+        "$schema": connector_sdk::schema::DRAFT,
+        "title": title,
+        "type": "object",
+        "required": required,
+        "properties": properties(props),
+        "additionalProperties": extra,
     })
 }
 
 /// A record schema: title, every field, required fields, extra fields allowed.
 pub fn record_of(title: &str, props: &[(&str, Value)], required: &[&str]) -> Value {
-    let properties: Map<String, Value> = props
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect();
-    json!({
-        "$schema": connector_sdk::schema::DRAFT,
-        "title": title,
-        "type": "object",
-        "required": required,
-        "properties": properties,
-        "additionalProperties": true,
-    })
+    root_object(title, props, required, true)
 }
 
 /// An input schema: title, fields in order, required fields, no extra fields.
 pub fn input(title: &str, props: &[(&str, Value)], required: &[&str]) -> Value {
-    let properties: Map<String, Value> = props
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect();
-    json!({
-        "$schema": connector_sdk::schema::DRAFT,
-        "title": title,
-        "type": "object",
-        "required": required,
-        "properties": properties,
-        "additionalProperties": false,
-    })
+    root_object(title, props, required, false)
 }
 
 /// A titled input field: `field("Ticket id", positive_id(), "The ticket to read.")`.

@@ -5,7 +5,6 @@
 //! point the connector (and its credentials) at another host. `base_url` exists for the sandbox
 //! and tests and is accepted only for loopback addresses.
 
-use std::net::IpAddr;
 use std::time::Duration;
 
 use connector_sdk::Error;
@@ -309,13 +308,7 @@ pub fn loopback_base_url(input: &str) -> Result<url::Url, Error> {
     if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
         return Err(refuse("must not have a path, query or fragment"));
     }
-    let loopback = match url.host() {
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
-    };
-    if !loopback {
+    if !connector_http::client::is_loopback(&url) {
         return Err(refuse("is not a loopback address"));
     }
     Ok(url)

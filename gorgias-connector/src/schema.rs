@@ -23,6 +23,25 @@ pub fn datetime_n() -> Value {
            "description": "ISO 8601 datetime; UTC when no offset is given."})
 }
 
+/// The fields of a person embedded in a record (a ticket's assignee, a message's sender or
+/// receiver, the start of a ticket's customer; recorded: Nango tests get-ticket and
+/// list-ticket-messages).
+pub fn person_fields() -> Vec<(&'static str, Value)> {
+    vec![
+        ("id", id()),
+        ("email", string_n()),
+        ("name", string_n()),
+        ("firstname", string_n()),
+        ("lastname", string_n()),
+        ("meta", object_n()),
+    ]
+}
+
+/// A person embedded in a record, or null.
+pub fn person() -> Value {
+    nested(&person_fields(), true)
+}
+
 /// A person in an input (customer, sender, receiver): by id, or by email (Gorgias finds or
 /// creates the customer), with an optional display name; `who` says who it is.
 pub fn party(title: &str, who: &str, nullable: bool) -> Value {

@@ -21,8 +21,13 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
+
+/// The instant `unix_secs` seconds after the epoch (the seeded data's fixed dates; infallible).
+fn at(unix_secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_nanos(unix_secs * 1_000_000_000)
+}
 
 /// The token the fake accepts.
 pub const TOKEN: &str = "books-fake-token-CANARY-5e1d";
@@ -79,15 +84,15 @@ impl Db {
             "Garden", "River", "Letters", "Atlas", "Harbour", "Clock", "Orchard", "Lantern",
         ];
         let day = chrono::Duration::days(1);
-        let a0 = Utc.with_ymd_and_hms(2023, 1, 2, 0, 0, 0).unwrap();
+        let a0 = at(1_672_617_600) /* 2023-01-02 */;
         let authors = (0..AUTHORS)
             .map(|i| {
                 let born = (i % 5 != 4).then(|| 1900 + (i * 7) % 100);
                 json!({"id": i + 1, "name": NAMES.split(',').nth(i), "born": born, "created_at": ts(a0 + day * (11 * i as i32))})
             })
             .collect();
-        let b0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
-        let tie = Utc.with_ymd_and_hms(2024, 3, 1, 0, 0, 0).unwrap();
+        let b0 = at(1_704_067_200) /* 2024-01-01 */;
+        let tie = at(1_709_251_200) /* 2024-03-01 */;
         let books = (0..BOOKS)
             .map(|i| {
                 let created = b0 + chrono::Duration::hours(13 * i as i64);
@@ -113,7 +118,7 @@ impl Db {
             books,
             authors,
             next_book: BOOKS as i64 + 1,
-            clock: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
+            clock: at(1_735_689_600), /* 2025-01-01 */
             level: 0.0,
             leaked_at: Instant::now(),
             requests: 0,

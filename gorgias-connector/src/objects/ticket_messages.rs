@@ -36,20 +36,6 @@ fn address() -> Value {
     nested(&[("name", string_n()), ("address", string_n())], true)
 }
 
-fn person() -> Value {
-    nested(
-        &[
-            ("id", id()),
-            ("email", string_n()),
-            ("name", string_n()),
-            ("firstname", string_n()),
-            ("lastname", string_n()),
-            ("meta", object_n()),
-        ],
-        true,
-    )
-}
-
 fn attachment() -> Value {
     nested(
         &[

@@ -28,31 +28,11 @@ pub const OBJ: Obj = Obj {
     record,
 };
 
-fn person() -> Value {
-    nested(
-        &[
-            ("id", id()),
-            ("email", string_n()),
-            ("name", string_n()),
-            ("firstname", string_n()),
-            ("lastname", string_n()),
-            ("meta", object_n()),
-        ],
-        true,
-    )
-}
-
 /// The ticket's customer (and requester): a person, plus the customer fields a full ticket read
 /// embeds (recorded: Nango tests get-ticket, tickets.2, create-ticket, update-ticket).
 fn customer() -> Value {
-    nested(
-        &[
-            ("id", id()),
-            ("email", string_n()),
-            ("name", string_n()),
-            ("firstname", string_n()),
-            ("lastname", string_n()),
-            ("meta", object_n()),
+    let mut fields = person_fields();
+    fields.extend([
             ("external_id", string_n()),
             ("note", string_n()),
             (
@@ -88,9 +68,8 @@ fn customer() -> Value {
                 "ecommerce_data",
                 describe(object(), "E-commerce data; on GET reads only."),
             ),
-        ],
-        true,
-    )
+        ]);
+    nested(&fields, true)
 }
 
 fn tag() -> Value {
