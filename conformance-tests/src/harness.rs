@@ -121,6 +121,14 @@ pub trait Harness: Send + Sync + 'static {
         Capabilities::default()
     }
 
+    /// Streams whose paged list action (`list_<stream>`), with its default parameters, lists
+    /// only part of what the stream reads, with the reason (e.g. `macros`: the stream also reads
+    /// archived macros, which the list shows only with `archived=true`). For these the
+    /// `browse` check requires only that every listed record is one the stream reads.
+    fn partial_lists(&self) -> BTreeMap<String, String> {
+        BTreeMap::new()
+    }
+
     /// Valid inputs per action name, run in order on one backend: each output must validate
     /// against the action's output schema and is snapshotted. The first input of an action is
     /// also the base its invalid inputs are made from.

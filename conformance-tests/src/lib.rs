@@ -258,6 +258,9 @@ impl Harness for Cached {
     fn empty_streams(&self) -> std::collections::BTreeMap<String, String> {
         self.inner.empty_streams()
     }
+    fn partial_lists(&self) -> std::collections::BTreeMap<String, String> {
+        self.inner.partial_lists()
+    }
     fn snapshot_dir(&self) -> Option<std::path::PathBuf> {
         self.inner.snapshot_dir()
     }

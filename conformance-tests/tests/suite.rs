@@ -797,6 +797,54 @@ async fn a_destructive_action_declared_harmless_fails() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scopes_declared_by_only_some_fail() {
+    let broken = mutant(
+        "some_scopes",
+        Mutation {
+            spec: Some(Arc::new(|s| {
+                s.streams[0].scopes = vec!["books:read".into()];
+                s.actions[0].scopes = vec!["books read".into()];
+            })),
+            ..Mutation::default()
+        },
+    );
+    let m = catches(
+        broken,
+        "spec::scopes_declared",
+        "action `add_book` declares no scope while others do",
+    )
+    .await;
+    assert!(m.contains("scope \"books read\" is not one word"), "{m}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_list_action_that_misses_records_fails_browse() {
+    // The stream reads a book (id + 10 000) the list never shows, and the list one it does not.
+    let broken = mutant(
+        "list_misses",
+        Mutation {
+            read: map_records(|i, mut v| {
+                if i == 0 {
+                    v["id"] = json!(v["id"].as_i64().unwrap_or(0) + 10_000);
+                }
+                v
+            }),
+            ..Mutation::default()
+        },
+    );
+    let m = catches(
+        broken,
+        "browse::pages_match_the_stream::books",
+        "1 record(s) the stream reads never came page by page",
+    )
+    .await;
+    assert!(
+        m.contains("1 record(s) came page by page that the stream does not read"),
+        "{m}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_output_violating_its_schema_fails() {
     let broken = mutant(
         "bad_output",
@@ -1105,11 +1153,13 @@ fn the_example_registers_every_family() {
         "spec::secrets_marked",
         "spec::auth_kinds_well_formed",
         "spec::rate_limits_well_formed",
+        "spec::scopes_declared",
         "spec::record_schema_valid::books",
         "spec::stream_declaration::books",
         "spec::action_schemas_valid::get_book",
         "spec::action_schemas_valid::add_book",
         "spec::action_schemas_valid::delete_book",
+        "spec::action_schemas_valid::list_books",
         "export::renders",
         "export::schemas_valid_2020_12",
         "export::no_dangling_refs",
@@ -1143,14 +1193,17 @@ fn the_example_registers_every_family() {
         "actions::invalid_input_refused::get_book",
         "actions::invalid_input_refused::add_book",
         "actions::invalid_input_refused::delete_book",
+        "actions::invalid_input_refused::list_books",
         "actions::sample_outputs_valid::get_book",
         "actions::sample_outputs_valid::add_book",
         "actions::sample_outputs_valid::delete_book",
+        "browse::pages_match_the_stream::books",
         "bad_input::config_documents",
         "bad_input::config_out_of_range",
         "bad_input::action_inputs::get_book",
         "bad_input::action_inputs::add_book",
         "bad_input::action_inputs::delete_book",
+        "bad_input::action_inputs::list_books",
         "limits::full_read_within_rate_limit",
         "protocol::spec_message",
         "protocol::check_messages",

@@ -4,7 +4,9 @@
 //! `streams/<name>.schema.json`, `actions/<name>.input.schema.json`,
 //! `actions/<name>.output.schema.json`, `ui/<form>.ui.json` (react-jsonschema-form uiSchema for
 //! the config form and each action's input form), and `index.json` listing every file, every
-//! form, and the one JSON Schema draft they all use ([`DRAFT`], 2020-12). Files no longer
+//! form, the OAuth scopes of every stream and action and of the whole connector
+//! ([`ConnectorSpec::scopes`]: what a consent flow asks for), and the one JSON Schema draft
+//! they all use ([`DRAFT`], 2020-12). Files no longer
 //! generated are removed, so the folder is always exactly the current export.
 //!
 //! Every exported schema states `$schema`. Form schemas (the config and action inputs) also go
@@ -69,7 +71,7 @@ pub fn render(spec: &ConnectorSpec) -> Result<BTreeMap<String, String>> {
     let mut streams = Vec::new();
     for s in &spec.streams {
         let path = format!("streams/{}.schema.json", s.name);
-        streams.push(json!({"name": s.name, "description": s.description, "schema": path}));
+        streams.push(json!({"name": s.name, "description": s.description, "schema": path, "scopes": s.scopes}));
         files.insert(path, with_draft(&s.schema));
     }
 
@@ -93,6 +95,7 @@ pub fn render(spec: &ConnectorSpec) -> Result<BTreeMap<String, String>> {
             "name": a.name,
             "title": a.title,
             "effect": a.effect,
+            "scopes": a.scopes,
             "input": input_path,
             "output": output_path,
             "ui": ui_path,
@@ -113,6 +116,7 @@ pub fn render(spec: &ConnectorSpec) -> Result<BTreeMap<String, String>> {
         "forms": forms,
         "streams": streams,
         "actions": actions,
+        "scopes": spec.scopes(),
     });
     files.insert(INDEX.into(), index);
     files

@@ -66,6 +66,11 @@ pub struct ActionDecl {
     pub idempotent: bool,
     /// What to tell the user when the API answers 403 (e.g. a scope only some tokens carry).
     pub on_forbidden: Option<&'static str>,
+    /// The OAuth scopes it needs (see [`ActionDescriptor::scopes`]).
+    pub scopes: Vec<String>,
+    /// Set for a stream's paged list action ([`crate::browse`]): its `limit`, `cursor` and
+    /// `order_by` inputs are sent as the [`Dialect`]'s own page parameters.
+    pub paged: bool,
 }
 
 impl ActionDecl {
@@ -103,7 +108,15 @@ impl ActionDecl {
             reply,
             idempotent: effect != ActionEffect::Create,
             on_forbidden: None,
+            scopes: Vec::new(),
+            paged: false,
         }
+    }
+
+    /// Declares the OAuth scopes it needs.
+    pub fn scopes(mut self, scopes: &[&str]) -> Self {
+        self.scopes = scopes.iter().map(|s| s.to_string()).collect();
+        self
     }
 
     /// Adds `hint` to the error of a 403 answer.
@@ -150,6 +163,7 @@ impl ActionDecl {
             self.output.clone(),
         )
         .idempotent(self.idempotent)
+        .scopes(self.scopes.iter().cloned())
     }
 }
 
@@ -294,7 +308,15 @@ impl Action for HttpAction {
     }
 
     async fn run(&self, input: ValidInput) -> Result<Value> {
-        let (path, query, body) = request_parts(&self.decl, input.into_value())?;
+        let mut input = input.into_value();
+        let page = match (&mut input, self.decl.paged) {
+            (Value::Object(fields), true) => {
+                crate::browse::page_query(&self.decl.name, self.client.dialect(), fields)?
+            }
+            _ => Vec::new(),
+        };
+        let (path, mut query, body) = request_parts(&self.decl, input)?;
+        query.extend(page);
         let policy = if self.decl.idempotent {
             RetryPolicy::Idempotent
         } else {
@@ -340,6 +362,10 @@ impl Action for HttpAction {
             .await
             .map_err(|e| match (e, hint) {
                 (Error::PermissionDenied { message }, Some(hint)) => Error::PermissionDenied {
+                    message: format!("{message} ({hint})"),
+                },
+                (Error::MissingScope { scope, message }, Some(hint)) => Error::MissingScope {
+                    scope,
                     message: format!("{message} ({hint})"),
                 },
                 (e, _) => e,

@@ -26,6 +26,7 @@
 
 pub mod action;
 pub mod auth;
+pub mod browse;
 pub mod client;
 pub mod connector;
 pub mod dialect;

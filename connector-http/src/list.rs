@@ -244,6 +244,44 @@ pub struct StreamDecl {
     pub partitions: Vec<Vec<(&'static str, &'static str)>>,
     /// Set when the stream may be empty on a real account, with the reason.
     pub may_be_empty: Option<&'static str>,
+    /// The OAuth scopes reading it needs (see [`StreamDescriptor::scopes`]).
+    pub scopes: Vec<String>,
+    /// What the stream's paged list action (`list_<stream>`, see [`crate::browse`]) accepts
+    /// beyond `limit` and `cursor`.
+    pub browse: Browse,
+}
+
+/// The parameters of a stream's list endpoint a caller may set on one page: the `order_by`
+/// values it really supports and its filters. The partition keys are filters too, derived
+/// from [`StreamDecl::partitions`] (see [`crate::browse`]).
+#[derive(Debug, Clone, Default)]
+pub struct Browse {
+    /// Accepted `order_by` values (e.g. `updated_datetime:desc`); empty: the API's order only.
+    pub order_by: Vec<&'static str>,
+    /// Filters sent as query parameters: name, input schema and description.
+    pub filters: Vec<(&'static str, Value, &'static str)>,
+    /// The filters the endpoint requires (e.g. `object_type` of custom fields).
+    pub required: Vec<&'static str>,
+}
+
+impl Browse {
+    /// Accepted `order_by` values.
+    pub fn order_by(mut self, values: &[&'static str]) -> Self {
+        self.order_by = values.to_vec();
+        self
+    }
+
+    /// Adds a filter sent as the query parameter `name`.
+    pub fn filter(mut self, name: &'static str, schema: Value, description: &'static str) -> Self {
+        self.filters.push((name, schema, description));
+        self
+    }
+
+    /// Adds a filter the endpoint requires.
+    pub fn require(mut self, name: &'static str, schema: Value, description: &'static str) -> Self {
+        self.required.push(name);
+        self.filter(name, schema, description)
+    }
 }
 
 impl StreamDecl {
@@ -265,7 +303,21 @@ impl StreamDecl {
             read,
             partitions: Vec::new(),
             may_be_empty: None,
+            scopes: Vec::new(),
+            browse: Browse::default(),
         }
+    }
+
+    /// Declares the OAuth scopes reading the stream needs.
+    pub fn scopes(mut self, scopes: &[&str]) -> Self {
+        self.scopes = scopes.iter().map(|s| s.to_string()).collect();
+        self
+    }
+
+    /// Declares what the stream's paged list action accepts.
+    pub fn browse(mut self, browse: Browse) -> Self {
+        self.browse = browse;
+        self
     }
 
     /// The SDK descriptor this declaration stands for.
@@ -277,6 +329,7 @@ impl StreamDecl {
             self.primary_key,
         );
         d.may_be_empty = self.may_be_empty.map(str::to_string);
+        d.scopes = self.scopes.clone();
         match &self.read {
             ReadKind::Incremental(read) => d.incremental(read.cursor, read.descriptor()),
             ReadKind::Single | ReadKind::Full { .. } | ReadKind::Children { .. } => d,

@@ -62,6 +62,17 @@ pub enum Error {
         /// The service's own message.
         message: String,
     },
+    /// The credentials are an OAuth token that lacks a scope the call needs (an HTTP 403 whose
+    /// message names the scope).
+    #[error(
+        "missing OAuth scope `{scope}`: {message}; reconnect the app with `{scope}` among the scopes it asks for"
+    )]
+    MissingScope {
+        /// The scope the service named, e.g. `write:all`.
+        scope: String,
+        /// The service's own message.
+        message: String,
+    },
     /// The thing asked for does not exist (HTTP 404).
     #[error("not found: {what}: {message}")]
     NotFound {
@@ -184,7 +195,8 @@ impl Error {
             | Error::InvalidState { .. }
             | Error::Unknown { .. }
             | Error::AuthRejected { .. }
-            | Error::PermissionDenied { .. } => FailureType::ConfigError,
+            | Error::PermissionDenied { .. }
+            | Error::MissingScope { .. } => FailureType::ConfigError,
             e if e.is_retryable() => FailureType::TransientError,
             Error::NotFound { .. } | Error::Conflict { .. } | Error::Upstream { .. } => {
                 FailureType::ConfigError
@@ -265,6 +277,10 @@ impl Error {
             Error::PermissionDenied { message } => Error::PermissionDenied {
                 message: f(&message),
             },
+            Error::MissingScope { scope, message } => Error::MissingScope {
+                scope: f(&scope),
+                message: f(&message),
+            },
             Error::NotFound { what, message } => Error::NotFound {
                 what: f(&what),
                 message: f(&message),
@@ -308,6 +324,7 @@ impl Error {
             Error::Unknown { .. } => "unknown",
             Error::AuthRejected { .. } => "auth_rejected",
             Error::PermissionDenied { .. } => "permission_denied",
+            Error::MissingScope { .. } => "missing_scope",
             Error::NotFound { .. } => "not_found",
             Error::Conflict { .. } => "conflict",
             Error::RateLimited { .. } => "rate_limited",

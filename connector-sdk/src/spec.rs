@@ -46,6 +46,18 @@ impl ConnectorSpec {
         self.streams.iter().find(|s| s.name == name)
     }
 
+    /// Every OAuth scope a stream or an action declares, sorted and without repeats: what a
+    /// consent flow asks for to use the whole connector.
+    pub fn scopes(&self) -> Vec<String> {
+        let all: std::collections::BTreeSet<&String> = self
+            .streams
+            .iter()
+            .flat_map(|s| &s.scopes)
+            .chain(self.actions.iter().flat_map(|a| &a.scopes))
+            .collect();
+        all.into_iter().cloned().collect()
+    }
+
     /// The action called `name`, if declared.
     pub fn action(&self, name: &str) -> Option<&ActionDescriptor> {
         self.actions.iter().find(|a| a.name == name)
@@ -208,6 +220,10 @@ pub struct StreamDescriptor {
     pub incremental: Option<Incremental>,
     /// Set when the stream may legitimately be empty on a test backend, with the reason.
     pub may_be_empty: Option<String>,
+    /// The OAuth scopes a token needs to read it (all of them), e.g. `tickets:read`; empty for
+    /// a connector without scoped auth.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
     #[serde(skip)]
     #[schemars(skip)]
     pub(crate) validator: ValidatorCell,
@@ -230,6 +246,7 @@ impl StreamDescriptor {
             sync_modes: vec![SyncMode::FullRefresh],
             incremental: None,
             may_be_empty: None,
+            scopes: Vec::new(),
             validator: ValidatorCell::default(),
         }
     }
@@ -251,6 +268,12 @@ impl StreamDescriptor {
             self.sync_modes.push(SyncMode::Incremental);
         }
         self.incremental = Some(incremental);
+        self
+    }
+
+    /// Declares the OAuth scopes reading the stream needs.
+    pub fn scopes(mut self, scopes: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
         self
     }
 
@@ -308,6 +331,10 @@ pub struct ActionDescriptor {
     pub input_schema: Value,
     /// JSON Schema (draft 2020-12) of the output.
     pub output_schema: Value,
+    /// The OAuth scopes a token needs to run it (all of them), e.g. `tickets:write`; empty for
+    /// a connector without scoped auth.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
     #[serde(skip)]
     #[schemars(skip)]
     pub(crate) validator: ValidatorCell,
@@ -331,6 +358,7 @@ impl ActionDescriptor {
             idempotent: effect != ActionEffect::Create,
             input_schema,
             output_schema,
+            scopes: Vec::new(),
             validator: ValidatorCell::default(),
         }
     }
@@ -338,6 +366,12 @@ impl ActionDescriptor {
     /// Overrides the idempotency flag.
     pub fn idempotent(mut self, idempotent: bool) -> Self {
         self.idempotent = idempotent;
+        self
+    }
+
+    /// Declares the OAuth scopes the action needs.
+    pub fn scopes(mut self, scopes: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
         self
     }
 }

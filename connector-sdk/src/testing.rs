@@ -246,6 +246,29 @@ struct NewBook {
     author: String,
 }
 
+/// # List books
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct ListBooks {
+    /// # Limit
+    /// Books on the page.
+    #[schemars(range(min = 1, max = 50))]
+    limit: Option<u32>,
+    /// # Cursor
+    /// The previous page's next_cursor.
+    #[schemars(length(min = 1, max = 20))]
+    cursor: Option<String>,
+}
+
+/// # Books
+#[derive(Serialize, JsonSchema)]
+struct BookPage {
+    /// The books of the page.
+    data: Vec<Book>,
+    /// Pass as `cursor` for the next page; null on the last.
+    next_cursor: Option<String>,
+}
+
 /// # Deleted
 #[derive(Serialize, JsonSchema)]
 struct Deleted {
@@ -327,6 +350,14 @@ impl MemoryDefinition {
                     ActionEffect::Delete,
                     titled(schema_for::<BookId>(), "Delete a book"),
                     schema_for::<Deleted>(),
+                ),
+                ActionDescriptor::new(
+                    "list_books",
+                    "List books",
+                    "Returns one page of books, oldest change first, and the cursor of the next.",
+                    ActionEffect::Read,
+                    schema_for::<ListBooks>(),
+                    schema_for::<BookPage>(),
                 ),
             ],
         };
@@ -482,6 +513,21 @@ impl Action for BookAction {
                 })
         };
         match name {
+            "list_books" => {
+                let ListBooks { limit, cursor } = input.parse(name)?;
+                let offset = match cursor {
+                    None => 0,
+                    Some(c) => c.parse::<usize>().map_err(|_| Error::InvalidInput {
+                        action: name.into(),
+                        path: "cursor".into(),
+                        reason: "is not a cursor this connector gave; pass a next_cursor back as it came".into(),
+                    })?,
+                };
+                let limit = limit.unwrap_or(default_page_size()) as usize;
+                let (data, more) = self.backend.page(&self.token, None, offset, limit)?;
+                let next_cursor = more.then(|| (offset + limit).to_string());
+                Ok(json!(BookPage { data, next_cursor }))
+            }
             "get_book" => {
                 let BookId { id } = input.parse(name)?;
                 let i = find(id)?;
@@ -500,7 +546,7 @@ impl Action for BookAction {
             other => Err(Error::Unknown {
                 kind: "action",
                 name: other.to_string(),
-                known: "get_book, add_book, delete_book".into(),
+                known: "list_books, get_book, add_book, delete_book".into(),
             }),
         }
     }

@@ -42,8 +42,14 @@ impl Dialect for GorgiasDialect {
         parse_page(body)
     }
 
-    /// An unknown subdomain answers 404 with Gorgias's HTML page, not a JSON error.
+    /// An unknown subdomain answers 404 with Gorgias's HTML page, not a JSON error; a 403
+    /// naming a scope (`... Missing scope: write:all.`, recorded: Nango test unarchive-macros)
+    /// is [`Error::MissingScope`].
     fn status_error(&self, answer: &Answer<'_>) -> Option<Error> {
+        if answer.status == 403 {
+            let message = error_message(answer.body);
+            return missing_scope(&message).map(|scope| Error::MissingScope { scope, message });
+        }
         (answer.status == 404 && answer.is_html()).then(|| Error::NotFound {
             what: format!("Gorgias account at subdomain {}", self.subdomain),
             message: format!(
@@ -103,6 +109,25 @@ pub fn error_message(body: &[u8]) -> String {
         }
     }
     body_excerpt(body)
+}
+
+/// The scope a 403 message names: `Missing scope: write:all.` gives `write:all` (recorded:
+/// Nango test unarchive-macros). Only scope-shaped words (letters, digits, `_`, `:`, `.`, `-`)
+/// are taken, without the sentence's final dot.
+pub fn missing_scope(message: &str) -> Option<String> {
+    let lower = message.to_ascii_lowercase();
+    let at = lower.find("missing scope")?;
+    let rest = &message[at + "missing scope".len()..];
+    let rest = rest
+        .strip_prefix('s')
+        .unwrap_or(rest)
+        .trim_start_matches([':', ' ']);
+    let scope: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | ':' | '.' | '-'))
+        .collect();
+    let scope = scope.trim_end_matches('.');
+    (!scope.is_empty() && scope.len() <= 64).then(|| scope.to_string())
 }
 
 /// The query parameters a view-items `meta.next_items` asks to send for the next page.
@@ -186,6 +211,42 @@ pub fn parse_page(body: &[u8]) -> Result<ParsedPage<'_>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_scope_is_named() {
+        for (message, want) in [
+            (
+                "You do not have enough permissions to perform this action. Missing scope: write:all.",
+                Some("write:all"),
+            ),
+            (
+                "Missing scopes: satisfaction_survey:write",
+                Some("satisfaction_survey:write"),
+            ),
+            ("missing scope:", None),
+            ("You do not have enough permissions.", None),
+        ] {
+            assert_eq!(missing_scope(message).as_deref(), want, "{message}");
+        }
+        let d = GorgiasDialect::new("acme");
+        let body = br#"{"error":{"msg":"You do not have enough permissions to perform this action. Missing scope: write:all."}}"#;
+        let answer = |status| Answer {
+            status,
+            path: "/api/macros/unarchive",
+            content_type: Some("application/json"),
+            body,
+        };
+        let e = d.status_error(&answer(403)).unwrap();
+        assert!(
+            matches!(&e, Error::MissingScope { scope, .. } if scope == "write:all"),
+            "{e}"
+        );
+        assert!(
+            e.to_string().contains("reconnect the app with `write:all`"),
+            "{e}"
+        );
+        assert!(d.status_error(&answer(400)).is_none());
+    }
 
     #[test]
     fn error_messages_are_read_defensively() {

@@ -481,7 +481,14 @@ async fn unarchiving_macros_without_write_all_says_which_scope() {
         .await
         .unwrap_err();
     let text = err.to_string();
-    assert!(matches!(err, Error::PermissionDenied { .. }), "{text}");
+    assert!(
+        matches!(&err, Error::MissingScope { scope, .. } if scope == "write:all"),
+        "{text}"
+    );
+    assert!(
+        text.starts_with("missing OAuth scope `write:all`"),
+        "{text}"
+    );
     assert!(text.contains("Missing scope: write:all."), "{text}");
     assert!(text.contains("needs the legacy write:all scope"), "{text}");
 }

@@ -128,6 +128,23 @@ impl Harness for Gorgias {
         }
     }
 
+    /// Streams read in several partitions (e.g. macros with `archived=false` and `true`): their
+    /// list action shows one partition at a time. Derived from the declarations.
+    fn partial_lists(&self) -> BTreeMap<String, String> {
+        gorgias_connector::objects::streams()
+            .into_iter()
+            .filter(|s| s.partitions.len() > 1)
+            .map(|s| {
+                let why = format!(
+                    "the stream reads {} partitions: {:?}",
+                    s.partitions.len(),
+                    s.partitions
+                );
+                (s.name.to_string(), why)
+            })
+            .collect()
+    }
+
     fn action_samples(&self) -> BTreeMap<String, Vec<Value>> {
         let id = |s: &str| {
             *seeded_ids()

@@ -460,10 +460,18 @@ async fn check_action(file: &str, fx: &Value, decl: &ActionDecl, out: &mut Vec<S
             "{file}: Gorgias answered {status}, yet the action succeeded with {output}"
         )),
         Ok(Err(e)) if status >= 400 => {
-            if status == 403 && !matches!(e, Error::PermissionDenied { .. }) {
-                out.push(format!(
-                    "{file}: a 403 should fail as permission denied, not as: {e}"
-                ));
+            let scope = missing_scope_of(&fx["response"]["body"]);
+            match (&e, &scope) {
+                _ if status != 403 => {}
+                (Error::MissingScope { scope: named, .. }, Some(want)) if named == want => {}
+                (Error::PermissionDenied { .. }, None) => {}
+                _ => out.push(format!(
+                    "{file}: a 403 should fail as {}, not as: {e}",
+                    match &scope {
+                        Some(s) => format!("the missing scope `{s}`"),
+                        None => "permission denied".into(),
+                    }
+                )),
             }
         }
         Ok(Err(e)) => out.push(format!(
@@ -635,6 +643,14 @@ async fn check_stream(file: &str, fx: &Value, decl: &StreamDecl, out: &mut Vec<S
             ));
         }
     }
+}
+
+/// The scope a recorded 403 body names (`... Missing scope: write:all.`), read independently of
+/// the connector's dialect.
+fn missing_scope_of(body: &Value) -> Option<String> {
+    let msg = body.pointer("/error/msg")?.as_str()?;
+    let (_, rest) = msg.split_once("Missing scope: ")?;
+    Some(rest.trim_end_matches('.').to_string())
 }
 
 #[tokio::test]

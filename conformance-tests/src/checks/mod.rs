@@ -30,6 +30,7 @@ families![
     full_refresh,
     incremental,
     actions,
+    browse,
     bad_input,
     limits,
     protocol,

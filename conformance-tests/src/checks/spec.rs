@@ -409,6 +409,38 @@ pub async fn auth_kinds_well_formed(h: &dyn Harness) -> Outcome {
 /// The family name.
 pub const FAMILY: &str = "spec";
 
+/// `spec::scopes_declared`: OAuth scopes are declared by every stream and action or by none
+/// (a consent flow built from the declarations must not miss one), and each is one word
+/// without spaces or control characters.
+pub async fn scopes_declared(h: &dyn Harness) -> Outcome {
+    let spec = spec_of(h);
+    let all: Vec<(String, &Vec<String>)> = spec
+        .streams
+        .iter()
+        .map(|s| (format!("stream `{}`", s.name), &s.scopes))
+        .chain(
+            spec.actions
+                .iter()
+                .map(|a| (format!("action `{}`", a.name), &a.scopes)),
+        )
+        .collect();
+    if all.iter().all(|(_, scopes)| scopes.is_empty()) {
+        return Ok(());
+    }
+    let mut p = Vec::new();
+    for (what, scopes) in &all {
+        if scopes.is_empty() {
+            p.push(format!("{what} declares no scope while others do"));
+        }
+        for scope in scopes.iter() {
+            if scope.is_empty() || scope.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                p.push(format!("{what}: scope {scope:?} is not one word"));
+            }
+        }
+    }
+    Failure::from_problems("OAuth scopes are not declared throughout", p)
+}
+
 /// The `spec::*` checks: the connector-wide ones, then one per stream and one per action.
 pub fn register(plan: &Plan) -> Vec<Check> {
     let mut out = vec![
@@ -418,6 +450,7 @@ pub fn register(plan: &Plan) -> Vec<Check> {
         plain!(FAMILY, "secrets_marked", secrets_marked),
         plain!(FAMILY, "auth_kinds_well_formed", auth_kinds_well_formed),
         plain!(FAMILY, "rate_limits_well_formed", rate_limits_well_formed),
+        plain!(FAMILY, "scopes_declared", scopes_declared),
     ];
     for s in &plan.spec.streams {
         out.push(about!(

@@ -20,6 +20,9 @@ use connector_http::client::Method;
 use connector_http::list::{ReadKind, StreamDecl};
 use crate::schema::*;
 
+/// The OAuth scope resource of this module: `account:read` / `account:write` (developers.gorgias.com/docs/oauth2-scopes: "account-wide settings like business hours").
+pub const SCOPE: &str = "account";
+
 /// Setting `type` values seen on live accounts (the list is open).
 const SETTING_TYPES: &str = "e.g. satisfaction-surveys, business-hours, ticket-assignment, views-ordering, access, views-visibility, auto-merge, default-integration.";
 

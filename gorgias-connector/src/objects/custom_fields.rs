@@ -23,8 +23,11 @@
 use serde_json::{Value, json};
 
 use connector_http::action::{self, ActionDecl, Obj};
-use connector_http::list::{IncrementalRead, StreamDecl};
+use connector_http::list::{Browse, IncrementalRead, StreamDecl};
 use crate::schema::*;
+
+/// The OAuth scope resource of this module: `custom_fields:read` / `custom_fields:write` (developers.gorgias.com/docs/oauth2-scopes).
+pub const SCOPE: &str = "custom_fields";
 
 /// The object, for the CRUD builders.
 pub const OBJ: Obj = Obj {
@@ -125,7 +128,12 @@ pub fn streams() -> Vec<StreamDecl> {
         IncrementalRead::client_filter("updated_datetime")
             .note("The API cannot order or filter custom fields by updated_datetime: every sync reads all definitions and emits those changed since the last one.")
             .into(),
-    );
+    )
+        .browse(Browse::default()
+            .order_by(&["priority:asc", "priority:desc"])
+            .require("object_type", one_of_strings(OBJECT_TYPES, false), "Ticket or Customer fields (Gorgias requires it).")
+            .filter("archived", boolean(), "true: only archived fields; false: only active ones; left out: as Gorgias defaults.")
+            .filter("search", text(255), "Only fields whose label matches this text."));
     s.partitions = OBJECT_TYPES
         .iter()
         .flat_map(|t| {

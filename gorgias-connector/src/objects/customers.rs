@@ -35,8 +35,11 @@ use serde_json::{Value, json};
 
 use connector_http::action::{self, ActionDecl, Body, Obj, Reply};
 use connector_http::client::Method;
-use connector_http::list::{IncrementalRead, StreamDecl};
+use connector_http::list::{Browse, IncrementalRead, StreamDecl};
 use crate::schema::*;
+
+/// The OAuth scope resource of this module: `customers:read` / `customers:write` (developers.gorgias.com/docs/oauth2-scopes).
+pub const SCOPE: &str = "customers";
 
 /// The object, for the CRUD builders.
 pub const OBJ: Obj = Obj {
@@ -154,7 +157,15 @@ pub fn streams() -> Vec<StreamDecl> {
             .captures_updates(true)
             .note("Ordered by updated_datetime (as Airbyte reads it; older Gorgias docs disagree): every change to a customer is picked up.")
             .into(),
-    )]
+    )
+        .browse(Browse::default()
+            .order_by(&["created_datetime:asc", "created_datetime:desc", "updated_datetime:asc", "updated_datetime:desc"])
+            .filter("email", text(320), "Only the customer with this email.")
+            .filter("external_id", text(255), "Only the customer with this id in another system.")
+            .filter("language", text(2), "Only customers of this ISO 639-1 language, e.g. fr.")
+            .filter("timezone", text(100), "Only customers in this time zone, e.g. Europe/Paris.")
+            .filter("name", text(255), "Only customers with this name.")
+            .filter("view_id", positive_id(), "Only the customers a customer-list view shows."))]
 }
 
 /// Turns a field schema into the same schema that also accepts null.

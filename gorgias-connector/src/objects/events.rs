@@ -11,11 +11,14 @@
 //! loses nothing; the five-minute overlap (Airbyte uses the same lookback) catches events
 //! written late with an earlier timestamp. Re-read events are emitted again (keyed by `id`).
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use connector_http::action::{self, ActionDecl, Obj};
-use connector_http::list::{IncrementalRead, StreamDecl};
+use connector_http::list::{Browse, IncrementalRead, StreamDecl};
 use crate::schema::*;
+
+/// The OAuth scope resource of this module: `events:read` (developers.gorgias.com/docs/oauth2-scopes).
+pub const SCOPE: &str = "events";
 
 /// The object, for the CRUD builders.
 pub const OBJ: Obj = Obj {
@@ -81,7 +84,15 @@ pub fn streams() -> Vec<StreamDecl> {
         record(),
         &["id"],
         IncrementalRead::server_filter("created_datetime", "created_datetime:asc", 300).into(),
-    )]
+    )
+        .browse(Browse::default()
+            .order_by(&["created_datetime:asc", "created_datetime:desc"])
+            .filter("created_datetime[gte]", date_time(), "Only events at or after this ISO 8601 datetime.")
+            .filter("created_datetime[lt]", date_time(), "Only events before this ISO 8601 datetime.")
+            .filter("object_type", text(50), "Only events of this object type, e.g. Ticket, Customer, Macro (with object_id).")
+            .filter("object_id", positive_id(), "Only events of this object (with object_type).")
+            .filter("types", json!({"type": "array", "items": text(100), "maxItems": 100}), "Only events of these types, e.g. ticket-created.")
+            .filter("user_ids", id_list(100), "Only events caused by these users."))]
 }
 
 /// Event actions (events are read-only).

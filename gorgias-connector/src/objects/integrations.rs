@@ -14,8 +14,11 @@
 use serde_json::{Value, json};
 
 use connector_http::action::{self, ActionDecl, Obj};
-use connector_http::list::{IncrementalRead, StreamDecl};
+use connector_http::list::{Browse, IncrementalRead, StreamDecl};
 use crate::schema::*;
+
+/// The OAuth scope resource of this module: `integrations:read` / `integrations:write` (developers.gorgias.com/docs/oauth2-scopes: "HTTP integrations, native integrations").
+pub const SCOPE: &str = "integrations";
 
 /// The object, for the CRUD builders.
 pub const OBJ: Obj = Obj {
@@ -142,7 +145,10 @@ pub fn streams() -> Vec<StreamDecl> {
             .order_by("created_datetime:asc")
             .note("The API orders integrations only by created_datetime: every sync reads them all and emits those changed since the last one.")
             .into(),
-    )]
+    )
+        .browse(Browse::default()
+            .order_by(&["created_datetime:asc", "created_datetime:desc"])
+            .filter("type", text(50), "Only integrations of this type, e.g. http, shopify, email."))]
 }
 
 fn http_input() -> Value {

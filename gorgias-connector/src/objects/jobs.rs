@@ -19,8 +19,11 @@ use serde_json::Value;
 
 use connector_http::action::{self, ActionDecl, Obj, Reply};
 use connector_http::client::Method;
-use connector_http::list::{IncrementalRead, StreamDecl};
+use connector_http::list::{Browse, IncrementalRead, StreamDecl};
 use crate::schema::*;
+
+/// The OAuth scope resource of this module: `jobs:read` / `jobs:write` (developers.gorgias.com/docs/oauth2-scopes).
+pub const SCOPE: &str = "jobs";
 
 /// The object, for the CRUD builders.
 pub const OBJ: Obj = Obj {
@@ -111,7 +114,11 @@ pub fn streams() -> Vec<StreamDecl> {
         IncrementalRead::sorted_feed("created_datetime", "created_datetime:asc", "created_datetime:desc")
             .note("Ordered by created_datetime (jobs have no updated_datetime): new jobs are picked up, but later status and progress changes of synced jobs are not; a full refresh shows them.")
             .into(),
-    );
+    )
+        .browse(Browse::default()
+            .order_by(&["created_datetime:asc", "created_datetime:desc"])
+            .filter("status", one_of_strings(&["pending", "scheduled", "running", "done", "cancel_requested", "canceled", "errored", "fatal_errored"], false), "Only jobs in this status.")
+            .filter("type", text(100), "Only jobs of this type, e.g. applyMacro, exportTicket."));
     s.may_be_empty = Some("Jobs exist only after bulk operations, exports or imports.");
     vec![s]
 }

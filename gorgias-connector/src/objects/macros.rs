@@ -23,8 +23,11 @@ use serde_json::{Value, json};
 
 use connector_http::action::{self, ActionDecl, Obj, Reply};
 use connector_http::client::Method;
-use connector_http::list::{IncrementalRead, StreamDecl};
+use connector_http::list::{Browse, IncrementalRead, StreamDecl};
 use crate::schema::*;
+
+/// The OAuth scope resource of this module: `macros:read` / `macros:write` (developers.gorgias.com/docs/oauth2-scopes); archiving and unarchiving declare the legacy `write:all` instead (recorded: Nango test unarchive-macros).
+pub const SCOPE: &str = "macros";
 
 /// The object, for the CRUD builders.
 pub const OBJ: Obj = Obj {
@@ -128,7 +131,13 @@ pub fn streams() -> Vec<StreamDecl> {
             .order_by("created_datetime:asc")
             .note("Whether the API orders macros by updated_datetime is disputed: every sync reads them all and emits those changed since the last one.")
             .into(),
-    );
+    )
+        .browse(Browse::default()
+            .order_by(&["name:asc", "name:desc", "created_datetime:asc", "created_datetime:desc", "updated_datetime:asc", "updated_datetime:desc", "usage:asc", "usage:desc", "language:asc", "language:desc"])
+            .filter("search", text(255), "Only macros whose name matches this text.")
+            .filter("tags", json!({"type": "array", "items": text(255), "maxItems": 100}), "Only macros with all of these tags.")
+            .filter("languages", json!({"type": "array", "items": text(10), "maxItems": 100}), "Only macros in any of these languages.")
+            .filter("archived", boolean(), "true: archived macros; false (Gorgias's default): active ones."));
     s.partitions = vec![vec![("archived", "false")], vec![("archived", "true")]];
     vec![s]
 }
@@ -218,6 +227,7 @@ fn bulk(name: &str, title: &str, description: &str, path: &str) -> ActionDecl {
         ack(),
     )
     .reply(Reply::Ack)
+    .scopes(&["write:all"])
 }
 
 /// Why archiving can be refused: Gorgias answered `PUT /api/macros/unarchive` with 403 "Missing

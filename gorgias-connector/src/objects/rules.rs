@@ -20,8 +20,11 @@ use serde_json::{Value, json};
 
 use connector_http::action::{self, ActionDecl, Obj, Reply};
 use connector_http::client::Method;
-use connector_http::list::{IncrementalRead, StreamDecl};
+use connector_http::list::{Browse, IncrementalRead, StreamDecl};
 use crate::schema::*;
+
+/// The OAuth scope resource of this module: `rules:read` / `rules:write` (developers.gorgias.com/docs/oauth2-scopes).
+pub const SCOPE: &str = "rules";
 
 /// The object, for the CRUD builders.
 pub const OBJ: Obj = Obj {
@@ -92,7 +95,8 @@ pub fn streams() -> Vec<StreamDecl> {
         IncrementalRead::sorted_feed("created_datetime", "created_datetime:asc", "created_datetime:desc")
             .note("Ordered by created_datetime (the only ordering the API offers): new rules are picked up, edits of synced rules are not; a full refresh shows them.")
             .into(),
-    );
+    )
+        .browse(Browse::default().order_by(&["created_datetime:asc", "created_datetime:desc"]));
     s.may_be_empty = Some("An account that never set up an automation rule has none.");
     vec![s]
 }

@@ -15,8 +15,11 @@
 use serde_json::{Value, json};
 
 use connector_http::action::{self, ActionDecl, Obj};
-use connector_http::list::{IncrementalRead, StreamDecl};
+use connector_http::list::{Browse, IncrementalRead, StreamDecl};
 use crate::schema::*;
+
+/// The OAuth scope resource of this module: `satisfaction_survey:read` / `satisfaction_survey:write` (developers.gorgias.com/docs/oauth2-scopes; singular, as Gorgias spells it).
+pub const SCOPE: &str = "satisfaction_survey";
 
 /// The object, for the CRUD builders.
 pub const OBJ: Obj = Obj {
@@ -89,7 +92,10 @@ pub fn streams() -> Vec<StreamDecl> {
         IncrementalRead::sorted_feed("created_datetime", "created_datetime:asc", "created_datetime:desc")
             .note("Ordered by created_datetime (surveys have no updated_datetime): new surveys are picked up, but scores, comments and sending times that arrive after a survey was synced are not; a full refresh shows them.")
             .into(),
-    );
+    )
+        .browse(Browse::default()
+            .order_by(&["created_datetime:asc", "created_datetime:desc"])
+            .filter("ticket_id", positive_id(), "Only the survey of this ticket."));
     s.may_be_empty = Some("Accounts that do not send satisfaction surveys have none.");
     vec![s]
 }

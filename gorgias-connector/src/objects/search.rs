@@ -19,6 +19,9 @@ use connector_http::client::Method;
 use connector_http::list::StreamDecl;
 use crate::schema::*;
 
+/// The OAuth scope resource of this module: `customers:read`; `search` declares the read scope of every resource it can find (customers, users for agents and teams, integrations, tags), since the type is chosen per call. Which scope Gorgias checks for each type is UNCONFIRMED.
+pub const SCOPE: &str = "customers";
+
 /// The documented search types.
 pub const TYPES: &[&str] = &[
     "agent",
@@ -80,7 +83,8 @@ pub fn actions() -> Vec<ActionDecl> {
             ),
             output(),
         )
-        .idempotent(true),
+        .idempotent(true)
+        .scopes(&["customers:read", "users:read", "integrations:read", "tags:read"]),
     ]
 }
 

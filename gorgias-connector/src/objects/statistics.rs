@@ -27,6 +27,9 @@ use connector_http::client::Method;
 use connector_http::list::StreamDecl;
 use crate::schema::*;
 
+/// The OAuth scope resource of this module: `statistics:read`, the only statistics scope (developers.gorgias.com/docs/oauth2-scopes).
+pub const SCOPE: &str = "statistics";
+
 /// The documented legacy statistic names.
 pub const NAMES: &[&str] = &[
     "overview",

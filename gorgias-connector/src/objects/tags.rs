@@ -20,8 +20,11 @@ use serde_json::{Value, json};
 
 use connector_http::action::{self, ActionDecl, Body, Obj, Reply};
 use connector_http::client::Method;
-use connector_http::list::{IncrementalRead, StreamDecl};
+use connector_http::list::{Browse, IncrementalRead, StreamDecl};
 use crate::schema::*;
+
+/// The OAuth scope resource of this module: `tags:read` / `tags:write` (developers.gorgias.com/docs/oauth2-scopes).
+pub const SCOPE: &str = "tags";
 
 /// The object, for the CRUD builders.
 pub const OBJ: Obj = Obj {
@@ -73,7 +76,10 @@ pub fn streams() -> Vec<StreamDecl> {
         IncrementalRead::sorted_feed("created_datetime", "created_datetime:asc", "created_datetime:desc")
             .note("Ordered by created_datetime (tags have no updated_datetime): new tags are picked up, but renames and usage changes of synced tags are not; a full refresh shows them.")
             .into(),
-    )]
+    )
+        .browse(Browse::default()
+            .order_by(&["created_datetime:asc", "created_datetime:desc", "name:asc", "name:desc", "usage:asc,name:asc", "usage:desc,name:desc"])
+            .filter("search", text(255), "Only tags whose name matches this text (case-insensitive)."))]
 }
 
 fn tag_fields(nullable: bool) -> Vec<(&'static str, Value)> {

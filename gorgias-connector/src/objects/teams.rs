@@ -15,8 +15,11 @@
 use serde_json::{Value, json};
 
 use connector_http::action::{self, ActionDecl, Obj};
-use connector_http::list::{IncrementalRead, StreamDecl};
+use connector_http::list::{Browse, IncrementalRead, StreamDecl};
 use crate::schema::*;
+
+/// The OAuth scope resource of this module: `users:read` / `users:write`: Gorgias lists teams under the users scope (developers.gorgias.com/docs/oauth2-scopes: "role (basic agent, admin, etc.); teams"); there is no teams scope.
+pub const SCOPE: &str = "users";
 
 /// The object, for the CRUD builders.
 pub const OBJ: Obj = Obj {
@@ -75,7 +78,8 @@ pub fn streams() -> Vec<StreamDecl> {
         IncrementalRead::sorted_feed("created_datetime", "created_datetime:asc", "created_datetime:desc")
             .note("Ordered by created_datetime (the only orderable datetime): new teams are picked up, but renames and membership changes of synced teams are not; a full refresh shows them.")
             .into(),
-    );
+    )
+        .browse(Browse::default().order_by(&["created_datetime:asc", "created_datetime:desc", "name:asc", "name:desc"]));
     s.may_be_empty = Some("Accounts that do not assign tickets to teams have no team.");
     vec![s]
 }

@@ -29,8 +29,11 @@ use serde_json::{Value, json};
 
 use connector_http::action::{ActionDecl, Reply};
 use connector_http::client::Method;
-use connector_http::list::{IncrementalRead, StreamDecl};
+use connector_http::list::{Browse, IncrementalRead, StreamDecl};
 use crate::schema::*;
+
+/// The OAuth scope resource of this module: `tickets:read` / `tickets:write`: messages are part of a ticket's content (developers.gorgias.com/docs/oauth2-scopes).
+pub const SCOPE: &str = "tickets";
 
 fn address() -> Value {
     nested(&[("name", string_n()), ("address", string_n())], true)
@@ -176,7 +179,10 @@ pub fn streams() -> Vec<StreamDecl> {
         IncrementalRead::sorted_feed("created_datetime", "created_datetime:asc", "created_datetime:desc")
             .note("Ordered by created_datetime: new messages are picked up; messages rarely change afterwards, and such changes (opened, failed, edited) are not.")
             .into(),
-    )]
+    )
+        .browse(Browse::default()
+            .order_by(&["created_datetime:asc", "created_datetime:desc"])
+            .filter("ticket_id", positive_id(), "Only this ticket's messages."))]
 }
 
 fn ticket_id() -> Value {

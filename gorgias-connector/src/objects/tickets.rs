@@ -16,8 +16,11 @@ use serde_json::{Value, json};
 
 use connector_http::action::{self, ActionDecl, Body, Obj, Reply};
 use connector_http::client::Method;
-use connector_http::list::{IncrementalRead, StreamDecl};
+use connector_http::list::{Browse, IncrementalRead, StreamDecl};
 use crate::schema::*;
+
+/// The OAuth scope resource of this module: `tickets:read` / `tickets:write` (developers.gorgias.com/docs/oauth2-scopes: "tickets with their content, including messages, tags, assignees").
+pub const SCOPE: &str = "tickets";
 
 /// The object, for the CRUD builders.
 pub const OBJ: Obj = Obj {
@@ -177,7 +180,15 @@ pub fn streams() -> Vec<StreamDecl> {
             .captures_updates(true)
             .note("Ordered by updated_datetime: every change to a ticket is picked up.")
             .into(),
-    )]
+    )
+        .browse(Browse::default()
+            .order_by(&["created_datetime:asc", "created_datetime:desc", "updated_datetime:asc", "updated_datetime:desc"])
+            .filter("customer_id", positive_id(), "Only this customer's tickets.")
+            .filter("external_id", text(255), "Only the ticket with this id in another system.")
+            .filter("view_id", positive_id(), "Only the tickets matching this view's filters.")
+            .filter("rule_id", positive_id(), "Only the tickets matching this rule's filters.")
+            .filter("ticket_ids", id_list(100), "Only these tickets (at most 100).")
+            .filter("trashed", boolean(), "false: leave out trashed tickets (Gorgias includes them unless told)."))]
 }
 
 fn ticket_fields() -> Vec<(&'static str, Value)> {

@@ -15,8 +15,11 @@
 use serde_json::{Value, json};
 
 use connector_http::action::{self, ActionDecl, Obj};
-use connector_http::list::{IncrementalRead, StreamDecl};
+use connector_http::list::{Browse, IncrementalRead, StreamDecl};
 use crate::schema::*;
+
+/// The OAuth scope resource of this module: `users:read` / `users:write` (developers.gorgias.com/docs/oauth2-scopes).
+pub const SCOPE: &str = "users";
 
 /// The object, for the CRUD builders.
 pub const OBJ: Obj = Obj {
@@ -103,7 +106,14 @@ pub fn streams() -> Vec<StreamDecl> {
         IncrementalRead::sorted_feed("created_datetime", "created_datetime:asc", "created_datetime:desc")
             .note("Ordered by created_datetime (updated_datetime cannot be ordered by): new users are picked up, but role, profile and deactivation changes of synced users are not; a full refresh shows them.")
             .into(),
-    )]
+    )
+        .browse(Browse::default()
+            .order_by(&["created_datetime:asc", "created_datetime:desc", "name:asc", "name:desc", "email:asc", "email:desc", "role.name:asc", "role.name:desc"])
+            .filter("email", text(320), "Only the user with this email.")
+            .filter("external_id", text(255), "Only the user with this id in another system.")
+            .filter("roles", json!({"type": "array", "items": one_of_strings(&["admin", "agent", "basic-agent", "bot", "internal-agent", "lite-agent", "observer-agent"], false), "maxItems": 7}), "Only users with these roles.")
+            .filter("search", text(255), "Only users whose name or email matches this text.")
+            .filter("available_first", boolean(), "List available users first."))]
 }
 
 fn user_fields(update: bool) -> Vec<(&'static str, Value)> {

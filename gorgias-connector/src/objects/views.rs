@@ -35,9 +35,12 @@ use serde_json::{Value, json};
 
 use connector_http::action::{self, ActionDecl, Obj, Reply};
 use connector_http::client::Method;
-use connector_http::list::{IncrementalRead, ReadKind, StreamDecl};
+use connector_http::list::{Browse, IncrementalRead, ReadKind, StreamDecl};
 use crate::objects::tickets;
 use crate::schema::*;
+
+/// The OAuth scope resource of this module: `tickets:read` / `tickets:write`: the tickets scope covers "ticket views and their settings" (developers.gorgias.com/docs/oauth2-scopes); there is no views scope.
+pub const SCOPE: &str = "tickets";
 
 /// The object, for the CRUD builders.
 pub const OBJ: Obj = Obj {
@@ -173,7 +176,8 @@ pub fn streams() -> Vec<StreamDecl> {
             IncrementalRead::sorted_feed("created_datetime", "created_datetime:asc", "created_datetime:desc")
             .note("Ordered by created_datetime (views have no updated_datetime): new views are picked up, but edits of synced views are not; a full refresh shows them.")
             .into(),
-        ),
+        )
+        .browse(Browse::default().order_by(&["created_datetime:asc", "created_datetime:desc"])),
         StreamDecl::new(
             "view_items",
             "The tickets each view lists right now, one record per (view, ticket).",

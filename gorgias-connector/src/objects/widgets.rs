@@ -14,8 +14,11 @@
 use serde_json::{Value, json};
 
 use connector_http::action::{self, ActionDecl, Obj};
-use connector_http::list::{IncrementalRead, StreamDecl};
+use connector_http::list::{Browse, IncrementalRead, StreamDecl};
 use crate::schema::*;
+
+/// The OAuth scope resource of this module: `integrations:read` / `integrations:write`: widgets show integration data in the ticket sidebar; the scopes page names no widgets scope, so this is UNCONFIRMED.
+pub const SCOPE: &str = "integrations";
 
 /// The object, for the CRUD builders.
 pub const OBJ: Obj = Obj {
@@ -103,7 +106,11 @@ pub fn streams() -> Vec<StreamDecl> {
             .order_by("created_datetime:asc")
             .note("The list cannot be ordered by updated_datetime: every sync reads all widgets (they are few) and emits those changed since the last one.")
             .into(),
-    );
+    )
+        .browse(Browse::default()
+            .order_by(&["created_datetime:asc", "created_datetime:desc", "order:asc", "order:desc"])
+            .filter("integration_id", positive_id(), "Only this integration's widgets.")
+            .filter("app_id", text(255), "Only this app's widgets."));
     s.may_be_empty = Some("Accounts without integrations or apps may have no widget.");
     vec![s]
 }

@@ -4,6 +4,7 @@
 mod common;
 
 mod account;
+mod browse;
 mod custom_fields;
 mod customers;
 mod events;
