@@ -4,7 +4,7 @@
 //!
 //! Its input is `limit` (1 to the API's maximum page size), `cursor` (the previous page's
 //! `next_cursor`), `order_by` (one of the values the endpoint supports, when it orders at all)
-//! and the stream's declared filters ([`Browse`]); its output the page as `{data,
+//! and the stream's declared filters ([`Browse`](crate::list::Browse)); its output the page as `{data,
 //! next_cursor}` ([`crate::schema::list_of`]). `limit`, `cursor` and `order_by` are sent as the
 //! [`Dialect`]'s page parameters, so a connector whose API calls its cursor `page_token` gets
 //! the same action. Streams of one object ([`ReadKind::Single`]) and of children of other
