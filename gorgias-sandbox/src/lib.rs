@@ -142,7 +142,7 @@ pub mod viewfilter;
 pub use auth::{AccountCredentials, AuthKind};
 pub use error::SandboxError;
 pub use faults::{FaultKind, FaultPlan, FaultRule, FaultTrigger};
-pub use options::{AccountOptions, DataSizes, RateLimitOptions, SandboxOptions};
+pub use options::{AccountOptions, DataSizes, NoVoice, RateLimitOptions, SandboxOptions, Voice};
 pub use stats::{AccountStats, Stats};
 pub use store::ObjectKind;
 
@@ -193,7 +193,7 @@ impl Sandbox {
             .map(|(i, a)| {
                 let a = a.clone();
                 tokio::task::spawn_blocking(move || {
-                    let data = objects::generate(&a.subdomain, i, seed, &a.sizes);
+                    let data = objects::generate(&a.subdomain, i, seed, &a.sizes, a.voice);
                     Account::new(AccountCredentials::generate(seed, i, &a.subdomain), data)
                 })
             })
@@ -354,7 +354,9 @@ impl SandboxHandle {
     }
 
     /// Moves `updated_datetime` of `n` records (picked pseudo-randomly, seeded) to now and returns
-    /// their ids; appends `-updated` events. Fails for objects without `updated_datetime`.
+    /// their ids; appends `-updated` events. An object without `updated_datetime` that declares
+    /// how it changes (voice call recordings: deleted now) is changed that way instead; the other
+    /// objects without one fail.
     pub fn touch(
         &self,
         subdomain: &str,
@@ -363,7 +365,8 @@ impl SandboxHandle {
     ) -> Result<Vec<i64>, SandboxError> {
         let account = self.acct(subdomain)?;
         let mut data = account.write();
-        if data.col(object).field("updated_datetime").is_none() {
+        let own = objects::def(object).and_then(|d| d.touch);
+        if own.is_none() && data.col(object).field("updated_datetime").is_none() {
             return Err(SandboxError::Unsupported(format!(
                 "{object} records have no updated_datetime"
             )));
@@ -373,6 +376,13 @@ impl SandboxHandle {
         while out.len() < n && !ids.is_empty() {
             let i = rand::Rng::random_range(&mut data.rng, 0..ids.len());
             let id = ids.swap_remove(i);
+            if let Some(change) = own {
+                let now = data.now();
+                if change(&mut data, id, now).is_ok() {
+                    out.push(id);
+                }
+                continue;
+            }
             let Some(mut v) = data.col(object).get_value(id) else {
                 continue;
             };

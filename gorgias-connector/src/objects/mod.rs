@@ -37,6 +37,9 @@ objects![
     ticket_messages,
     users,
     views,
+    voice_calls,
+    voice_call_events,
+    voice_call_recordings,
     widgets,
 ];
 

@@ -5,7 +5,7 @@
 
 pub mod text;
 
-use crate::options::DataSizes;
+use crate::options::{DataSizes, Voice};
 use crate::store::{AccountData, EventHook, ObjectKind, SpecOf};
 use crate::time::{self, Micros, SEED_EPOCH, SEED_SPAN};
 use rand::{Rng, SeedableRng};
@@ -242,6 +242,8 @@ pub struct Seeder {
     pub end: Micros,
     /// The end of the account's first weeks (users, views, integrations are created then).
     pub early: Micros,
+    /// Whether the account has Voice (phone calls are seeded only then).
+    pub voice: Voice,
 }
 
 impl Seeder {
@@ -269,6 +271,7 @@ pub fn generate(
     account_index: usize,
     seed: u64,
     sizes: &DataSizes,
+    voice: Voice,
     spec_of: SpecOf,
     event_hook: EventHook,
     steps: &[SeedFn],
@@ -283,6 +286,7 @@ pub fn generate(
         start,
         end: SEED_EPOCH,
         early: start + SEED_SPAN / 8,
+        voice,
     };
     for step in steps {
         step(&mut s);
