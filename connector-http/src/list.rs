@@ -49,6 +49,10 @@
 //!   warning (the protocol's records are objects; it is not a record).
 //! * **Fresh cursors with empty pages, forever**: the SDK's paginator stops after
 //!   `MAX_EMPTY_PAGES` in a row; the parent list of view items stops at [`MAX_PARENTS`].
+//!
+//! A stream over an add-on the account may lack declares which answers mean "not enabled"
+//! ([`Unavailable`]); such an answer to a partition's first page reads as an empty partition
+//! with a warning, and every other error still fails the read.
 
 use std::sync::{Arc, Mutex};
 

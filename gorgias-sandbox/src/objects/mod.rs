@@ -26,7 +26,7 @@ pub mod voice_calls;
 pub mod widgets;
 
 use crate::object::{self, ObjectDef};
-use crate::options::{DataSizes, Voice};
+use crate::options::AccountOptions;
 use crate::seed;
 use crate::server::AppState;
 use crate::store::{AccountData, CollectionSpec, ObjectKind};
@@ -80,20 +80,12 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Generates the whole store of one account.
-pub fn generate(
-    sub: &str,
-    account_index: usize,
-    seed: u64,
-    sizes: &DataSizes,
-    voice: Voice,
-) -> AccountData {
+pub fn generate(account: &AccountOptions, account_index: usize, seed: u64) -> AccountData {
     let steps: Vec<seed::SeedFn> = ALL.iter().filter_map(|d| d.seed).collect();
     seed::generate(
-        sub,
+        account,
         account_index,
         seed,
-        sizes,
-        voice,
         store_spec,
         events::append,
         &steps,

@@ -231,12 +231,15 @@ pub fn record(
     })
 }
 
+/// A phone ticket a call made: `(ticket, its customer, its assignee)`.
+type TicketRef = (i64, i64, Option<i64>);
+
 /// A random call of a customer (with its ticket and agent, when given), made at `at`.
 fn plan(
     g: &mut Gen,
     id: i64,
     at: Micros,
-    ticket: Option<(i64, i64, Option<i64>)>,
+    ticket: Option<TicketRef>,
     customers: &[i64],
     agents: &[i64],
 ) -> CallPlan {
@@ -304,7 +307,7 @@ fn seed(s: &mut Seeder) {
     let customers = s.data.col(ObjectKind::Customers).ids();
     let agents: Vec<i64> = s.data.col(ObjectKind::Users).ids();
     let n = s.sizes.voice_calls;
-    let mut when: Vec<(Micros, Option<(i64, i64, Option<i64>)>)> = phone
+    let mut when: Vec<(Micros, Option<TicketRef>)> = phone
         .iter()
         .take(n * 3 / 4)
         .map(|(t, id, c, a)| {
