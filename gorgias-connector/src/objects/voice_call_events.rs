@@ -83,7 +83,7 @@ pub fn record() -> Value {
 pub fn streams() -> Vec<StreamDecl> {
     vec![voice_stream(
         "voice_call_events",
-        "Every event of every Gorgias Voice call (ringing, answered, forwarded, recorded, ended), oldest or newest first as Gorgias lists them.",
+        "Every event of every Gorgias Voice call: ringing, answered, forwarded, recorded, ended.",
         OBJ.path,
         record(),
         IncrementalRead::client_filter("created_datetime")
