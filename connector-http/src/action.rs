@@ -24,6 +24,9 @@ pub enum Body {
     Rest,
     /// The value of one input field (e.g. a bare JSON array).
     Field(&'static str),
+    /// Like [`Body::Rest`], but these path fields are sent in the body too (an API that wants
+    /// an id both in the path and in the body, e.g. `PUT /x/{id}` with `{"id", "value"}`).
+    RestKeeping(&'static [&'static str]),
 }
 
 /// How the response becomes the output.
@@ -259,7 +262,13 @@ pub fn request_parts(decl: &ActionDecl, input: Value) -> Result<RequestParts> {
             .unwrap_or(rest.len());
         let name = &rest[start + 1..end];
         path.push_str(&rest[..start]);
-        let value = match fields.remove(name) {
+        let keep = matches!(&decl.body, Body::RestKeeping(kept) if kept.contains(&name));
+        let taken = if keep {
+            fields.get(name).cloned()
+        } else {
+            fields.remove(name)
+        };
+        let value = match taken {
             Some(v) => scalar(decl, name, &v)?,
             None => None,
         }
@@ -292,7 +301,7 @@ pub fn request_parts(decl: &ActionDecl, input: Value) -> Result<RequestParts> {
     }
     let mut body = match &decl.body {
         Body::None => None,
-        Body::Rest => Some(Value::Object(fields)),
+        Body::Rest | Body::RestKeeping(_) => Some(Value::Object(fields)),
         Body::Field(f) => Some(fields.remove(*f).unwrap_or(Value::Null)),
     };
     if let Some(b) = body.as_mut() {
@@ -569,6 +578,26 @@ mod tests {
             ]
         );
         assert_eq!(body, Some(json!({"name": "n"})));
+    }
+
+    #[test]
+    fn kept_path_fields_are_sent_in_the_body_too() {
+        let d = ActionDecl::new(
+            "v",
+            "V",
+            "v",
+            ActionEffect::Update,
+            Method::Put,
+            "/api/tickets/{ticket_id}/custom-fields/{id}",
+            json!({}),
+            json!({}),
+        )
+        .body(Body::RestKeeping(&["id"]));
+        let (path, query, body) =
+            request_parts(&d, json!({"ticket_id": 5, "id": 7, "value": "x"})).unwrap();
+        assert_eq!(path, "/api/tickets/5/custom-fields/7");
+        assert!(query.is_empty());
+        assert_eq!(body, Some(json!({"id": 7, "value": "x"})));
     }
 
     #[test]

@@ -49,6 +49,10 @@
 //!   warning (the protocol's records are objects; it is not a record).
 //! * **Fresh cursors with empty pages, forever**: the SDK's paginator stops after
 //!   `MAX_EMPTY_PAGES` in a row; the parent list of view items stops at [`MAX_PARENTS`].
+//!
+//! A stream over an add-on the account may lack declares which answers mean "not enabled"
+//! ([`Unavailable`]); such an answer to a partition's first page reads as an empty partition
+//! with a warning, and every other error still fails the read.
 
 use std::sync::{Arc, Mutex};
 
@@ -224,6 +228,49 @@ impl From<IncrementalRead> for ReadKind {
     }
 }
 
+/// Answers of a list that mean the account lacks the feature behind it (an add-on it has not
+/// enabled, e.g. a phone module): the stream then reads as empty, with a warning naming the
+/// answer and [`Unavailable::hint`], instead of failing. Declared per stream
+/// ([`StreamDecl::unavailable`]), so no other stream ever hides such an answer.
+///
+/// Only the first page of a partition counts (a refusal after a page cursor is the cursor's,
+/// see the module docs), and only errors of the client's generic status mapping: a 403
+/// ([`Error::PermissionDenied`]), a 404 naming the list's own path ([`Error::NotFound`]), other
+/// 4xx ([`Error::Upstream`]). A dialect's own errors (a 404 page that means "no such account"
+/// names the account, not the path), 401, 408, 429 and 5xx are never read as "not enabled".
+#[derive(Debug, Clone, Copy)]
+pub struct Unavailable {
+    /// The feature, for the warning, e.g. `Voice`.
+    pub feature: &'static str,
+    /// The statuses that mean the feature is not enabled, e.g. `&[403, 404]`.
+    pub statuses: &'static [u16],
+    /// Whether an answer with one of those statuses is about something else (e.g. a 403 naming
+    /// a missing OAuth scope): it then fails the read as usual.
+    pub other_cause: fn(&Error) -> bool,
+    /// What else such an answer may mean, and what to do then (appended to the warning).
+    pub hint: &'static str,
+}
+
+impl Unavailable {
+    /// The status of `e` when it is the generic mapping's answer to a request for `path` and
+    /// one of [`Unavailable::statuses`], not about something else.
+    fn matches(&self, e: &Error, path: &str) -> Option<u16> {
+        let status = match e {
+            Error::PermissionDenied { .. } => 403,
+            // The generic mapping names the URL path it requested (the base's path first).
+            Error::NotFound { what, .. } if what.ends_with(path) => 404,
+            Error::Conflict { .. } => 409,
+            Error::Upstream { status, .. }
+                if (400..=499).contains(status) && !matches!(status, 401 | 408 | 429) =>
+            {
+                *status
+            }
+            _ => return None,
+        };
+        (self.statuses.contains(&status) && !(self.other_cause)(e)).then_some(status)
+    }
+}
+
 /// A stream declared by an object module.
 #[derive(Debug, Clone)]
 pub struct StreamDecl {
@@ -249,11 +296,14 @@ pub struct StreamDecl {
     /// What the stream's paged list action (`list_<stream>`, see [`crate::browse`]) accepts
     /// beyond `limit` and `cursor`.
     pub browse: Browse,
+    /// Answers that mean the account lacks the feature behind the list: read as empty, with a
+    /// warning ([`Unavailable`]). `None`: every error fails the read.
+    pub unavailable: Option<Unavailable>,
 }
 
 /// The parameters of a stream's list endpoint a caller may set on one page: the `order_by`
-/// values it really supports and its filters. The partition keys are filters too, derived
-/// from [`StreamDecl::partitions`] (see [`crate::browse`]).
+/// values it really supports and its filters (a partitioned stream declares its partition keys
+/// among them, e.g. `object_type`; see [`crate::browse`]).
 #[derive(Debug, Clone, Default)]
 pub struct Browse {
     /// Accepted `order_by` values (e.g. `updated_datetime:desc`); empty: the API's order only.
@@ -305,6 +355,7 @@ impl StreamDecl {
             may_be_empty: None,
             scopes: Vec::new(),
             browse: Browse::default(),
+            unavailable: None,
         }
     }
 
@@ -411,6 +462,8 @@ struct Walk {
     warned_future: std::sync::atomic::AtomicBool,
     /// The previous page's fingerprint (see [`fingerprint`]).
     last_page: Mutex<Option<u64>>,
+    /// Answers read as "the feature is not enabled": an empty partition.
+    unavailable: Option<Unavailable>,
 }
 
 /// A cheap fingerprint of a page: its partition, its size and its first and last records' bytes.
@@ -595,6 +648,32 @@ impl Walk {
         state
     }
 
+    /// The page that stands for partition `index` of a list whose feature the account lacks
+    /// (see [`Unavailable`]): a warning naming the answer, no records, and the checkpoint that
+    /// moves on to the next partition.
+    fn not_enabled(
+        &self,
+        index: usize,
+        u: &Unavailable,
+        status: u16,
+        e: &Error,
+    ) -> Page<(usize, Option<String>)> {
+        let path = &self.segments[index].path;
+        let note = warning(format!(
+            "stream `{}`: {} answered {status} on {path} ({e}); read as an account without {}: no records. {}",
+            self.stream,
+            self.client.dialect().service(),
+            u.feature,
+            u.hint
+        ));
+        let next = (index + 1 < self.segments.len()).then_some((index + 1, None));
+        let state = Message::State(StateCheckpoint {
+            stream: self.stream.clone(),
+            state: self.state(next.as_ref()),
+        });
+        Page::new(vec![note, state], next, 0)
+    }
+
     async fn page(
         self: Arc<Self>,
         at: (usize, Option<String>),
@@ -610,7 +689,7 @@ impl Walk {
             query.extend(dialect.cursor_params(c));
         }
         let single = self.single;
-        let (records, next) = self
+        let answer = self
             .client
             .send(
                 Method::Get,
@@ -636,7 +715,17 @@ impl Walk {
                     Ok((owned, page.next_cursor))
                 },
             )
-            .await?;
+            .await;
+        let (records, next) = match answer {
+            Ok(page) => page,
+            Err(e) => match self.unavailable.filter(|_| cursor.is_none()) {
+                Some(u) => match u.matches(&e, &segment.path) {
+                    Some(status) => return Ok(self.not_enabled(index, &u, status, &e)),
+                    None => return Err(e),
+                },
+                None => return Err(e),
+            },
+        };
         let received = records.len();
         let print = fingerprint(index, &records);
         {
@@ -835,6 +924,7 @@ impl ListStream {
             ceiling: Utc::now() + chrono::Duration::seconds(FUTURE_SKEW_SECS),
             warned_future: std::sync::atomic::AtomicBool::new(false),
             last_page: Mutex::new(None),
+            unavailable: d.unavailable,
         };
         let mut notes = Vec::new();
         if let Some(b) = bookmark
@@ -1141,6 +1231,54 @@ mod tests {
         ] {
             assert!(!cursor_refused(&other), "{other}");
         }
+    }
+
+    /// Only the declared statuses of the generic mapping, on the list's own path, read as "not
+    /// enabled"; a dialect's 404 about the account, credentials, limits, server errors and
+    /// answers the declaration says are about something else fail as usual.
+    #[test]
+    fn unavailable_features_are_recognised_only_by_the_declared_answers() {
+        let u = Unavailable {
+            feature: "Voice",
+            statuses: &[403, 404],
+            other_cause: |e| matches!(e, Error::PermissionDenied { message } if message.contains("scope")),
+            hint: "",
+        };
+        let path = "/api/phone/voice-calls";
+        let not_found = |what: &str| Error::NotFound {
+            what: what.into(),
+            message: "Resource not found.".into(),
+        };
+        let denied = |m: &str| Error::PermissionDenied { message: m.into() };
+        assert_eq!(u.matches(&not_found(path), path), Some(404));
+        assert_eq!(
+            u.matches(&not_found(&format!("/prefix{path}")), path),
+            Some(404)
+        );
+        assert_eq!(u.matches(&denied("Voice is not enabled."), path), Some(403));
+        for other in [
+            not_found("Gorgias account at subdomain acme"),
+            not_found("/api/phone/voice-calls/12"),
+            denied("You do not have enough permissions. Missing scope: voice:read."),
+            Error::AuthRejected {
+                message: "Unauthorized.".into(),
+            },
+            Error::upstream(400, "Invalid cursor."),
+            Error::upstream(429, "slow down"),
+            Error::upstream(503, "down"),
+            Error::transport("reset", false),
+        ] {
+            assert_eq!(u.matches(&other, path), None, "{other}");
+        }
+        let with_400 = Unavailable {
+            statuses: &[400],
+            ..u
+        };
+        assert_eq!(
+            with_400.matches(&Error::upstream(400, "x"), path),
+            Some(400)
+        );
+        assert_eq!(with_400.matches(&Error::upstream(401, "x"), path), None);
     }
 
     #[test]

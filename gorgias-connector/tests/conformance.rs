@@ -179,6 +179,18 @@ impl Harness for Gorgias {
             json!({"id": id("customers")}),
         );
         add(
+            "list_ticket_custom_field_values",
+            json!({"ticket_id": id("tickets")}),
+        );
+        add(
+            "set_ticket_custom_field_value",
+            json!({"ticket_id": id("tickets"), "id": id("custom_fields"), "value": "Refund"}),
+        );
+        add(
+            "update_custom_fields",
+            json!({"custom_fields": [{"id": id("custom_fields"), "priority": 1}]}),
+        );
+        add(
             "create_tag",
             json!({"name": "conformance-vip", "description": "made by the suite"}),
         );
@@ -208,6 +220,11 @@ impl Harness for Gorgias {
     fn redactions(&self, snapshot: &str) -> Vec<(String, Redaction)> {
         let volatile = ["id", "uri", "created_datetime", "updated_datetime", "meta"];
         match snapshot {
+            // A bulk update answers `{data: [definition]}`, each stamped with the time it ran.
+            "action.update_custom_fields" => vec![(
+                "[].output.data[].updated_datetime".into(),
+                Redaction::from("[volatile]"),
+            )],
             s if s.starts_with("action.create_") || s.starts_with("action.update_") => volatile
                 .iter()
                 .map(|f| (format!("[].output.{f}"), Redaction::from("[volatile]")))

@@ -28,7 +28,8 @@
 //!
 //! * **One file per Gorgias object**, named as the connector's modules: [`objects`]`::{account,
 //!   custom_fields, customers, events, integrations, jobs, macros, rules, satisfaction_surveys,
-//!   search, statistics, tags, teams, ticket_messages, tickets, users, views, widgets}`. Each holds
+//!   search, statistics, tags, teams, ticket_messages, tickets, users, views, voice_calls,
+//!   voice_call_events, voice_call_recordings, widgets}`. Each holds
 //!   the object's store shape (`STORE`: extracted fields, orderings), list rules (`LIST`:
 //!   orderings, filters, default order, page size, envelope), write rules (`WRITES`: validation,
 //!   defaults, checks), its extra routes and status codes, its seed generator, and the recorded
@@ -118,6 +119,13 @@
 //!   before 2026-09-01T00:00:00Z (fixed, not the wall clock); writes use the wall clock (strictly
 //!   increasing per account).
 //! - **Trailing slashes** in paths are accepted (`/api/tickets/1/` = `/api/tickets/1`).
+//! - **Voice** (`/api/phone/voice-calls`, `-call-events`, `-call-recordings`; nothing recorded):
+//!   lists without `order_by` (calls and recordings newest first, events oldest first: the
+//!   default orders are UNCONFIRMED), filters `ticket_id` / `call_id`; deleting a recording
+//!   marks it deleted (`deleted_datetime`, `deleted_by_user_id`, `url` null) and keeps it listed.
+//!   An account may be made without Voice ([`AccountOptions::voice`]); what Gorgias answers then
+//!   is UNCONFIRMED: empty lists by default (the plausible answer), or 403 / 404 on every
+//!   `/api/phone/*` request, to test a client's tolerance.
 
 #![deny(missing_docs)]
 
@@ -142,7 +150,7 @@ pub mod viewfilter;
 pub use auth::{AccountCredentials, AuthKind};
 pub use error::SandboxError;
 pub use faults::{FaultKind, FaultPlan, FaultRule, FaultTrigger};
-pub use options::{AccountOptions, DataSizes, RateLimitOptions, SandboxOptions};
+pub use options::{AccountOptions, DataSizes, NoVoice, RateLimitOptions, SandboxOptions, Voice};
 pub use stats::{AccountStats, Stats};
 pub use store::ObjectKind;
 
@@ -193,7 +201,7 @@ impl Sandbox {
             .map(|(i, a)| {
                 let a = a.clone();
                 tokio::task::spawn_blocking(move || {
-                    let data = objects::generate(&a.subdomain, i, seed, &a.sizes);
+                    let data = objects::generate(&a, i, seed);
                     Account::new(AccountCredentials::generate(seed, i, &a.subdomain), data)
                 })
             })
@@ -354,7 +362,9 @@ impl SandboxHandle {
     }
 
     /// Moves `updated_datetime` of `n` records (picked pseudo-randomly, seeded) to now and returns
-    /// their ids; appends `-updated` events. Fails for objects without `updated_datetime`.
+    /// their ids; appends `-updated` events. An object without `updated_datetime` that declares
+    /// how it changes (voice call recordings: deleted now) is changed that way instead; the other
+    /// objects without one fail.
     pub fn touch(
         &self,
         subdomain: &str,
@@ -363,7 +373,8 @@ impl SandboxHandle {
     ) -> Result<Vec<i64>, SandboxError> {
         let account = self.acct(subdomain)?;
         let mut data = account.write();
-        if data.col(object).field("updated_datetime").is_none() {
+        let own = objects::def(object).and_then(|d| d.touch);
+        if own.is_none() && data.col(object).field("updated_datetime").is_none() {
             return Err(SandboxError::Unsupported(format!(
                 "{object} records have no updated_datetime"
             )));
@@ -373,6 +384,13 @@ impl SandboxHandle {
         while out.len() < n && !ids.is_empty() {
             let i = rand::Rng::random_range(&mut data.rng, 0..ids.len());
             let id = ids.swap_remove(i);
+            if let Some(change) = own {
+                let now = data.now();
+                if change(&mut data, id, now).is_ok() {
+                    out.push(id);
+                }
+                continue;
+            }
             let Some(mut v) = data.col(object).get_value(id) else {
                 continue;
             };

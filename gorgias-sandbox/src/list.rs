@@ -391,6 +391,10 @@ pub fn parse_with(
                 }
                 limit = n as usize;
             }
+            // A list that documents no ordering takes no `order_by` at all.
+            "order_by" if spec.orders.is_empty() => {
+                return Err(ApiError::bad_param("order_by", "Unknown field."));
+            }
             "order_by" => order_value = Some(v.as_str()),
             "cursor" => {
                 if !v.is_empty() {

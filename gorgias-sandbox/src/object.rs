@@ -98,6 +98,9 @@ pub struct Writes {
 pub type Generate = fn(&mut AccountData, Micros) -> Result<i64, SandboxError>;
 /// Deletes a record with its side effects ([`crate::SandboxHandle::delete_record`]).
 pub type Remove = fn(&mut AccountData, i64) -> Result<(), ApiError>;
+/// Changes one stored record now, the way the object changes when it has no
+/// `updated_datetime` to move ([`crate::SandboxHandle::touch`]).
+pub type Touch = fn(&mut AccountData, i64, Micros) -> Result<(), ApiError>;
 
 /// Everything the sandbox knows about one Gorgias object.
 #[derive(Debug)]
@@ -124,6 +127,8 @@ pub struct ObjectDef {
     pub generate: Option<Generate>,
     /// How `delete_record` deletes (default: remove and append `-deleted`).
     pub remove: Option<Remove>,
+    /// How `touch` changes a record (default: move its `updated_datetime`).
+    pub touch: Option<Touch>,
 }
 
 impl ObjectDef {
@@ -141,6 +146,7 @@ impl ObjectDef {
             seed: None,
             generate: None,
             remove: None,
+            touch: None,
         }
     }
 }

@@ -109,14 +109,17 @@ pub struct AccountOptions {
     pub subdomain: String,
     /// How many records of each object to generate.
     pub sizes: DataSizes,
+    /// Whether the account has Gorgias Voice (phone calls), and how it answers without.
+    pub voice: Voice,
 }
 
 impl AccountOptions {
-    /// An account with the default sizes.
+    /// An account with the default sizes, with Voice.
     pub fn new(subdomain: impl Into<String>) -> Self {
         Self {
             subdomain: subdomain.into(),
             sizes: DataSizes::default(),
+            voice: Voice::Enabled,
         }
     }
 
@@ -126,6 +129,43 @@ impl AccountOptions {
         self.sizes = sizes;
         self
     }
+
+    /// Sets whether the account has Voice.
+    #[must_use]
+    pub fn voice(mut self, voice: Voice) -> Self {
+        self.voice = voice;
+        self
+    }
+}
+
+/// Whether an account has Gorgias Voice, the phone add-on behind `/api/phone/*` (voice calls,
+/// their events and recordings). The API reference (via withone.ai) only says the account needs
+/// Voice; what `/api/phone/*` answers without it is UNCONFIRMED, so each plausible answer can be
+/// chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Voice {
+    /// Voice is on: calls, events and recordings are seeded (the default).
+    #[default]
+    Enabled,
+    /// No Voice: nothing is seeded under `/api/phone/*`, which answers as given.
+    Disabled(NoVoice),
+}
+
+/// How `/api/phone/*` answers on an account without Voice (UNCONFIRMED; see [`Voice`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NoVoice {
+    /// The sandbox's choice, the most plausible answer: the endpoints work and the account has
+    /// no calls (lists are empty pages, single reads 404), as for any object an account has none
+    /// of.
+    #[default]
+    Empty,
+    /// Every `/api/phone/*` request answers 403 `{"error":{"msg":"You do not have enough
+    /// permissions to perform this action."}}` (Gorgias's recorded permission wording, without a
+    /// scope).
+    Forbidden,
+    /// Every `/api/phone/*` request answers 404 `{"error":{"msg":"Resource not found."}}` (the
+    /// documented 404 body).
+    NotFound,
 }
 
 /// Number of generated records per object. `Default` is small but multi-page for the big
@@ -164,6 +204,9 @@ pub struct DataSizes {
     pub teams: usize,
     /// Custom fields (split between `Ticket` and `Customer`).
     pub custom_fields: usize,
+    /// Voice calls (each with a few events, some with a recording or a voicemail), on accounts
+    /// with Voice.
+    pub voice_calls: usize,
 }
 
 impl Default for DataSizes {
@@ -185,6 +228,7 @@ impl Default for DataSizes {
             widgets: 5,
             teams: 4,
             custom_fields: 11,
+            voice_calls: 40,
         }
     }
 }

@@ -68,6 +68,9 @@ fn kind_of(object: &str) -> Option<ObjectKind> {
         "tickets" => ObjectKind::Tickets,
         "users" => ObjectKind::Users,
         "views" => ObjectKind::Views,
+        "voice_calls" => ObjectKind::VoiceCalls,
+        "voice_call_events" => ObjectKind::VoiceCallEvents,
+        "voice_call_recordings" => ObjectKind::VoiceCallRecordings,
         "widgets" => ObjectKind::Widgets,
         _ => return None,
     })
@@ -102,6 +105,9 @@ struct Ids<'a> {
     /// Recorded ids already given a sandbox id: the same recorded id gets the same one (a
     /// ticket's customer and its first message's sender are one person).
     given: BTreeMap<(String, String), i64>,
+    /// The `object_type` of the custom fields handed out, when the fixture sets values of a
+    /// ticket or a customer (only text fields: the recorded values are text).
+    field_type: Option<&'static str>,
 }
 
 impl Ids<'_> {
@@ -117,7 +123,18 @@ impl Ids<'_> {
     }
 
     fn take(&mut self, kind: ObjectKind) -> Option<i64> {
-        let ids = self.sandbox.all_ids(&self.account, kind).ok()?;
+        let mut ids = self.sandbox.all_ids(&self.account, kind).ok()?;
+        if let (ObjectKind::CustomFields, Some(t)) = (kind, self.field_type) {
+            ids.retain(|id| {
+                self.sandbox
+                    .get_record(&self.account, kind, *id)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|f| {
+                        f["object_type"] == t && f["definition"]["data_type"] == "text"
+                    })
+            });
+        }
         let n = self.next.entry(format!("{kind:?}")).or_insert(0);
         let id = ids.iter().rev().nth(*n % ids.len().max(1)).copied();
         *n += 1;
@@ -292,6 +309,11 @@ async fn check(file: &str, fx: &Value) -> Vec<String> {
         account: account.subdomain.clone(),
         next: BTreeMap::new(),
         given: BTreeMap::new(),
+        field_type: match own {
+            Some(ObjectKind::Tickets) => Some("Ticket"),
+            Some(ObjectKind::Customers) => Some("Customer"),
+            _ => None,
+        },
     };
     let request = &fx["request"];
     let mut path = request["path"].as_str().unwrap_or_default().to_string();
@@ -306,7 +328,13 @@ async fn check(file: &str, fx: &Value) -> Vec<String> {
             .replace("{id}", &message.to_string());
     }
     for (name, recorded) in &params {
-        let kind = kind_named(name).or(own);
+        // `/api/{tickets|customers}/{..}/custom-fields/{id}`: the id is a custom field's.
+        let field_id = name == "id" && path.contains("/custom-fields/{id}");
+        let kind = if field_id {
+            Some(ObjectKind::CustomFields)
+        } else {
+            kind_named(name).or(own)
+        };
         let value = match (kind, recorded) {
             (Some(k), Value::Number(_)) => ids.map(k, recorded).map(|i| i.to_string()),
             _ => None,

@@ -19,9 +19,12 @@
 //!   `external_data["<app id>"]` (recorded: Nango test tickets.2).
 //! * `DELETE /api/customers` with `{"ids": [...]}` deletes several customers. No maximum is
 //!   documented; this connector sends at most 100 ids per call.
-//! * Custom field values: `GET`/`PUT /api/customers/{id}/custom-fields`; the `PUT` body is a bare
-//!   JSON array `[{id, value}]`. Its response is not documented, so the action acknowledges and
-//!   passes on whatever body came.
+//! * Custom field values: `GET`/`PUT /api/customers/{id}/custom-fields` (list, set several; the
+//!   `PUT` body is a bare JSON array `[{id, value}]`, answered 200 with `{"data": [{field,
+//!   value}]}`, recorded: Nango test update-customer-custom-field-values), and one value
+//!   `PUT`/`DELETE /api/customers/{customer_id}/custom-fields/{id}` (the delete answers 204,
+//!   recorded: Nango test delete-customer-custom-field-value). The actions are built by
+//!   `objects::custom_fields`, which tickets share; its docs hold the recorded shapes.
 //!
 //! Incremental: a newest-first feed on `updated_datetime`. **CONFLICT**: benpalmer1/Gorgias-MCP-Server lists
 //! `updated_datetime:asc|desc` as `order_by` values and Airbyte reads customers with
@@ -36,6 +39,7 @@ use serde_json::{Value, json};
 use connector_http::action::{self, ActionDecl, Body, Obj, Reply};
 use connector_http::client::Method;
 use connector_http::list::{Browse, IncrementalRead, StreamDecl};
+use crate::objects::custom_fields::{self, FieldOwner, values_field};
 use crate::schema::*;
 
 /// The OAuth scope resource of this module: `customers:read` / `customers:write` (developers.gorgias.com/docs/oauth2-scopes).
@@ -134,14 +138,6 @@ pub fn record() -> Value {
             ),
         ],
         &["id", "updated_datetime"],
-    )
-}
-
-/// A custom field value of a customer: the field's definition and the value.
-pub fn custom_field_value() -> Value {
-    nested(
-        &[("id", id()), ("field", object_n()), ("value", any())],
-        false,
     )
 }
 
@@ -270,32 +266,14 @@ fn customer_fields(nullable: bool) -> Vec<(&'static str, Value)> {
     ]
 }
 
-fn value_schema() -> Value {
-    json!({"type": ["string", "number", "boolean", "null"], "description": "A string, number or boolean as the field's data type requires; null clears it."})
-}
-
-fn values_field(title: &str) -> Value {
-    let item = input(
-        "Custom field value",
-        &[
-            (
-                "id",
-                field(
-                    "Custom field id",
-                    positive_id(),
-                    "The custom field definition's id.",
-                ),
-            ),
-            ("value", field("Value", value_schema(), "")),
-        ],
-        &["id", "value"],
-    );
-    field(
-        title,
-        json!({"type": "array", "items": strip_root(item), "minItems": 1, "maxItems": 100}),
-        "Pairs of custom field id and value.",
-    )
-}
+/// Customers as owners of custom field values.
+const FIELD_OWNER: FieldOwner = FieldOwner {
+    singular: "customer",
+    words: "customer",
+    path: "/api/customers",
+    key: "customer_id",
+    prediction: false,
+};
 
 fn customer_id() -> Value {
     field("Customer id", positive_id(), "The customer's id.")
@@ -373,29 +351,12 @@ pub fn actions() -> Vec<ActionDecl> {
             ack(),
         )
         .reply(Reply::Ack),
-        ActionDecl::new(
-            "list_customer_custom_field_values",
-            "List a customer's custom field values",
-            "Returns every custom field value set on a customer, each with its field definition.",
-            ActionEffect::Read,
-            Method::Get,
-            "/api/customers/{id}/custom-fields",
-            input("List a customer's custom field values", &[("id", customer_id())], &["id"]),
-            list_of(custom_field_value()),
-        )
-        .reply(Reply::List),
-        ActionDecl::new(
-            "set_customer_custom_field_values",
-            "Set a customer's custom field values",
-            "Sets the given custom field values of a customer; other values are kept.",
-            ActionEffect::Update,
-            Method::Put,
-            "/api/customers/{id}/custom-fields",
-            input("Set a customer's custom field values", &[("id", customer_id()), ("values", values_field("Values"))], &["id", "values"]),
-            ack(),
-        )
-        .body(Body::Field("values"))
-        .reply(Reply::Ack),
+        // The customer is `id` in the two older actions, `customer_id` in the one-value ones
+        // (as in the ticket value actions, whose `id` is the field's).
+        custom_fields::list_values(&FIELD_OWNER, "id"),
+        custom_fields::set_values(&FIELD_OWNER, "id"),
+        custom_fields::set_value(&FIELD_OWNER),
+        custom_fields::delete_value(&FIELD_OWNER),
     ]
 }
 
@@ -450,5 +411,18 @@ mod tests {
         .unwrap();
         assert_eq!(path, "/api/customers/5/data");
         assert_eq!(body, Some(json!({"data": {"vip": true}})));
+        let (path, _, body) = request_parts(
+            &find("set_customer_custom_field_value"),
+            json!({"customer_id": 5, "id": 2, "value": "gold"}),
+        )
+        .unwrap();
+        assert_eq!(path, "/api/customers/5/custom-fields/2");
+        assert_eq!(body, Some(json!({"id": 2, "value": "gold"})));
+        let (path, _, _) = request_parts(
+            &find("delete_customer_custom_field_value"),
+            json!({"customer_id": 5, "id": 2}),
+        )
+        .unwrap();
+        assert_eq!(path, "/api/customers/5/custom-fields/2");
     }
 }

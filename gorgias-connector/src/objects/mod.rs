@@ -52,6 +52,9 @@ objects![
     ticket_messages,
     users,
     views,
+    voice_calls,
+    voice_call_events,
+    voice_call_recordings,
     widgets,
 ];
 

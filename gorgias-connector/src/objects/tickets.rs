@@ -1,4 +1,4 @@
-//! Tickets: the `tickets` stream and ticket actions (CRUD and ticket tags).
+//! Tickets: the `tickets` stream and ticket actions (CRUD, ticket tags and custom field values).
 //!
 //! Sources: <https://developers.gorgias.com/reference/the-ticket-object>. The list orders by `updated_datetime` (asc|desc) but cannot filter by date, so
 //! incremental reads are a newest-first feed that stops at the bookmark. `trashed` defaults to
@@ -10,6 +10,13 @@
 //! data; `custom_fields` is present only when the ticket has values. `via` may be left out of a
 //! create (Gorgias sets `api` on the ticket and its messages: create-ticket). The tag writes
 //! answer 200 with an empty body (add-ticket-tags, set-ticket-tags), removing tags 204.
+//!
+//! Custom field values: `GET`/`PUT /api/tickets/{ticket_id}/custom-fields` (list, set several
+//! with a bare array; both answer `{"data": [{field, prediction, value}]}`: recorded: Nango
+//! tests list-ticket-custom-field-values, update-ticket-custom-field-values) and one value
+//! `PUT`/`DELETE /api/tickets/{ticket_id}/custom-fields/{id}` (the delete answers 204: recorded,
+//! Nango test delete-ticket-custom-field-value; the put's answer is UNCONFIRMED). The actions are
+//! built by `objects::custom_fields`, which customers share; its docs hold the details.
 
 use connector_sdk::ActionEffect;
 use serde_json::{Value, json};
@@ -17,6 +24,7 @@ use serde_json::{Value, json};
 use connector_http::action::{self, ActionDecl, Body, Obj, Reply};
 use connector_http::client::Method;
 use connector_http::list::{Browse, IncrementalRead, StreamDecl};
+use crate::objects::custom_fields::{self, FieldOwner};
 use crate::schema::*;
 
 /// The OAuth scope resource of this module: `tickets:read` / `tickets:write` (developers.gorgias.com/docs/oauth2-scopes: "tickets with their content, including messages, tags, assignees").
@@ -289,6 +297,15 @@ fn ticket_fields() -> Vec<(&'static str, Value)> {
     ]
 }
 
+/// Tickets as owners of custom field values.
+const FIELD_OWNER: FieldOwner = FieldOwner {
+    singular: "ticket",
+    words: "ticket",
+    path: "/api/tickets",
+    key: "ticket_id",
+    prediction: true,
+};
+
 fn tag_refs_input(title: &str) -> Value {
     input(
         title,
@@ -403,5 +420,9 @@ pub fn actions() -> Vec<ActionDecl> {
         )
         .body(Body::Rest)
         .reply(Reply::Ack),
+        custom_fields::list_values(&FIELD_OWNER, "ticket_id"),
+        custom_fields::set_values(&FIELD_OWNER, "ticket_id"),
+        custom_fields::set_value(&FIELD_OWNER),
+        custom_fields::delete_value(&FIELD_OWNER),
     ]
 }

@@ -112,3 +112,62 @@ async fn custom_field_actions() {
         .expect("a label-only update is accepted");
     assert_eq!(partial["label"], "x");
 }
+
+#[tokio::test]
+async fn custom_fields_are_updated_in_bulk() {
+    let env = common::start_with(small()).await;
+    let c = env.connector.as_ref();
+    let full = read(c, "custom_fields", ReadRequest::full_refresh()).await;
+    let tickets: Vec<i64> = full
+        .records
+        .iter()
+        .filter(|f| f["object_type"] == "Ticket" && f["managed_type"].is_null())
+        .filter_map(|f| f["id"].as_i64())
+        .collect();
+    let (a, b) = (tickets[0], tickets[1]);
+    // Reorder one and archive the other (recorded: Nango test bulk-update-custom-fields sent
+    // `[{"id", "priority"}]` and got `{"data": [definition]}`).
+    let out = run(
+        c,
+        "update_custom_fields",
+        json!({"custom_fields": [
+            {"id": a, "priority": 4999},
+            {"id": b, "label": "Archived in bulk", "deactivated_datetime": "2026-11-01T00:00:00Z"},
+        ]}),
+    )
+    .await;
+    let data = out["data"].as_array().expect("data");
+    assert_eq!(data.len(), 2, "{out}");
+    assert_eq!(
+        (&data[0]["id"], &data[0]["priority"]),
+        (&json!(a), &json!(4999))
+    );
+    assert_eq!(data[1]["label"], "Archived in bulk");
+    assert!(data[1]["deactivated_datetime"].is_string());
+    let got = run(c, "get_custom_field", json!({"id": a})).await;
+    assert_eq!(got["priority"], 4999);
+
+    for bad in [
+        json!({"custom_fields": []}),
+        json!({"custom_fields": [{"priority": 3}]}),
+        json!({"custom_fields": [{"id": a}]}),
+        json!({"custom_fields": [{"id": a, "priority": 5001}]}),
+        json!({"custom_fields": [{"id": a, "object_type": "Order"}]}),
+    ] {
+        let e = c
+            .run_action("update_custom_fields", bad.clone())
+            .await
+            .expect_err("refused");
+        assert!(matches!(e, Error::InvalidInput { .. }), "{bad}: {e}");
+    }
+    let missing = c
+        .run_action(
+            "update_custom_fields",
+            json!({"custom_fields": [{"id": 999_999, "priority": 1}]}),
+        )
+        .await;
+    assert!(
+        matches!(missing, Err(Error::NotFound { .. })),
+        "{missing:?}"
+    );
+}

@@ -216,13 +216,20 @@ async fn customer_custom_field_values() {
     let customer = run(c, "create_customer", json!({"email": "fields@example.org"})).await;
     let id = customer["id"].as_i64().expect("id");
 
-    let ack = run(
+    let set = run(
         c,
         "set_customer_custom_field_values",
         json!({"id": id, "values": [{"id": text["id"], "value": "Option A"}]}),
     )
     .await;
-    assert_eq!(ack["ok"], true);
+    // The values sent, each with a definition lacking `requirement_type` and no `prediction`
+    // (recorded: Nango test update-customer-custom-field-values).
+    let entry = &set["data"][0];
+    assert_eq!(
+        (&entry["field"]["id"], &entry["value"]),
+        (&text["id"], &json!("Option A"))
+    );
+    assert!(entry.get("prediction").is_none() && entry["field"].get("requirement_type").is_none());
     let values = run(c, "list_customer_custom_field_values", json!({"id": id})).await;
     let data = values["data"].as_array().expect("data");
     let found = data
@@ -244,4 +251,48 @@ async fn customer_custom_field_values() {
         matches!(refused, Error::Upstream { status: 400, .. }),
         "{refused:?}"
     );
+
+    // One value at a time: set, shown on the customer as `{value, id}` (recorded: Nango test
+    // customers), cleared by null, deleted (204).
+    let one = run(
+        c,
+        "set_customer_custom_field_value",
+        json!({"customer_id": id, "id": number["id"], "value": 12}),
+    )
+    .await;
+    assert_eq!(one["status"], 200);
+    let got = run(c, "get_customer", json!({"id": id})).await;
+    let key = number["id"].to_string();
+    assert_eq!(
+        got["custom_fields"][&key],
+        json!({"value": 12, "id": number["id"]})
+    );
+    assert_eq!(
+        got["custom_fields"][text["id"].to_string()]["value"],
+        "Option A"
+    );
+    run(
+        c,
+        "set_customer_custom_field_value",
+        json!({"customer_id": id, "id": number["id"], "value": null}),
+    )
+    .await;
+    let got = run(c, "get_customer", json!({"id": id})).await;
+    assert!(got["custom_fields"].get(&key).is_none(), "{got}");
+    let deleted = run(
+        c,
+        "delete_customer_custom_field_value",
+        json!({"customer_id": id, "id": text["id"]}),
+    )
+    .await;
+    assert_eq!(deleted["status"], 204);
+    let values = run(c, "list_customer_custom_field_values", json!({"id": id})).await;
+    assert_eq!(values["data"], json!([]), "{values}");
+    let bad = error(
+        c,
+        "delete_customer_custom_field_value",
+        json!({"customer_id": id, "id": -3}),
+    )
+    .await;
+    assert!(matches!(bad, Error::InvalidInput { .. }), "{bad:?}");
 }

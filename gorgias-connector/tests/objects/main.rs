@@ -21,4 +21,7 @@ mod ticket_messages;
 mod tickets;
 mod users;
 mod views;
+mod voice_call_events;
+mod voice_call_recordings;
+mod voice_calls;
 mod widgets;

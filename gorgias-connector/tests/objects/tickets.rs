@@ -492,3 +492,146 @@ async fn an_unknown_subdomain_is_named() {
         "{e}"
     );
 }
+
+/// A custom field definition of `object_type` whose data type is `data_type` (active ones first).
+pub async fn custom_field(
+    c: &dyn connector_sdk::Connector,
+    object_type: &str,
+    data_type: &str,
+) -> Value {
+    let fields = common::read(c, "custom_fields", ReadRequest::full_refresh()).await;
+    let mut found: Vec<Value> = fields
+        .records
+        .into_iter()
+        .filter(|f| f["object_type"] == object_type && f["definition"]["data_type"] == data_type)
+        .collect();
+    found.sort_by_key(|f| !f["deactivated_datetime"].is_null());
+    found
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("no {object_type} {data_type} custom field"))
+}
+
+#[tokio::test]
+async fn ticket_custom_field_values() {
+    let env = common::start_with(small()).await;
+    let c = env.connector.as_ref();
+    let text = custom_field(c, "Ticket", "text").await;
+    let flag = custom_field(c, "Ticket", "boolean").await;
+    let (text_id, flag_id) = (support::id_of(&text), support::id_of(&flag));
+    let ticket = env
+        .sandbox
+        .all_ids(&sub(&env.sandbox), ObjectKind::Tickets)
+        .expect("ids")[1];
+    let key = |id: i64| id.to_string();
+
+    // Several at once: the answer is the values sent, each with its definition (recorded:
+    // Nango test update-ticket-custom-field-values).
+    let set = common::run(
+        c,
+        "set_ticket_custom_field_values",
+        json!({"ticket_id": ticket, "values": [{"id": text_id, "value": "NW-10482"}]}),
+    )
+    .await;
+    let entry = &set["data"][0];
+    assert_eq!(
+        (&entry["field"]["id"], &entry["value"], &entry["prediction"]),
+        (&json!(text_id), &json!("NW-10482"), &json!(null)),
+        "{set}"
+    );
+    assert_eq!(entry["field"]["requirement_type"], text["requirement_type"]);
+
+    // One at a time; the other values stay.
+    let one = common::run(
+        c,
+        "set_ticket_custom_field_value",
+        json!({"ticket_id": ticket, "id": flag_id, "value": true}),
+    )
+    .await;
+    assert_eq!(
+        (one["ok"].as_bool(), one["status"].as_u64()),
+        (Some(true), Some(200))
+    );
+    let listed = common::run(
+        c,
+        "list_ticket_custom_field_values",
+        json!({"ticket_id": ticket}),
+    )
+    .await;
+    let value_of = |listed: &Value, id: i64| {
+        listed["data"]
+            .as_array()
+            .expect("data")
+            .iter()
+            .find(|e| e["field"]["id"] == json!(id))
+            .map(|e| e["value"].clone())
+    };
+    assert_eq!(
+        value_of(&listed, text_id),
+        Some(json!("NW-10482")),
+        "{listed}"
+    );
+    assert_eq!(value_of(&listed, flag_id), Some(json!(true)), "{listed}");
+    // The ticket carries them as `custom_fields: {"<id>": {id, value}}` (recorded: Nango test
+    // update-ticket-custom-field-value).
+    let got = common::run(c, "get_ticket", json!({"id": ticket})).await;
+    assert_eq!(
+        got["custom_fields"][key(text_id)],
+        json!({"id": text_id, "value": "NW-10482"})
+    );
+
+    // Null clears one value; delete removes another (204).
+    common::run(
+        c,
+        "set_ticket_custom_field_value",
+        json!({"ticket_id": ticket, "id": flag_id, "value": null}),
+    )
+    .await;
+    let deleted = common::run(
+        c,
+        "delete_ticket_custom_field_value",
+        json!({"ticket_id": ticket, "id": text_id}),
+    )
+    .await;
+    assert_eq!(deleted["status"], 204);
+    let listed = common::run(
+        c,
+        "list_ticket_custom_field_values",
+        json!({"ticket_id": ticket}),
+    )
+    .await;
+    assert_eq!(value_of(&listed, text_id), None, "{listed}");
+    assert_eq!(value_of(&listed, flag_id), None, "{listed}");
+    let got = common::run(c, "get_ticket", json!({"id": ticket})).await;
+    assert!(got["custom_fields"].get(key(text_id)).is_none(), "{got}");
+
+    // Inputs are checked before any request; Gorgias refuses a value of the wrong type.
+    env.sandbox.reset_stats();
+    for bad in [
+        json!({"ticket_id": 0, "id": flag_id, "value": true}),
+        json!({"ticket_id": ticket, "id": flag_id, "value": [true]}),
+        json!({"ticket_id": ticket, "id": flag_id}),
+        json!({"ticket_id": ticket, "id": "7", "value": true}),
+    ] {
+        let e = c
+            .run_action("set_ticket_custom_field_value", bad.clone())
+            .await
+            .expect_err("refused");
+        assert!(matches!(e, Error::InvalidInput { .. }), "{bad}: {e}");
+    }
+    assert_eq!(
+        env.sandbox
+            .stats()
+            .account(&sub(&env.sandbox))
+            .total_requests,
+        0
+    );
+    let e = c
+        .run_action(
+            "set_ticket_custom_field_values",
+            json!({"ticket_id": ticket, "values": [{"id": flag_id, "value": "yes"}]}),
+        )
+        .await
+        .expect_err("a string for a boolean field");
+    assert!(matches!(e, Error::Upstream { status: 400, .. }), "{e}");
+}

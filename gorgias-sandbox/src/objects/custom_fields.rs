@@ -22,7 +22,8 @@
 //!   update-customer-custom-field-values); bulk `PUT` with `[{id, value}]` answers the same shape
 //!   for the fields sent and leaves the others (the replace-or-merge CONFLICT is UNCONFIRMED; merge
 //!   chosen); single `PUT /{field_id}` with `{id?, value}` answers 200 with the one entry
-//!   (UNCONFIRMED); `DELETE /{field_id}` 204 (recorded: Nango tests
+//!   (UNCONFIRMED); a `null` value clears it (benpalmer1/Gorgias-MCP-Server: the entry leaves
+//!   the record's `custom_fields`, in both `PUT`s); `DELETE /{field_id}` 204 (recorded: Nango tests
 //!   delete-ticket-custom-field-value, delete-customer-custom-field-value). Records carry the
 //!   values as `custom_fields: {"<id>": {id, value}}` (tickets) or `{value, id}` (customers)
 //!   (recorded: Nango tests list-tickets, customers).
@@ -353,14 +354,15 @@ fn set_values(
     if let Some(map) = record["custom_fields"].as_object_mut() {
         for (fid, value) in pairs {
             match value {
+                // `null` clears a value (benpalmer1/Gorgias-MCP-Server): the entry goes.
+                Some(Value::Null) | None => {
+                    map.shift_remove(&fid.to_string());
+                }
                 Some(v) if kind == ObjectKind::Tickets => {
                     map.insert(fid.to_string(), json!({ "id": fid, "value": v }));
                 }
                 Some(v) => {
                     map.insert(fid.to_string(), json!({ "value": v, "id": fid }));
-                }
-                None => {
-                    map.shift_remove(&fid.to_string());
                 }
             }
         }
@@ -399,6 +401,10 @@ fn put_value(c: &Call, kind: ObjectKind) -> ApiResult {
         ApiError::bad_request("Invalid custom field value")
             .with_field("value", "Missing data for required field.")
     })?;
+    if c.body.get("id").is_some_and(|id| id.as_i64() != Some(fid)) {
+        return Err(ApiError::bad_request("Invalid custom field value")
+            .with_field("id", "Must be the custom field id of the path."));
+    }
     let mut data = c.ctx.account.write();
     set_values(
         &mut data,

@@ -20,17 +20,21 @@ pub mod ticket_messages;
 pub mod tickets;
 pub mod users;
 pub mod views;
+pub mod voice_call_events;
+pub mod voice_call_recordings;
+pub mod voice_calls;
 pub mod widgets;
 
 use crate::object::{self, ObjectDef};
-use crate::options::DataSizes;
+use crate::options::AccountOptions;
 use crate::seed;
 use crate::server::AppState;
 use crate::store::{AccountData, CollectionSpec, ObjectKind};
 use axum::Router;
 
 /// Every object with records, in seed order (later generators read what earlier ones stored:
-/// tickets need users, teams, tags, integrations and customers; events come last).
+/// tickets need users, teams, tags, integrations and customers; voice calls tickets, customers
+/// and users; call events and recordings calls; events come last).
 pub static ALL: &[&ObjectDef] = &[
     &users::DEF,
     &teams::DEF,
@@ -43,6 +47,9 @@ pub static ALL: &[&ObjectDef] = &[
     &tickets::DEF,
     &ticket_messages::DEF,
     &satisfaction_surveys::DEF,
+    &voice_calls::DEF,
+    &voice_call_events::DEF,
+    &voice_call_recordings::DEF,
     &rules::DEF,
     &views::DEF,
     &widgets::DEF,
@@ -73,13 +80,12 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Generates the whole store of one account.
-pub fn generate(sub: &str, account_index: usize, seed: u64, sizes: &DataSizes) -> AccountData {
+pub fn generate(account: &AccountOptions, account_index: usize, seed: u64) -> AccountData {
     let steps: Vec<seed::SeedFn> = ALL.iter().filter_map(|d| d.seed).collect();
     seed::generate(
-        sub,
+        account,
         account_index,
         seed,
-        sizes,
         store_spec,
         events::append,
         &steps,

@@ -5,7 +5,7 @@
 
 pub mod text;
 
-use crate::options::DataSizes;
+use crate::options::{AccountOptions, DataSizes, Voice};
 use crate::store::{AccountData, EventHook, ObjectKind, SpecOf};
 use crate::time::{self, Micros, SEED_EPOCH, SEED_SPAN};
 use rand::{Rng, SeedableRng};
@@ -242,6 +242,8 @@ pub struct Seeder {
     pub end: Micros,
     /// The end of the account's first weeks (users, views, integrations are created then).
     pub early: Micros,
+    /// Whether the account has Voice (phone calls are seeded only then).
+    pub voice: Voice,
 }
 
 impl Seeder {
@@ -265,24 +267,25 @@ pub type SeedFn = fn(&mut Seeder);
 
 /// Generates the whole store of one account by running `steps` in order.
 pub fn generate(
-    sub: &str,
+    account: &AccountOptions,
     account_index: usize,
     seed: u64,
-    sizes: &DataSizes,
     spec_of: SpecOf,
     event_hook: EventHook,
     steps: &[SeedFn],
 ) -> AccountData {
+    let sub = account.subdomain.as_str();
     let seed = mix(seed, account_index as u64 + 1);
     let start = SEED_EPOCH - SEED_SPAN;
     let mut s = Seeder {
         data: AccountData::new(sub, seed, spec_of, Some(event_hook)),
-        sizes: sizes.clone(),
+        sizes: account.sizes.clone(),
         seed,
         sub: sub.to_owned(),
         start,
         end: SEED_EPOCH,
         early: start + SEED_SPAN / 8,
+        voice: account.voice,
     };
     for step in steps {
         step(&mut s);

@@ -36,13 +36,19 @@ pub enum ObjectKind {
     Users,
     /// `/api/views`
     Views,
+    /// `/api/phone/voice-calls`
+    VoiceCalls,
+    /// `/api/phone/voice-call-events`
+    VoiceCallEvents,
+    /// `/api/phone/voice-call-recordings`
+    VoiceCallRecordings,
     /// `/api/widgets`
     Widgets,
 }
 
 impl ObjectKind {
     /// Every kind, in a fixed order (the order of the store's collections).
-    pub const ALL: [ObjectKind; 16] = [
+    pub const ALL: [ObjectKind; 19] = [
         ObjectKind::AccountSettings,
         ObjectKind::Customers,
         ObjectKind::CustomFields,
@@ -58,6 +64,9 @@ impl ObjectKind {
         ObjectKind::Tickets,
         ObjectKind::Users,
         ObjectKind::Views,
+        ObjectKind::VoiceCalls,
+        ObjectKind::VoiceCallEvents,
+        ObjectKind::VoiceCallRecordings,
         ObjectKind::Widgets,
     ];
 
@@ -86,6 +95,9 @@ impl ObjectKind {
             ObjectKind::Tickets => "tickets",
             ObjectKind::Users => "users",
             ObjectKind::Views => "views",
+            ObjectKind::VoiceCalls => "voice_calls",
+            ObjectKind::VoiceCallEvents => "voice_call_events",
+            ObjectKind::VoiceCallRecordings => "voice_call_recordings",
             ObjectKind::Widgets => "widgets",
         }
     }
@@ -113,12 +125,17 @@ impl ObjectKind {
             ObjectKind::Tickets => "tickets",
             ObjectKind::Users => "users",
             ObjectKind::Views => "views",
+            ObjectKind::VoiceCalls => "voice-calls",
+            ObjectKind::VoiceCallEvents => "voice-call-events",
+            ObjectKind::VoiceCallRecordings => "voice-call-recordings",
             ObjectKind::Widgets => "widgets",
         }
     }
 
     /// The `object_type` of events about this object, when Gorgias emits events for it
-    /// (`CustomField` is recorded: Nango test events; jobs have no documented object type).
+    /// (`CustomField` is recorded: Nango test events; jobs have no documented object type, and
+    /// voice activity shows as its own event types, e.g. `incoming-phone-call`, not as
+    /// object events).
     pub fn event_object_type(self) -> Option<&'static str> {
         Some(match self {
             ObjectKind::AccountSettings => "Account",
@@ -135,7 +152,11 @@ impl ObjectKind {
             ObjectKind::Users => "User",
             ObjectKind::Views => "View",
             ObjectKind::Widgets => "Widget",
-            ObjectKind::Events | ObjectKind::Jobs => return None,
+            ObjectKind::Events
+            | ObjectKind::Jobs
+            | ObjectKind::VoiceCalls
+            | ObjectKind::VoiceCallEvents
+            | ObjectKind::VoiceCallRecordings => return None,
         })
     }
 
@@ -157,6 +178,9 @@ impl ObjectKind {
             ObjectKind::Tickets => "ticket",
             ObjectKind::Users => "user",
             ObjectKind::Views => "view",
+            ObjectKind::VoiceCalls => "voice-call",
+            ObjectKind::VoiceCallEvents => "voice-call-event",
+            ObjectKind::VoiceCallRecordings => "voice-call-recording",
             ObjectKind::Widgets => "widget",
         }
     }

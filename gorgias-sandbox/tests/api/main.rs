@@ -8,4 +8,5 @@ mod misc;
 mod pagination;
 mod rate_limit;
 mod recorded;
+mod voice;
 mod writes;
