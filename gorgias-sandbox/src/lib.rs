@@ -367,6 +367,12 @@ impl SandboxHandle {
         Ok(self.acct(subdomain)?.oauth().revoke(token))
     }
 
+    /// Every OAuth2 access token issued to an account so far (at most the last 10 000), for
+    /// tests that look for them where they must not be.
+    pub fn issued_access_tokens(&self, subdomain: &str) -> Result<Vec<String>, SandboxError> {
+        Ok(self.acct(subdomain)?.oauth().issued_access_tokens())
+    }
+
     /// Makes `/api` refuse every access token issued so far to an account (later ones work):
     /// a test hook standing for any server-side reason a token is refused before its `exp`
     /// (real access tokens are stateless JWTs that stay valid until then).

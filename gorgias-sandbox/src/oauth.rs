@@ -137,8 +137,8 @@ pub struct OAuthAccount {
     rng: ChaCha8Rng,
     codes: HashMap<String, Code>,
     refresh: HashMap<String, Grant>,
-    /// Access token -> its `exp` (Unix seconds).
-    access: HashMap<String, i64>,
+    /// Access token -> its `exp` (Unix seconds) and whether a test hook invalidated it.
+    access: HashMap<String, (i64, bool)>,
 }
 
 impl std::fmt::Debug for OAuthAccount {
@@ -181,13 +181,23 @@ impl OAuthAccount {
 
     /// Whether `token` is an issued access token, unexpired at `now` (Unix seconds).
     pub fn accepts(&self, token: &str, now: f64) -> bool {
-        self.access.get(token).is_some_and(|exp| now < *exp as f64)
+        self.access
+            .get(token)
+            .is_some_and(|(exp, invalid)| !invalid && now < *exp as f64)
+    }
+
+    /// Every access token issued and still remembered (introspection for tests: a secret
+    /// canary looks for them in a client's output).
+    pub fn issued_access_tokens(&self) -> Vec<String> {
+        self.access.keys().cloned().collect()
     }
 
     /// Refuses every access token issued so far; later ones work (a test hook standing for any
     /// server-side reason to refuse a token before its `exp`).
     pub fn invalidate_access_tokens(&mut self) {
-        self.access.clear();
+        for (_, invalid) in self.access.values_mut() {
+            *invalid = true;
+        }
     }
 
     /// Revokes a refresh token; whether it was one.
@@ -223,12 +233,12 @@ impl OAuthAccount {
             "scope": scope,
         }));
         if self.access.len() >= MAX_ACCESS_TOKENS {
-            self.access.retain(|_, e| (*e as f64) > now);
+            self.access.retain(|_, (exp, _)| (*exp as f64) > now);
             if self.access.len() >= MAX_ACCESS_TOKENS {
                 self.access.clear();
             }
         }
-        self.access.insert(token.clone(), exp);
+        self.access.insert(token.clone(), (exp, false));
         (token, exp - iat)
     }
 }
@@ -312,7 +322,7 @@ async fn authorize(State(app): State<AppState>, req: Request) -> Response {
     let q = pairs(req.uri().query().unwrap_or(""));
     let client_id = value(&q, "client_id").unwrap_or("");
     let Some(account) = account_for(&app, req.headers(), client_id) else {
-        return html_error(StatusCode::NOT_FOUND, "Unknown account.");
+        return html_error(StatusCode::BAD_REQUEST, "Unknown client_id.");
     };
     account.stats().oauth("GET /oauth/authorize");
     if client_id.is_empty() || client_id != account.creds.client_id {
