@@ -139,9 +139,9 @@ pub enum Auth {
     },
     /// # OAuth2 app (refreshing tokens)
     /// A Gorgias OAuth2 app's client id and secret, and the refresh token its consent gave
-    /// (with the offline scope). The connector gets and refreshes access tokens at
-    /// https://<subdomain>.gorgias.com/oauth/token itself, so the connection keeps working
-    /// after the access token expires. Budget: 80 requests per 20 s per account.
+    /// (with the offline scope). The connector gets and refreshes access tokens at the
+    /// account's own /oauth/token address itself, so the connection keeps working after the
+    /// access token expires. Budget: 80 requests per 20 s per account.
     #[serde(rename = "oauth2")]
     OAuth2 {
         /// # Client ID
@@ -702,8 +702,7 @@ mod tests {
             "subdomain": "acme",
             "auth": {"type": "oauth2", "client_id": "app", "client_secret": "s", "refresh_token": "r", "token_url": "https://evil.example/t"}
         }))
-        .err()
-        .expect("an unknown field is refused");
+        .expect_err("an unknown field is refused");
         assert!(e.to_string().contains("token_url"), "{e}");
     }
 }

@@ -618,7 +618,10 @@ fn oauth2_secrets_never_leak_outside_control_lines() {
     // The echoes happened (and were scrubbed): the access token on /api, the pair on the token
     // endpoint.
     for (what, text) in outputs.iter().filter(|(w, _)| w.starts_with("check echo")) {
-        assert!(text.contains("[redacted]"), "{what}: nothing was echoed:\n{text}");
+        assert!(
+            text.contains("[redacted]"),
+            "{what}: nothing was echoed:\n{text}"
+        );
     }
     // Every access token the sandbox issued, looked for in everything printed.
     let issued = sandbox.issued_access_tokens("acme").expect("account");
