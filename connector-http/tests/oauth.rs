@@ -263,6 +263,8 @@ async fn concurrent_requests_share_one_refresh() {
     assert!(results.iter().all(Result::is_ok), "{results:?}");
     assert_eq!(fake.token_requests.load(Ordering::SeqCst), 1);
     assert_eq!(fake.api_401.load(Ordering::SeqCst), 0);
+    // The token request went through the account's pacer and counters like the API's.
+    assert_eq!(c.stats().requests.load(Ordering::SeqCst), 9);
 }
 
 #[tokio::test]
