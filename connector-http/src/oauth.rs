@@ -928,8 +928,8 @@ pub fn random_token() -> Result<String> {
     Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
 }
 
-/// The code exchange of the consent flow.
-#[derive(Debug, Clone)]
+/// The code exchange of the consent flow. `Debug` shows neither the secret nor the code.
+#[derive(Clone)]
 pub struct CodeExchange<'a> {
     /// The token endpoint, e.g. `https://acme.gorgias.com/oauth/token`.
     pub token_url: &'a url::Url,
@@ -943,6 +943,18 @@ pub struct CodeExchange<'a> {
     pub redirect_uri: &'a str,
     /// Config field names for errors.
     pub fields: OAuth2Fields,
+}
+
+impl std::fmt::Debug for CodeExchange<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CodeExchange")
+            .field("token_url", &self.token_url.as_str())
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[redacted]")
+            .field("code", &"[redacted]")
+            .field("redirect_uri", &self.redirect_uri)
+            .finish()
+    }
 }
 
 /// Trades an authorization code for tokens: `POST token_url`, form-encoded, HTTP Basic client
@@ -1363,6 +1375,20 @@ mod tests {
                 .unwrap_err()
                 .is_retryable()
         );
+    }
+
+    #[test]
+    fn a_code_exchange_shows_no_secret() {
+        let url: url::Url = "https://acme.gorgias.com/oauth/token".parse().unwrap();
+        let e = CodeExchange {
+            token_url: &url,
+            client_id: "app",
+            client_secret: "CANARY-secret",
+            code: "CANARY-code",
+            redirect_uri: "https://h/cb",
+            fields: FIELDS,
+        };
+        assert!(!format!("{e:?}").contains("CANARY"));
     }
 
     #[test]
