@@ -1,16 +1,21 @@
 //! Airbyte protocol messages: what the host writes on stdout, one JSON object a line, and the
 //! configured catalog it reads.
 
+use std::future::Future;
 use std::io::Write;
 
+use futures::StreamExt as _;
+use futures::channel::{mpsc, oneshot};
+use futures::future::{Either, FutureExt as _};
 use serde::Serialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use connector_sdk::control::{ConfigSink, ConfigUpdate};
 use connector_sdk::error::{Error, FailureType, Result};
 use connector_sdk::message::{LogMessage, Record, State, StateCheckpoint};
 use connector_sdk::redact::Redactor;
-use connector_sdk::spec::{ConnectorSpec, SyncMode};
+use connector_sdk::spec::{AuthKind, ConnectorSpec, SyncMode};
 
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
@@ -34,10 +39,31 @@ pub enum StreamStatus {
 /// Flushes after every STATE, so a state on stdout is never ahead of the records it covers.
 /// Error and log text goes through a [`Redactor`]: no secret and no control character reaches
 /// the protocol channel.
+///
+/// Updated configs (a rotated OAuth2 refresh token) reach it through the [`ConfigSink`] of
+/// [`MessageWriter::config_sink`] and are written, as CONTROL messages, by
+/// [`MessageWriter::serve`] while the connector works: between two messages, never inside one.
 #[derive(Debug)]
 pub struct MessageWriter<W: Write> {
     out: W,
     redactor: Redactor,
+    inbox: Option<Inbox>,
+}
+
+/// An update waiting to be written, and whom to tell once it is flushed.
+type Pending = (ConfigUpdate, oneshot::Sender<Result<()>>);
+
+/// The updates a connector hands over, and the auth kinds that say which of their fields are
+/// secrets (scrubbed from every later message).
+struct Inbox {
+    updates: mpsc::UnboundedReceiver<Pending>,
+    auth_kinds: Vec<AuthKind>,
+}
+
+impl std::fmt::Debug for Inbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inbox").finish_non_exhaustive()
+    }
 }
 
 #[derive(Serialize)]
@@ -60,7 +86,86 @@ impl<W: Write> MessageWriter<W> {
         MessageWriter {
             out,
             redactor: Redactor::none(),
+            inbox: None,
         }
+    }
+
+    /// A sink a connector hands updated configs to (build it with
+    /// `DefinitionExt::connect_with_updates`); `auth_kinds` (the spec's) say which of a config's
+    /// fields are secrets. Each update is written as a CONTROL message by [`MessageWriter::serve`],
+    /// and the sink's future resolves once that line is flushed (or with the error that kept it
+    /// from stdout). A second call replaces the first sink's inbox.
+    pub fn config_sink(&mut self, auth_kinds: Vec<AuthKind>) -> ConfigSink {
+        let (tx, rx) = mpsc::unbounded::<Pending>();
+        self.inbox = Some(Inbox {
+            updates: rx,
+            auth_kinds,
+        });
+        ConfigSink::new(move |update| {
+            let (ack, done) = oneshot::channel();
+            let sent = tx.unbounded_send((update, ack));
+            async move {
+                let gone = || {
+                    Error::internal(
+                        "the host stopped accepting config updates before this one was written",
+                    )
+                };
+                sent.map_err(|_| gone())?;
+                done.await.map_err(|_| gone())?
+            }
+            .boxed()
+        })
+    }
+
+    /// Runs `work` (a connector's check, action or the next item of a read) to completion,
+    /// writing every updated config the connector hands over meanwhile as a CONTROL message
+    /// (flushed before the connector is told it is stored). Without a sink: just `work`.
+    pub async fn serve<F: Future>(&mut self, work: F) -> F::Output {
+        let mut work = std::pin::pin!(work);
+        loop {
+            let next = {
+                let Some(inbox) = self.inbox.as_mut() else {
+                    return work.await;
+                };
+                match futures::future::select(work.as_mut(), inbox.updates.next()).await {
+                    Either::Left((done, _)) => return done,
+                    Either::Right((next, _)) => next,
+                }
+            };
+            match next {
+                Some((update, ack)) => {
+                    let written = self.control_config(&update);
+                    // The connector may have given up waiting: nothing to tell then.
+                    let _ = ack.send(written);
+                }
+                // Every sink is gone: no update can come any more.
+                None => self.inbox = None,
+            }
+        }
+    }
+
+    /// A CONTROL message carrying an updated config, as Airbyte's OAuth connectors emit it
+    /// (`{"type":"CONTROL","control":{"type":"CONNECTOR_CONFIG","emitted_at":..,
+    /// "connectorConfig":{"config":{..}}}}`, docs.airbyte.com/understanding-airbyte/airbyte-protocol);
+    /// flushes. The config is written whole, secrets included: the platform stores it as the
+    /// connection's config. It is the only message that carries them: from now on every
+    /// scrubbed text also loses the new config's secrets.
+    pub fn control_config(&mut self, update: &ConfigUpdate) -> Result<()> {
+        self.line(&serde_json::json!({
+            "type": "CONTROL",
+            "control": {
+                "type": "CONNECTOR_CONFIG",
+                "emitted_at": now_ms(),
+                "connectorConfig": {"config": update.config},
+            }
+        }))?;
+        self.flush()?;
+        let kinds = self.inbox.as_ref().map(|i| i.auth_kinds.as_slice());
+        self.redactor.extend(&Redactor::from_auth_kinds(
+            kinds.unwrap_or_default(),
+            &update.config,
+        ));
+        Ok(())
     }
 
     /// Scrubs error and log text with `redactor` from now on.

@@ -8,7 +8,9 @@
 //! <binary> action NAME --config F --input F      (F may be `-` for stdin)
 //! <binary> schemas  --out DIR
 //! ```
-//! stdout carries Airbyte messages, one JSON object a line; logs, progress and the final summary
+//! stdout carries Airbyte messages, one JSON object a line (a connector whose credentials
+//! change, such as a rotated OAuth2 refresh token, adds a CONTROL message carrying the whole
+//! updated config, flushed before the new credentials are used); logs, progress and the final summary
 //! go to stderr. Exit code 0 on success; on failure a TRACE ERROR message on stdout, one line on
 //! stderr naming the problem, and exit code 1. `check` also prints CONNECTION_STATUS FAILED.
 //! A connector may add *presets*: flags such as `--sandbox` that provide a config (and keep
@@ -397,7 +399,8 @@ impl Host {
     }
 
     /// Reads the config, connects, and from then on scrubs the config's secrets from
-    /// everything `out` prints.
+    /// everything `out` prints. The connector hands updated configs (a rotated OAuth2 refresh
+    /// token) to `out`, which prints them as CONTROL messages while it serves the command.
     async fn connect<W: Write + Send>(
         &self,
         path: Option<PathBuf>,
@@ -409,7 +412,11 @@ impl Host {
         out.set_redactor(Redactor::from_config(self.definition.spec(), &config));
         // A preset provides a config, never another definition: what runs is the definition the
         // binary was built with.
-        Ok((self.definition.connect(&config)?, guard))
+        let updates = out.config_sink(self.definition.spec().auth_kinds.clone());
+        Ok((
+            self.definition.connect_with_updates(&config, updates)?,
+            guard,
+        ))
     }
 
     async fn execute<W: Write + Send>(
@@ -428,7 +435,7 @@ impl Host {
             }
             Command::Check { config } => {
                 let (connector, _guard) = self.connect(config, preset, out, err).await?;
-                let result = connector.check().await;
+                let result = out.serve(connector.check()).await;
                 out.connection_status(result.as_ref().err())?;
                 match result {
                     Ok(()) => {
@@ -493,7 +500,8 @@ impl Host {
                 let input = read_json(&input, InputFile::Input, Some(&name))?;
                 connector_sdk::validate::ValidInput::check(descriptor, input.clone())?;
                 let (connector, _guard) = self.connect(config, preset, out, err).await?;
-                let mut output = connector.action(&name)?.invoke(input).await?;
+                let action = connector.action(&name)?;
+                let mut output = out.serve(action.invoke(input)).await?;
                 out.redact_value(&mut output);
                 if let Err(e) = out.raw(&output).and_then(|()| out.flush()) {
                     // The action took effect: its output (a created record's id) must not be

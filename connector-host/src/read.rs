@@ -169,7 +169,8 @@ pub async fn read<W: Write + Send>(
     // items are dropped.
     let mut failed: Vec<Arc<str>> = Vec::new();
     let mut events = stream::iter(streams).flatten_unordered(options.concurrency.max(1));
-    while let Some(event) = events.next().await {
+    // Updated configs the connector hands over are written between two events.
+    while let Some(event) = out.serve(events.next()).await {
         match event {
             Event::Started(name) => {
                 out.stream_status(&name, StreamStatus::Started)?;

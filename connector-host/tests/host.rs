@@ -639,3 +639,137 @@ async fn input_files_are_bounded_and_catalogs_list_each_stream_once() {
         "nothing is read twice, nothing at all"
     );
 }
+
+/// A connector whose credentials rotate: `check` and the read hand the host an updated config
+/// (a new token) and wait until it is stored before going on.
+struct Rotating {
+    spec: ConnectorSpec,
+}
+
+struct RotatingConnector {
+    spec: ConnectorSpec,
+    updates: ConfigSink,
+}
+
+struct RotatingStream(StreamDescriptor, ConfigSink);
+
+fn rotated(n: u32) -> Value {
+    json!({"token": format!("ROTATED-secret-{n}"), "page_size": 4})
+}
+
+impl Stream for RotatingStream {
+    fn descriptor(&self) -> &StreamDescriptor {
+        &self.0
+    }
+    fn read(&self, _request: ReadRequest) -> BoxStream<'static, Result<Message>> {
+        let sink = self.1.clone();
+        let record = |n: u64| {
+            Ok(Message::Record(Record::from_value(
+                "numbers".into(),
+                &json!({"n": n}),
+            )))
+        };
+        let before = futures::stream::iter([record(1)]);
+        let rotate = futures::stream::once(async move {
+            let stored = sink.send(ConfigUpdate { config: rotated(2) }).await?;
+            assert!(stored, "the host stores updates");
+            Ok(Message::Log(LogMessage {
+                level: LogLevel::Info,
+                message: "now using ROTATED-secret-2".into(),
+            }))
+        });
+        let after = futures::stream::iter([record(2)]);
+        use futures::StreamExt as _;
+        Box::pin(before.chain(rotate).chain(after))
+    }
+}
+
+#[async_trait]
+impl Connector for RotatingConnector {
+    fn spec(&self) -> &ConnectorSpec {
+        &self.spec
+    }
+    async fn check(&self) -> Result<()> {
+        let stored = self
+            .updates
+            .send(ConfigUpdate { config: rotated(1) })
+            .await?;
+        assert!(stored);
+        Ok(())
+    }
+    fn streams(&self) -> Vec<Arc<dyn Stream>> {
+        vec![Arc::new(RotatingStream(
+            self.spec.streams[0].clone(),
+            self.updates.clone(),
+        ))]
+    }
+    fn actions(&self) -> Vec<Arc<dyn Action>> {
+        Vec::new()
+    }
+}
+
+impl Definition for Rotating {
+    fn spec(&self) -> &ConnectorSpec {
+        &self.spec
+    }
+    fn build(&self, config: ValidConfig) -> Result<Box<dyn Connector>> {
+        self.build_with_updates(config, ConfigSink::none())
+    }
+    fn build_with_updates(
+        &self,
+        _config: ValidConfig,
+        updates: ConfigSink,
+    ) -> Result<Box<dyn Connector>> {
+        Ok(Box::new(RotatingConnector {
+            spec: self.spec.clone(),
+            updates,
+        }))
+    }
+}
+
+#[tokio::test]
+async fn updated_configs_are_control_lines_written_before_the_connector_goes_on() {
+    let definition = Arc::new(Rotating {
+        spec: counter(0).spec,
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(&dir, "c.json", &json!({"token": TOKEN}));
+    let (code, lines, err) = run(definition.clone(), &["check", "--config", &cfg]).await;
+    assert_eq!(code, 0, "{err}");
+    let control = of_type(&lines, "CONTROL");
+    assert_eq!(control.len(), 1);
+    assert_eq!(control[0]["control"]["type"], "CONNECTOR_CONFIG");
+    assert!(control[0]["control"]["emitted_at"].as_i64().is_some());
+    assert_eq!(
+        control[0]["control"]["connectorConfig"]["config"],
+        rotated(1)
+    );
+    assert_eq!(lines.last().unwrap()["type"], "CONNECTION_STATUS");
+
+    let (code, lines, err) = run(definition, &["read", "--config", &cfg]).await;
+    assert_eq!(code, 0, "{err}");
+    let kinds: Vec<&str> = lines
+        .iter()
+        .map(|l| match l["type"].as_str().unwrap() {
+            "TRACE" => "TRACE",
+            other => other,
+        })
+        .collect();
+    let at = |t: &str| kinds.iter().position(|k| *k == t).unwrap();
+    let records: Vec<usize> = (0..kinds.len()).filter(|i| kinds[*i] == "RECORD").collect();
+    // Between the first record and the second, in the order the stream asked.
+    assert!(
+        records[0] < at("CONTROL") && at("CONTROL") < records[1],
+        "{kinds:?}"
+    );
+    assert_eq!(
+        of_type(&lines, "CONTROL")[0]["control"]["connectorConfig"]["config"],
+        rotated(2)
+    );
+    // The new secret is scrubbed from everything but the CONTROL line.
+    let log = &of_type(&lines, "LOG")[0]["log"]["message"];
+    assert_eq!(log, "now using [redacted]");
+    for l in lines.iter().filter(|l| l["type"] != "CONTROL") {
+        assert!(!l.to_string().contains("ROTATED-secret"), "{l}");
+    }
+}

@@ -27,6 +27,9 @@
 //!   the account's credentials (every encoded form) removed and control characters escaped by
 //!   the client's [`Redactor`]: a server that echoes request headers cannot make the connector
 //!   print its own key.
+//! * **Auth**: the `Authorization` header is asked of the account's [`Credentials`] right before
+//!   each attempt: a fixed header, or an OAuth2 session ([`crate::oauth`]) that refreshes a due
+//!   access token first; a 401 on an OAuth2 token refreshes it once and sends the request again.
 
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -37,7 +40,7 @@ use backon::BackoffBuilder as _;
 use connector_sdk::redact::{Redactor, excerpt};
 use connector_sdk::{Error, RateLimit};
 
-use crate::auth::Credentials;
+use crate::auth::{Authorizer, Credentials, SharedRedactor};
 use crate::dialect::{Answer, Dialect};
 use crate::pacer::Pacer;
 use crate::retry::{self, Decision, Failed, Tries};
@@ -159,7 +162,7 @@ pub struct ClientStats {
 /// The per-account client.
 pub struct Client {
     http: reqwest::Client,
-    auth: HeaderValue,
+    auth: Authorizer,
     timeout: Duration,
     base: url::Url,
     dialect: Arc<dyn Dialect>,
@@ -169,7 +172,7 @@ pub struct Client {
     paced: bool,
     retry: RetryOptions,
     stats: Arc<ClientStats>,
-    redactor: Redactor,
+    redactor: SharedRedactor,
 }
 
 impl std::fmt::Debug for Client {
@@ -292,13 +295,13 @@ impl Client {
             retry,
         } = b;
         let limit = limit.as_ref();
-        let auth = credentials.header;
         if base.scheme() != "https" && !is_loopback(&base) {
             return Err(Error::invalid_config(
                 "base_url",
                 "must use https unless it is a loopback address",
             ));
         }
+        let (auth, redactor) = credentials.into_authorizer(&base)?;
         let pacer = Pacer::new(limit, tokio::time::Instant::now());
         let header_name = |name: &str, field: &str| {
             HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
@@ -327,13 +330,14 @@ impl Client {
             pacer: Mutex::new(pacer),
             retry,
             stats: Arc::new(ClientStats::default()),
-            redactor: credentials.redactor,
+            redactor,
         })
     }
 
-    /// The redactor of this client's errors.
-    pub fn redactor(&self) -> &Redactor {
-        &self.redactor
+    /// The redactor of this client's errors, as it is now (an OAuth2 session adds every access
+    /// token it gets).
+    pub fn redactor(&self) -> Redactor {
+        self.redactor.snapshot()
     }
 
     /// What the client has done so far.
@@ -423,6 +427,7 @@ impl Client {
         url: &url::Url,
         body: Option<&Value>,
         timeout: Duration,
+        auth: &HeaderValue,
     ) -> Result<Response, Error> {
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
         if self.paced {
@@ -431,7 +436,7 @@ impl Client {
         let mut request = self
             .http
             .request(method.reqwest(), url.clone())
-            .header(AUTHORIZATION, self.auth.clone())
+            .header(AUTHORIZATION, auth.clone())
             .timeout(timeout);
         if let Some(body) = body {
             request = request
@@ -592,6 +597,8 @@ impl Client {
             .with_jitter()
             .build();
         let mut tries = Tries::default();
+        // A refused OAuth2 access token is refreshed once, and the request sent again.
+        let mut reauthorized = false;
         loop {
             self.pace().await;
             let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
@@ -602,7 +609,15 @@ impl Client {
                 ));
             }
             let timeout = self.timeout.min(remaining);
-            let result = self.attempt(method, &url, body, timeout).await;
+            let (auth, token) = self.auth.header(self, deadline).await?;
+            let result = self.attempt(method, &url, body, timeout, &auth).await;
+            if !reauthorized
+                && matches!(result, Err(Error::AuthRejected { .. }))
+                && self.auth.rejected(self, token, deadline).await?
+            {
+                reauthorized = true;
+                continue;
+            }
             let (error, unreadable) = match result.map(&parse) {
                 Ok(Ok(v)) => return Ok(v),
                 // `parse` failed on a 2xx body.
@@ -661,6 +676,55 @@ impl Client {
     }
 }
 
+/// Token requests of an OAuth2 session ([`crate::oauth`]).
+impl Client {
+    /// One POST of the form-encoded `form` to `url` (the account's token URL) with
+    /// `authorization`: paced and counted like every request of the account (it spends the same
+    /// budget), within `deadline` and the attempt timeout; a redirect is refused. The caller
+    /// decides retries.
+    pub(crate) async fn post_form(
+        &self,
+        url: &url::Url,
+        authorization: &HeaderValue,
+        form: String,
+        deadline: tokio::time::Instant,
+    ) -> Result<crate::oauth::FormAnswer, Error> {
+        self.pace().await;
+        let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
+        if remaining.is_zero() {
+            return Err(Error::transport(
+                "the request's time budget ran out while waiting to refresh the access token; lower the concurrency or retry later",
+                true,
+            ));
+        }
+        self.stats.requests.fetch_add(1, Ordering::Relaxed);
+        if self.paced {
+            self.pacer().sent(tokio::time::Instant::now());
+        }
+        let response = self
+            .http
+            .post(url.clone())
+            .header(AUTHORIZATION, authorization.clone())
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(form)
+            .timeout(self.timeout.min(remaining))
+            .send()
+            .await
+            .map_err(|e| transport(&e))?;
+        self.observe_usage(response.headers());
+        if response.status().as_u16() == 429 {
+            self.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
+            self.pacer().rate_limited(tokio::time::Instant::now());
+        }
+        crate::oauth::FormAnswer::read(response, url, &self.retry_after_header).await
+    }
+
+    /// The retry knobs (token requests are retried like reads).
+    pub(crate) fn retry_options(&self) -> &RetryOptions {
+        &self.retry
+    }
+}
+
 /// Now plus `budget`, saturating at about thirty years (an `Instant` cannot hold `Duration::MAX`).
 fn deadline_after(budget: Duration) -> tokio::time::Instant {
     let now = tokio::time::Instant::now();
@@ -673,7 +737,7 @@ fn parse_json(r: Response) -> Result<Value, Error> {
         .map_err(|e| Error::invalid_response("a JSON body", e.to_string()))
 }
 
-fn transport(e: &reqwest::Error) -> Error {
+pub(crate) fn transport(e: &reqwest::Error) -> Error {
     // Built from the error's kind and causes, never its URL: errors stay free of addresses.
     let what = if e.is_timeout() {
         "the request timed out"

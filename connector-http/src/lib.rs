@@ -16,7 +16,11 @@
 //! * [`page`]: raw list pages and the field visitor that reads a cursor without parsing records.
 //! * [`connector`]: the declarations and spec built once ([`Catalog`]), the HTTP client shared
 //!   by every account ([`SharedHttp`]), and the per-account connector ([`HttpConnector`]).
-//! * [`auth`]: the `Authorization` header and the redactor of every form of its secret.
+//! * [`auth`]: where the `Authorization` header comes from (a fixed header or an OAuth2
+//!   session) and the redactor of every form of its secrets.
+//! * [`oauth`]: OAuth2 sessions (tokens refreshed before they expire, once on a 401, shared by
+//!   concurrent requests; rotated refresh tokens handed to the host) and the consent-flow
+//!   helpers (authorize URL, code exchange).
 //! * [`dialect`]: the one trait a connector implements for what is its API's own (error bodies,
 //!   list envelopes, special statuses).
 //!
@@ -31,6 +35,7 @@ pub mod client;
 pub mod connector;
 pub mod dialect;
 pub mod list;
+pub mod oauth;
 pub mod pacer;
 pub mod page;
 pub mod retry;
@@ -42,3 +47,4 @@ pub use auth::Credentials;
 pub use client::{Client, ClientStats, Method, RetryOptions, RetryPolicy};
 pub use connector::{AccountOptions, Catalog, HttpConnector, SharedHttp};
 pub use dialect::Dialect;
+pub use oauth::{OAuth2, OAuth2Fields};

@@ -12,6 +12,7 @@ use futures::StreamExt as _;
 use futures::stream::BoxStream;
 use serde_json::Value;
 
+use crate::control::ConfigSink;
 use crate::error::{Error, Result};
 use crate::message::Message;
 use crate::spec::{ActionDescriptor, ConnectorSpec, StreamDescriptor, SyncMode};
@@ -28,6 +29,21 @@ pub trait Definition: Send + Sync {
     /// Rules: makes no request (use [`Connector::check`] for that); refuses values the schema
     /// cannot express (e.g. a base URL that is not loopback) with [`Error::InvalidConfig`].
     fn build(&self, config: ValidConfig) -> Result<Box<dyn Connector>>;
+
+    /// [`Definition::build`], with a sink for updated configs: a connector whose credentials
+    /// change while it runs (a rotated OAuth2 refresh token) hands the whole updated config to
+    /// `updates`, and waits for it to be stored, before it uses them (see [`crate::control`]).
+    ///
+    /// The default ignores the sink: a connector whose config never changes need not implement
+    /// it. One that does makes `build` call it with [`ConfigSink::none`].
+    fn build_with_updates(
+        &self,
+        config: ValidConfig,
+        updates: ConfigSink,
+    ) -> Result<Box<dyn Connector>> {
+        let _ = updates;
+        self.build(config)
+    }
 }
 
 /// A connector configured for one account.
@@ -115,6 +131,16 @@ pub trait DefinitionExt: Definition {
     /// Validates `config` and builds a connector from it.
     fn connect(&self, config: &Value) -> Result<Box<dyn Connector>> {
         self.build(self.validate_config(config)?)
+    }
+
+    /// Validates `config` and builds a connector that hands updated configs to `updates`
+    /// ([`Definition::build_with_updates`]).
+    fn connect_with_updates(
+        &self,
+        config: &Value,
+        updates: ConfigSink,
+    ) -> Result<Box<dyn Connector>> {
+        self.build_with_updates(self.validate_config(config)?, updates)
     }
 }
 

@@ -14,11 +14,14 @@
 //!   checkpoints, logs); memory stays flat however many records flow.
 //! * An [`Action`] runs on a [`ValidInput`], which only exists once the input matched the
 //!   action's input schema: no request can be made with an unchecked input.
+//! * A connector whose credentials change while it runs (a rotated OAuth2 refresh token) hands
+//!   the updated config to the [`ConfigSink`] its host built it with ([`control`]).
 //! * Descriptors ([`StreamDescriptor`], [`ActionDescriptor`], [`RateLimit`], [`AuthKind`],
 //!   [`PollingMode`]) are plain data with JSON schemas; what is declared is what runs.
 #![deny(missing_docs)]
 
 pub mod connector;
+pub mod control;
 pub mod cursor;
 pub mod error;
 pub mod message;
@@ -33,6 +36,7 @@ pub mod validate;
 pub use connector::{
     Action, ActionExt, Connector, ConnectorExt, Definition, DefinitionExt, ReadRequest, Stream,
 };
+pub use control::{ConfigSink, ConfigUpdate};
 pub use error::{Error, FailureType, Result};
 pub use message::{LogLevel, LogMessage, Message, Record, State, StateCheckpoint};
 pub use spec::{

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 
 use base64::Engine as _;
 
-use crate::spec::ConnectorSpec;
+use crate::spec::{AuthKind, ConnectorSpec};
 
 /// What replaces a secret in scrubbed text.
 pub const REDACTED: &str = "[redacted]";
@@ -95,9 +95,15 @@ impl Redactor {
     /// auth kinds declare (dotted paths such as `auth.api_key`), and, for HTTP Basic kinds, the
     /// `user:secret` pairs the wire carries base64-encoded.
     pub fn from_config(spec: &ConnectorSpec, config: &serde_json::Value) -> Self {
+        Self::from_auth_kinds(&spec.auth_kinds, config)
+    }
+
+    /// [`Redactor::from_config`] from the auth kinds alone (what a host keeps to scrub the
+    /// secrets of an updated config, see [`crate::control`]).
+    pub fn from_auth_kinds(kinds: &[AuthKind], config: &serde_json::Value) -> Self {
         let mut r = Self::default();
         let strings = string_values(config);
-        for kind in &spec.auth_kinds {
+        for kind in kinds {
             for path in &kind.secret_fields {
                 let pointer = format!("/{}", path.replace('.', "/"));
                 let Some(secret) = config.pointer(&pointer).and_then(|v| v.as_str()) else {

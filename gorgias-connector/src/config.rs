@@ -40,7 +40,8 @@ pub struct GorgiasConfig {
     )]
     pub subdomain: String,
     /// # Authentication
-    /// An API key (HTTP Basic with the key owner's email) or an OAuth2 / bearer access token.
+    /// An API key (HTTP Basic with the key owner's email), an OAuth2 app's refresh token (the
+    /// connector refreshes its access tokens), or a bare access token.
     #[schemars(extend("order" = 1))]
     pub auth: Auth,
     /// # Start date
@@ -98,6 +99,15 @@ fn default_window() -> u64 {
     DEFAULT_WINDOW_SECS
 }
 
+/// The config fields of the `oauth2` auth kind (errors name them; a rotated refresh token is
+/// written back to them).
+pub const OAUTH2_FIELDS: connector_http::OAuth2Fields = connector_http::OAuth2Fields {
+    client_id: "auth.client_id",
+    client_secret: "auth.client_secret",
+    refresh_token: "auth.refresh_token",
+    access_token: "auth.access_token",
+};
+
 /// How the connector authenticates: one branch per method.
 #[derive(Deserialize, JsonSchema)]
 #[serde(tag = "type", deny_unknown_fields)]
@@ -127,6 +137,32 @@ pub enum Auth {
         #[schemars(with = "String", length(min = 1), extend("writeOnly" = true, "airbyte_secret" = true))]
         token: SecretString,
     },
+    /// # OAuth2 app (refreshing tokens)
+    /// A Gorgias OAuth2 app's client id and secret, and the refresh token its consent gave
+    /// (with the offline scope). The connector gets and refreshes access tokens at the
+    /// account's own /oauth/token address itself, so the connection keeps working after the
+    /// access token expires. Budget: 80 requests per 20 s per account.
+    #[serde(rename = "oauth2")]
+    OAuth2 {
+        /// # Client ID
+        /// The app's client id (its app id in Gorgias).
+        #[schemars(length(min = 1, max = 500))]
+        client_id: String,
+        /// # Client secret
+        /// The app's client secret.
+        #[schemars(with = "String", length(min = 1), extend("writeOnly" = true, "airbyte_secret" = true))]
+        client_secret: SecretString,
+        /// # Refresh token
+        /// The refresh token from the app's consent (asked with the offline scope).
+        #[schemars(with = "String", length(min = 1), extend("writeOnly" = true, "airbyte_secret" = true))]
+        refresh_token: SecretString,
+        /// # Access token (optional)
+        /// A current access token, if you have one; leave empty and the connector gets one.
+        /// The connector keeps it up to date when it stores an updated config.
+        #[serde(default)]
+        #[schemars(with = "Option<String>", extend("writeOnly" = true, "airbyte_secret" = true))]
+        access_token: Option<SecretString>,
+    },
 }
 
 impl std::fmt::Debug for Auth {
@@ -140,6 +176,17 @@ impl std::fmt::Debug for Auth {
             Auth::Bearer { .. } => f
                 .debug_struct("Bearer")
                 .field("token", &"[redacted]")
+                .finish(),
+            Auth::OAuth2 {
+                client_id,
+                access_token,
+                ..
+            } => f
+                .debug_struct("OAuth2")
+                .field("client_id", client_id)
+                .field("client_secret", &"[redacted]")
+                .field("refresh_token", &"[redacted]")
+                .field("access_token", &access_token.as_ref().map(|_| "[redacted]"))
                 .finish(),
         }
     }
@@ -163,7 +210,7 @@ impl Auth {
     pub fn scheme(&self) -> connector_sdk::AuthScheme {
         match self {
             Auth::Basic { .. } => connector_sdk::AuthScheme::Basic,
-            Auth::Bearer { .. } => connector_sdk::AuthScheme::Bearer,
+            Auth::Bearer { .. } | Auth::OAuth2 { .. } => connector_sdk::AuthScheme::Bearer,
         }
     }
 
@@ -193,19 +240,63 @@ impl Auth {
                     return refuse("auth.token", "token");
                 }
             }
+            Auth::OAuth2 {
+                client_id,
+                client_secret,
+                refresh_token,
+                access_token,
+            } => {
+                if bad(client_id) {
+                    return refuse(OAUTH2_FIELDS.client_id, "client id");
+                }
+                if bad(client_secret.expose_secret()) {
+                    return refuse(OAUTH2_FIELDS.client_secret, "client secret");
+                }
+                if bad(refresh_token.expose_secret()) {
+                    return refuse(OAUTH2_FIELDS.refresh_token, "refresh token");
+                }
+                if access_token
+                    .as_ref()
+                    .is_some_and(|t| bad(t.expose_secret()))
+                {
+                    return refuse(OAUTH2_FIELDS.access_token, "access token");
+                }
+            }
         }
         Ok(())
     }
 
-    /// The `Authorization` header (marked sensitive) and the redactor of every form of the
-    /// secret.
-    pub(crate) fn credentials(&self) -> Result<connector_http::Credentials, Error> {
+    /// Where the `Authorization` header comes from (a fixed header, or an OAuth2 session whose
+    /// token URL is the account's own `/oauth/token`) and the redactor of every form of the
+    /// secrets. `document` is the whole config: an OAuth2 session whose refresh token rotates
+    /// hands it, updated, to `updates` before it uses the new tokens.
+    pub(crate) fn credentials(
+        &self,
+        document: &serde_json::Value,
+        updates: connector_sdk::ConfigSink,
+    ) -> Result<connector_http::Credentials, Error> {
         use connector_http::Credentials;
         match self {
             Auth::Basic { email, api_key } => {
                 Credentials::basic(email, api_key.expose_secret(), "auth.api_key")
             }
             Auth::Bearer { token } => Credentials::bearer(token.expose_secret(), "auth.token"),
+            Auth::OAuth2 {
+                client_id,
+                client_secret,
+                refresh_token,
+                access_token,
+            } => Credentials::oauth2(
+                connector_http::OAuth2::new(
+                    crate::oauth::TOKEN_PATH,
+                    OAUTH2_FIELDS,
+                    client_id.as_str(),
+                    client_secret.expose_secret(),
+                    refresh_token.expose_secret(),
+                )
+                .access_token(access_token.as_ref().map(|t| t.expose_secret().to_string()))
+                .updates(document.clone(), updates),
+            ),
         }
     }
 }
@@ -547,6 +638,22 @@ mod tests {
                 serde_json::json!({"type": "bearer", "token": "tok\u{1b}"}),
                 "auth.token",
             ),
+            (
+                serde_json::json!({"type": "oauth2", "client_id": "app 1", "client_secret": "s", "refresh_token": "r"}),
+                "auth.client_id",
+            ),
+            (
+                serde_json::json!({"type": "oauth2", "client_id": "app", "client_secret": "s\n", "refresh_token": "r"}),
+                "auth.client_secret",
+            ),
+            (
+                serde_json::json!({"type": "oauth2", "client_id": "app", "client_secret": "s", "refresh_token": " r"}),
+                "auth.refresh_token",
+            ),
+            (
+                serde_json::json!({"type": "oauth2", "client_id": "app", "client_secret": "s", "refresh_token": "r", "access_token": "a\tb"}),
+                "auth.access_token",
+            ),
         ] {
             let e = resolve(auth, serde_json::json!({}))
                 .expect_err(field)
@@ -569,5 +676,33 @@ mod tests {
             token: SecretString::from("CANARY-TOKEN"),
         };
         assert!(!format!("{auth:?}").contains("CANARY"));
+        let auth = Auth::OAuth2 {
+            client_id: "app-1".into(),
+            client_secret: SecretString::from("CANARY-SECRET"),
+            refresh_token: SecretString::from("CANARY-REFRESH"),
+            access_token: Some(SecretString::from("CANARY-ACCESS")),
+        };
+        let shown = format!("{auth:?}");
+        assert!(
+            !shown.contains("CANARY") && shown.contains("app-1"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn an_oauth2_config_parses_with_or_without_an_access_token() {
+        for auth in [
+            serde_json::json!({"type": "oauth2", "client_id": "app", "client_secret": "s", "refresh_token": "r"}),
+            serde_json::json!({"type": "oauth2", "client_id": "app", "client_secret": "s", "refresh_token": "r", "access_token": "a.b.c"}),
+        ] {
+            let r = resolve(auth, serde_json::json!({})).expect("resolves");
+            assert_eq!(r.auth.scheme(), connector_sdk::AuthScheme::Bearer);
+        }
+        let e = serde_json::from_value::<GorgiasConfig>(serde_json::json!({
+            "subdomain": "acme",
+            "auth": {"type": "oauth2", "client_id": "app", "client_secret": "s", "refresh_token": "r", "token_url": "https://evil.example/t"}
+        }))
+        .expect_err("an unknown field is refused");
+        assert!(e.to_string().contains("token_url"), "{e}");
     }
 }

@@ -20,7 +20,8 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Layout: [`config`] (what a user fills in), [`dialect`] (Gorgias's error bodies, envelopes
+//! Layout: [`config`] (what a user fills in), [`oauth`] (the OAuth2 consent flow for a
+//! Gorgias app; the `oauth2` auth kind refreshes its tokens itself), [`dialect`] (Gorgias's error bodies, envelopes
 //! and special statuses, for the `connector-http` toolkit, which does the pacing, retries, list
 //! walks and actions), [`objects`] (one module per Gorgias object: its record schema, stream
 //! and actions, as declarations), [`schema`] (Gorgias's schema pieces).
@@ -28,6 +29,7 @@
 
 pub mod config;
 pub mod dialect;
+pub mod oauth;
 pub mod objects;
 mod options;
 #[cfg(feature = "sandbox")]
@@ -37,8 +39,8 @@ pub mod schema;
 use std::sync::{Arc, OnceLock};
 
 use connector_sdk::{
-    ActionDescriptor, AuthKind, AuthScheme, ChangeDetection, Connector, ConnectorSpec, Definition,
-    PollingMode, RateLimit, RateLimitScope, Result, StreamDescriptor, ValidConfig,
+    ActionDescriptor, AuthKind, AuthScheme, ChangeDetection, ConfigSink, Connector, ConnectorSpec,
+    Definition, PollingMode, RateLimit, RateLimitScope, Result, StreamDescriptor, ValidConfig,
 };
 
 pub use config::GorgiasConfig;
@@ -105,7 +107,7 @@ pub fn rate_limits() -> Vec<RateLimit> {
         limit(
             AuthScheme::Bearer,
             80,
-            "OAuth2 apps: a leaky bucket of 80 requests per 20 s per account (Enterprise accounts: the same count per 10 s).",
+            "OAuth2 apps (a bearer access token, or the oauth2 kind's refreshed ones; its token requests are paced within the same budget): a leaky bucket of 80 requests per 20 s per account (Enterprise accounts: the same count per 10 s).",
         ),
     ]
 }
@@ -155,6 +157,17 @@ fn spec(streams: Vec<StreamDescriptor>, actions: Vec<ActionDescriptor>) -> Conne
                 description: "An OAuth2 access token of a Gorgias app (or an API key sent as a bearer token).".into(),
                 secret_fields: vec!["auth.token".into()],
             },
+            AuthKind {
+                scheme: AuthScheme::Bearer,
+                config_type: "oauth2".into(),
+                title: "OAuth2 app (refreshing tokens)".into(),
+                description: "A Gorgias OAuth2 app's client id and secret with the refresh token of its consent (offline scope): the connector gets and refreshes access tokens at the account's /oauth/token before they expire, and hands a rotated refresh token to the host as an updated config.".into(),
+                secret_fields: vec![
+                    "auth.client_secret".into(),
+                    "auth.refresh_token".into(),
+                    "auth.access_token".into(),
+                ],
+            },
         ],
         polling: PollingMode {
             kind: ChangeDetection::Polled,
@@ -175,6 +188,17 @@ impl Definition for GorgiasDefinition {
     }
 
     fn build(&self, config: ValidConfig) -> Result<Box<dyn Connector>> {
+        self.build_with_updates(config, ConfigSink::none())
+    }
+
+    /// Builds the account's connector; with the `oauth2` auth kind, a rotated refresh token is
+    /// handed to `updates` (the whole config, updated) before the new tokens are used.
+    fn build_with_updates(
+        &self,
+        config: ValidConfig,
+        updates: ConfigSink,
+    ) -> Result<Box<dyn Connector>> {
+        let document = config.value().clone();
         let config: GorgiasConfig = config.parse()?;
         let resolved = config.resolve()?;
         let scheme = resolved.auth.scheme();
@@ -194,7 +218,7 @@ impl Definition for GorgiasDefinition {
             }
             (None, _) | (_, None) => None,
         };
-        let credentials = resolved.auth.credentials()?;
+        let credentials = resolved.auth.credentials(&document, updates)?;
         let dialect = Arc::new(GorgiasDialect::new(resolved.subdomain.clone()));
         let client = connector_http::Client::builder(
             self.http.get()?,

@@ -187,7 +187,8 @@ fn config_schema_carries_form_annotations() {
         kinds,
         [
             ("basic", "API key (HTTP Basic)"),
-            ("bearer", "Access token (Bearer)")
+            ("bearer", "Access token (Bearer)"),
+            ("oauth2", "OAuth2 app (refreshing tokens)"),
         ]
     );
     for b in branches {
@@ -198,7 +199,13 @@ fn config_schema_carries_form_annotations() {
         );
         assert!(b["required"].as_array().unwrap().contains(&json!("type")));
     }
-    for (branch, secret) in [(0, "api_key"), (1, "token")] {
+    for (branch, secret) in [
+        (0, "api_key"),
+        (1, "token"),
+        (2, "client_secret"),
+        (2, "refresh_token"),
+        (2, "access_token"),
+    ] {
         let s = &branches[branch]["properties"][secret];
         assert_eq!(s["writeOnly"], true, "{secret}");
         assert_eq!(s["airbyte_secret"], true, "{secret}");
@@ -218,7 +225,16 @@ fn config_schema_carries_form_annotations() {
                 .map(|s| s.as_str().unwrap())
         })
         .collect();
-    assert_eq!(secrets, ["auth.api_key", "auth.token"]);
+    assert_eq!(
+        secrets,
+        [
+            "auth.api_key",
+            "auth.token",
+            "auth.client_secret",
+            "auth.refresh_token",
+            "auth.access_token"
+        ]
+    );
 }
 
 #[test]
@@ -231,6 +247,8 @@ fn the_config_schema_accepts_and_refuses_what_the_connector_does() {
     for ok in [
         json!({"subdomain": "acme", "auth": {"type": "basic", "email": "agent@acme.com", "api_key": "k"}}),
         json!({"subdomain": "https://acme.gorgias.com/app", "auth": {"type": "bearer", "token": "t"}, "start_date": "2024-01-31"}),
+        json!({"subdomain": "acme", "auth": {"type": "oauth2", "client_id": "app", "client_secret": "s", "refresh_token": "r"}}),
+        json!({"subdomain": "acme", "auth": {"type": "oauth2", "client_id": "app", "client_secret": "s", "refresh_token": "r", "access_token": "a.b.c"}}),
     ] {
         assert!(validator.is_valid(&ok), "{ok}");
     }
@@ -240,6 +258,8 @@ fn the_config_schema_accepts_and_refuses_what_the_connector_does() {
         json!({"subdomain": "acme", "auth": {"type": "basic", "email": "not an email", "api_key": "k"}}),
         json!({"subdomain": "acme", "auth": {"type": "oauth", "token": "t"}}),
         json!({"subdomain": "acme", "auth": {"type": "bearer", "token": "t"}, "start_date": "yesterday"}),
+        json!({"subdomain": "acme", "auth": {"type": "oauth2", "client_id": "app", "client_secret": "s"}}),
+        json!({"subdomain": "acme", "auth": {"type": "oauth2", "client_id": "app", "client_secret": "s", "refresh_token": "r", "token_url": "https://evil.example/t"}}),
     ] {
         assert!(!validator.is_valid(&bad), "{bad}");
     }

@@ -52,6 +52,9 @@ async fn accounts(State(app): State<AppState>) -> Response {
                 "email": a.creds.email,
                 "api_key": a.creds.api_key,
                 "bearer_token": a.creds.bearer_token,
+                "client_id": a.creds.client_id,
+                "client_secret": a.creds.client_secret,
+                "refresh_token": a.creds.refresh_token,
             })
         })
         .collect();

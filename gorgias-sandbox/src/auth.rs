@@ -1,8 +1,10 @@
 //! Credentials and account resolution.
 //!
-//! Each account has an owner user whose email and API key authenticate with HTTP Basic, and a
-//! Bearer token (standing for an OAuth2 access token). All are derived from the seed, unique
-//! per account.
+//! Each account has an owner user whose email and API key authenticate with HTTP Basic, a
+//! static Bearer token (standing for an OAuth2 access token), and an OAuth2 app: a client id and
+//! secret, and a refresh token of a consent already given (scopes `openid offline write:all`),
+//! from which [`crate::oauth`] issues expiring JWT access tokens. All are derived from the seed,
+//! unique per account.
 //!
 //! Resolution: when the `Host` header is `<sub>.gorgias.com` or `<sub>.localhost` (any port),
 //! that subdomain picks the account (unknown subdomain: 404 with a small HTML page, like
@@ -35,8 +37,14 @@ pub struct AccountCredentials {
     pub email: String,
     /// The API key: the Basic-auth password.
     pub api_key: String,
-    /// The Bearer token.
+    /// The static Bearer token (never expires).
     pub bearer_token: String,
+    /// The OAuth2 app's client id.
+    pub client_id: String,
+    /// The OAuth2 app's client secret.
+    pub client_secret: String,
+    /// A refresh token of a consent already given to the app (revocable like any other).
+    pub refresh_token: String,
 }
 
 impl fmt::Debug for AccountCredentials {
@@ -46,6 +54,9 @@ impl fmt::Debug for AccountCredentials {
             .field("email", &self.email)
             .field("api_key", &"<redacted>")
             .field("bearer_token", &"<redacted>")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .field("refresh_token", &"<redacted>")
             .finish()
     }
 }
@@ -58,11 +69,19 @@ impl AccountCredentials {
         rng.fill_bytes(&mut key);
         let mut token = [0u8; 32];
         rng.fill_bytes(&mut token);
+        // Drawn after the key and token, so those stay what they were before OAuth2 apps.
+        let mut secret = [0u8; 32];
+        rng.fill_bytes(&mut secret);
+        let mut refresh = [0u8; 32];
+        rng.fill_bytes(&mut refresh);
         Self {
             subdomain: subdomain.to_owned(),
             email: owner_email(subdomain),
             api_key: key.iter().map(|b| format!("{b:02x}")).collect(),
             bearer_token: URL_SAFE_NO_PAD.encode(token),
+            client_id: format!("sandbox-app-{subdomain}-{:08x}", rng.next_u32()),
+            client_secret: URL_SAFE_NO_PAD.encode(secret),
+            refresh_token: URL_SAFE_NO_PAD.encode(refresh),
         }
     }
 
@@ -77,6 +96,15 @@ impl AccountCredentials {
     /// The `Authorization` header value for Bearer auth.
     pub fn bearer_header(&self) -> String {
         format!("Bearer {}", self.bearer_token)
+    }
+
+    /// The `Authorization` header value of the OAuth2 app's client authentication at the token
+    /// endpoint (HTTP Basic `client_id:client_secret`).
+    pub fn client_basic_header(&self) -> String {
+        format!(
+            "Basic {}",
+            STANDARD.encode(format!("{}:{}", self.client_id, self.client_secret))
+        )
     }
 
     /// Whether presented credentials are this account's.
@@ -158,7 +186,18 @@ mod tests {
             AccountCredentials::generate(1, 1, "acme").api_key
         );
         let dbg = format!("{a:?}");
-        assert!(!dbg.contains(&a.api_key) && !dbg.contains(&a.bearer_token));
+        for secret in [
+            &a.api_key,
+            &a.bearer_token,
+            &a.client_secret,
+            &a.refresh_token,
+        ] {
+            assert!(!dbg.contains(secret.as_str()), "{dbg}");
+        }
+        assert_ne!(
+            a.client_id,
+            AccountCredentials::generate(1, 1, "acme").client_id
+        );
         let p = parse_authorization(&a.basic_header()).unwrap();
         assert_eq!(a.accepts(&p), Some(AuthKind::Basic));
         let p = parse_authorization(&a.bearer_header()).unwrap();

@@ -6,7 +6,8 @@
 //! as "recorded: Nango test `<name>`") and, where nothing was recorded, like the documentation
 //! (developers.gorgias.com) says: every object in scope under `/api/` with its recorded list
 //! envelope and cursors, filters and orderings, writes with the recorded status codes and
-//! `{"error":{"msg":..}}` bodies, HTTP Basic and Bearer auth, a per-account leaky bucket with
+//! `{"error":{"msg":..}}` bodies, HTTP Basic and Bearer auth, the OAuth2 app flow (authorize,
+//! token with code and refresh grants, revoke; expiring JWT access tokens), a per-account leaky bucket with
 //! `X-Gorgias-Account-Api-Call-Limit` and `429` with `Retry-after`, several accounts at once,
 //! deterministic seeded data of any size, and fault injection.
 //!
@@ -41,7 +42,8 @@
 //! * **The registration list** is [`objects::ALL`] (also the seed order); search and statistics add
 //!   routes only.
 //! * **Shared machinery**, which never imports an object: [`server`] (state and the request
-//!   pipeline: account resolution, [`auth`], [`rate_limit`], [`faults`], [`stats`]), [`admin`] (the
+//!   pipeline: account resolution, [`auth`], [`rate_limit`], [`faults`], [`stats`]), [`oauth`]
+//!   (`/oauth/authorize`, `/oauth/token`, `/oauth/revoke` and the access tokens `/api` accepts), [`admin`] (the
 //!   `/__sandbox/*` routes), [`http`] (the request extractor, body validation, response builders),
 //!   [`list`] (list parsing, keyset cursors, envelopes), [`store`] (collections of pre-serialised
 //!   records with ordered indexes, the per-account store, the event hook), [`seed`] (random
@@ -135,6 +137,7 @@ pub mod error;
 pub mod faults;
 pub mod http;
 pub mod list;
+pub mod oauth;
 pub mod object;
 pub mod objects;
 pub mod options;
@@ -150,6 +153,7 @@ pub mod viewfilter;
 pub use auth::{AccountCredentials, AuthKind};
 pub use error::SandboxError;
 pub use faults::{FaultKind, FaultPlan, FaultRule, FaultTrigger};
+pub use oauth::OAuthOptions;
 pub use options::{AccountOptions, DataSizes, NoVoice, RateLimitOptions, SandboxOptions, Voice};
 pub use stats::{AccountStats, Stats};
 pub use store::ObjectKind;
@@ -216,6 +220,7 @@ impl Sandbox {
         let state: AppState = Arc::new(Shared::new(
             accounts,
             options.rate_limit.clone(),
+            options.oauth.clone(),
             faults::FaultEngine::new(options.faults.clone()),
         ));
         let listener = tokio::net::TcpListener::bind(options.bind)
@@ -352,6 +357,36 @@ impl SandboxHandle {
     /// Replaces the rate-limit options (buckets keep their levels).
     pub fn set_rate_limit(&self, options: RateLimitOptions) {
         self.inner.state.set_rate_limit(options);
+    }
+
+    /// The OAuth2 options in force.
+    pub fn oauth_options(&self) -> OAuthOptions {
+        self.inner.state.oauth_options()
+    }
+
+    /// Replaces the OAuth2 options (tokens already issued keep their `exp`).
+    pub fn set_oauth_options(&self, options: OAuthOptions) {
+        self.inner.state.set_oauth_options(options);
+    }
+
+    /// Revokes a refresh token of an account, as `POST /oauth/revoke` or uninstalling the app
+    /// does; whether it was one of the account's.
+    pub fn revoke_refresh_token(&self, subdomain: &str, token: &str) -> Result<bool, SandboxError> {
+        Ok(self.acct(subdomain)?.oauth().revoke(token))
+    }
+
+    /// Every OAuth2 access token issued to an account so far (at most the last 10 000), for
+    /// tests that look for them where they must not be.
+    pub fn issued_access_tokens(&self, subdomain: &str) -> Result<Vec<String>, SandboxError> {
+        Ok(self.acct(subdomain)?.oauth().issued_access_tokens())
+    }
+
+    /// Makes `/api` refuse every access token issued so far to an account (later ones work):
+    /// a test hook standing for any server-side reason a token is refused before its `exp`
+    /// (real access tokens are stateless JWTs that stay valid until then).
+    pub fn invalidate_access_tokens(&self, subdomain: &str) -> Result<(), SandboxError> {
+        self.acct(subdomain)?.oauth().invalidate_access_tokens();
+        Ok(())
     }
 
     fn acct(&self, subdomain: &str) -> Result<&Arc<Account>, SandboxError> {

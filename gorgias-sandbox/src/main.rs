@@ -1,7 +1,9 @@
 //! `gorgias-sandbox serve`: runs the sandbox standalone and prints the credentials.
 
 use clap::{Parser, Subcommand};
-use gorgias_sandbox::{AccountOptions, DataSizes, RateLimitOptions, Sandbox, SandboxOptions};
+use gorgias_sandbox::{
+    AccountOptions, DataSizes, OAuthOptions, RateLimitOptions, Sandbox, SandboxOptions,
+};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
@@ -57,6 +59,12 @@ struct ServeArgs {
     /// Turn the rate limit off.
     #[arg(long)]
     no_rate_limit: bool,
+    /// Lifetime of the OAuth2 access tokens, in seconds (default 86400, as Gorgias's).
+    #[arg(long)]
+    access_token_lifetime_secs: Option<u64>,
+    /// Answer OAuth2 refreshes with a new refresh token (and refuse the old one).
+    #[arg(long)]
+    rotate_refresh_tokens: bool,
 }
 
 const NAMES: &[&str] = &["acme", "globex", "initech", "umbrella", "hooli"];
@@ -105,7 +113,14 @@ async fn main() -> std::process::ExitCode {
                 .map(|i| AccountOptions::new(subdomain(i)).sizes(sizes.clone()))
                 .collect(),
         )
-        .rate_limit(rate_limit);
+        .rate_limit(rate_limit)
+        .oauth(
+            OAuthOptions::default()
+                .access_token_lifetime(Duration::from_secs(
+                    args.access_token_lifetime_secs.unwrap_or(86_400).max(1),
+                ))
+                .rotate_refresh_tokens(args.rotate_refresh_tokens),
+        );
     let started = std::time::Instant::now();
     let sandbox = match Sandbox::start(options).await {
         Ok(s) => s,
@@ -125,6 +140,9 @@ async fn main() -> std::process::ExitCode {
         println!("  email:        {}", a.email);
         println!("  api_key:      {}", a.api_key);
         println!("  bearer_token: {}", a.bearer_token);
+        println!("  oauth2 app:   client_id {}", a.client_id);
+        println!("                client_secret {}", a.client_secret);
+        println!("                refresh_token {}", a.refresh_token);
         println!(
             "  try: curl -u '{}:{}' {}/api/account",
             a.email,

@@ -2,6 +2,7 @@
 //! limit and the initial fault plan.
 
 use crate::faults::FaultPlan;
+use crate::oauth::OAuthOptions;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -18,6 +19,8 @@ pub struct SandboxOptions {
     pub accounts: Vec<AccountOptions>,
     /// The leaky-bucket rate limit.
     pub rate_limit: RateLimitOptions,
+    /// The OAuth2 endpoints (token lifetime, rotation, `expires_in`).
+    pub oauth: OAuthOptions,
     /// Faults injected from the start (can be replaced at run time).
     pub faults: FaultPlan,
 }
@@ -29,6 +32,7 @@ impl Default for SandboxOptions {
             seed: 42,
             accounts: vec![AccountOptions::new("acme")],
             rate_limit: RateLimitOptions::default(),
+            oauth: OAuthOptions::default(),
             faults: FaultPlan::default(),
         }
     }
@@ -90,6 +94,13 @@ impl SandboxOptions {
     #[must_use]
     pub fn rate_limit_window(mut self, window: Duration) -> Self {
         self.rate_limit.window = window;
+        self
+    }
+
+    /// Sets the OAuth2 options.
+    #[must_use]
+    pub fn oauth(mut self, oauth: OAuthOptions) -> Self {
+        self.oauth = oauth;
         self
     }
 

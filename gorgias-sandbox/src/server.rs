@@ -1,9 +1,10 @@
 //! The HTTP server: shared state, the request pipeline (account resolution, auth, rate limit,
 //! faults, statistics) and the application router (the object routes are passed in).
 
-use crate::auth::{self, AccountCredentials, AuthKind};
+use crate::auth::{self, AccountCredentials, AuthKind, Presented};
 use crate::error::ApiError;
 use crate::faults::{self, FaultEngine, FaultKind};
+use crate::oauth::{OAuthAccount, OAuthOptions};
 use crate::options::RateLimitOptions;
 use crate::rate_limit::{AccountBuckets, Decision};
 use crate::stats::{Recorder, Stats};
@@ -31,6 +32,7 @@ pub struct Account {
     data: RwLock<AccountData>,
     buckets: Mutex<AccountBuckets>,
     stats: Mutex<Recorder>,
+    oauth: Mutex<OAuthAccount>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -40,12 +42,37 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Account {
     /// Wraps generated data.
     pub fn new(creds: AccountCredentials, data: AccountData) -> Self {
+        // The OAuth2 state's random stream follows from the (seeded) credentials.
+        let seed = creds
+            .client_secret
+            .bytes()
+            .fold(0u64, |h, b| crate::seed::mix(h, u64::from(b)));
+        let oauth = OAuthAccount::new(seed, &creds.refresh_token);
         Self {
             creds,
             data: RwLock::new(data),
             buckets: Mutex::new(AccountBuckets::default()),
             stats: Mutex::new(Recorder::default()),
+            oauth: Mutex::new(oauth),
         }
+    }
+
+    /// The OAuth2 state (codes, refresh tokens, issued access tokens).
+    pub fn oauth(&self) -> MutexGuard<'_, OAuthAccount> {
+        lock(&self.oauth)
+    }
+
+    /// How presented credentials authenticate with this account: its API key (Basic), its
+    /// static bearer token, or an access token its OAuth2 app was issued and that has not
+    /// expired (both Bearer: the OAuth2 budget).
+    pub fn accepts(&self, presented: &Presented) -> Option<AuthKind> {
+        self.creds.accepts(presented).or_else(|| match presented {
+            Presented::Bearer(t) => {
+                let now = crate::time::wall_now() as f64 / 1e6;
+                self.oauth().accepts(t, now).then_some(AuthKind::Bearer)
+            }
+            Presented::Basic { .. } => None,
+        })
     }
 
     /// Read access to the data.
@@ -74,6 +101,7 @@ pub struct Shared {
     /// Accounts, in option order.
     pub accounts: Vec<Arc<Account>>,
     rate_limit: RwLock<RateLimitOptions>,
+    oauth: RwLock<OAuthOptions>,
     faults: Mutex<FaultEngine>,
     started: Instant,
     unauthenticated: AtomicU64,
@@ -87,11 +115,13 @@ impl Shared {
     pub fn new(
         accounts: Vec<Arc<Account>>,
         rate_limit: RateLimitOptions,
+        oauth: OAuthOptions,
         faults: FaultEngine,
     ) -> Self {
         Self {
             accounts,
             rate_limit: RwLock::new(rate_limit),
+            oauth: RwLock::new(oauth),
             faults: Mutex::new(faults),
             started: Instant::now(),
             unauthenticated: AtomicU64::new(0),
@@ -108,6 +138,27 @@ impl Shared {
     /// Replaces the fault plan (counters restart).
     pub fn set_faults(&self, engine: FaultEngine) {
         *lock(&self.faults) = engine;
+    }
+
+    /// The fault the plan injects into one request, if any.
+    pub fn fault(&self, subdomain: &str, method: &str, path: &str) -> Option<FaultKind> {
+        lock(&self.faults).decide(subdomain, method, path)
+    }
+
+    /// The OAuth2 options in force.
+    pub fn oauth_options(&self) -> OAuthOptions {
+        self.oauth
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Replaces the OAuth2 options (tokens already issued keep their `exp`).
+    pub fn set_oauth_options(&self, options: OAuthOptions) {
+        *self
+            .oauth
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = options;
     }
 
     /// The current fault plan.
@@ -187,7 +238,7 @@ pub fn json_text(status: StatusCode, body: String) -> Response {
 
 const NOT_FOUND_HTML: &str = "<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n<p>The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.</p>\n";
 
-fn too_many(retry_after: u64, limit: u32) -> Response {
+pub(crate) fn too_many(retry_after: u64, limit: u32) -> Response {
     let mut r = ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
         format!("Too many requests. Retry after {retry_after} seconds."),
@@ -203,7 +254,7 @@ fn too_many(retry_after: u64, limit: u32) -> Response {
     r
 }
 
-fn status_fault(status: u16) -> Response {
+pub(crate) fn status_fault(status: u16) -> Response {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let msg = match status {
         502 => "Bad gateway.",
@@ -248,11 +299,11 @@ pub async fn pipeline(State(app): State<AppState>, mut req: Request, next: Next)
         .and_then(|h| h.to_str().ok())
         .and_then(auth::parse_authorization);
     let resolved = match (presented, by_host) {
-        (Some(p), Some(a)) => a.creds.accepts(&p).map(|k| (a, k)),
+        (Some(p), Some(a)) => a.accepts(&p).map(|k| (a, k)),
         (Some(p), None) => app
             .accounts
             .iter()
-            .find_map(|a| a.creds.accepts(&p).map(|k| (a.clone(), k))),
+            .find_map(|a| a.accepts(&p).map(|k| (a.clone(), k))),
         (None, _) => None,
     };
     let Some((account, kind)) = resolved else {
@@ -439,7 +490,7 @@ async fn malformed_body(resp: Response) -> Response {
 }
 
 /// Sets one header, skipping names or values HTTP cannot carry.
-fn set_header(resp: &mut Response, name: &str, value: &str) {
+pub(crate) fn set_header(resp: &mut Response, name: &str, value: &str) {
     if let (Ok(n), Ok(v)) = (
         HeaderName::from_bytes(name.as_bytes()),
         HeaderValue::from_str(value),
@@ -449,7 +500,7 @@ fn set_header(resp: &mut Response, name: &str, value: &str) {
 }
 
 /// `status` with `{"error":{"msg":..}}` echoing every request header as `name: value`.
-fn echo_headers(status: u16, headers: &axum::http::HeaderMap) -> Response {
+pub(crate) fn echo_headers(status: u16, headers: &axum::http::HeaderMap) -> Response {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let text = headers
         .iter()
@@ -461,7 +512,7 @@ fn echo_headers(status: u16, headers: &axum::http::HeaderMap) -> Response {
 
 /// A canned response with no headers of its own (the fault's are set by the pipeline, after
 /// the usage header).
-fn canned(status: u16, body: &str) -> Response {
+pub(crate) fn canned(status: u16, body: &str) -> Response {
     let mut r = Response::new(Body::from(body.to_owned()));
     *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     r
@@ -574,7 +625,10 @@ pub fn app(state: AppState, api: Router<AppState>) -> Router {
             state.clone(),
             pipeline,
         ));
-    crate::admin::router().merge(api).with_state(state)
+    crate::admin::router()
+        .merge(crate::oauth::router())
+        .merge(api)
+        .with_state(state)
 }
 
 /// The JSON body of an admin error.

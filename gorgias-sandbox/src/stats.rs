@@ -45,6 +45,11 @@ pub struct AccountStats {
     /// (at most [`LOG_CAPACITY`]). Serialised as milliseconds.
     #[serde(with = "millis")]
     pub request_log: Vec<Duration>,
+    /// OAuth2 endpoint requests per `"<METHOD> <path>[ <grant_type>]"`, e.g.
+    /// `"POST /oauth/token refresh_token"` (not counted in `total_requests`: they are not
+    /// `/api` requests).
+    #[serde(default)]
+    pub oauth_requests: BTreeMap<String, u64>,
 }
 
 impl AccountStats {
@@ -105,6 +110,11 @@ impl Recorder {
             self.log.pop_front();
         }
         self.log.push_back(at);
+    }
+
+    /// Records one OAuth2 endpoint request.
+    pub fn oauth(&mut self, key: &str) {
+        *self.stats.oauth_requests.entry(key.to_owned()).or_default() += 1;
     }
 
     /// Records the response status.

@@ -372,3 +372,301 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+const CANARY_SECRET: &str = "CANARYcs0x5eCr3t11aa";
+const CANARY_REFRESH: &str = "CANARYrt0x5eCr3t22bb";
+const CANARY_ACCESS: &str = "CANARYat0x5eCr3t33cc";
+
+/// Every form an OAuth2 app's secret travels in: raw, base64, and the Basic client pair.
+fn app_needles(client_id: &str, secret: &str, refresh: &str) -> Vec<String> {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    vec![
+        secret.to_string(),
+        refresh.to_string(),
+        b64.encode(secret),
+        b64.encode(refresh),
+        b64.encode(format!("{client_id}:{secret}")),
+    ]
+}
+
+/// Runs the binary; (exit code, stdout without its CONTROL lines + stderr, the CONTROL lines).
+fn cli_outside_control(args: &[&str]) -> (i32, String, Vec<String>) {
+    let out = Command::new(BIN)
+        .args(args)
+        .env("RUST_LOG", "trace")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let (control, other): (Vec<&str>, Vec<&str>) = stdout
+        .lines()
+        .partition(|l| l.starts_with(r#"{"type":"CONTROL""#));
+    let text = format!(
+        "{}\n{}",
+        other.join("\n"),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        out.status.code().unwrap_or(-1),
+        text,
+        control.into_iter().map(str::to_string).collect(),
+    )
+}
+
+/// The `oauth2` kind: the client secret, refresh tokens and every access token the sandbox
+/// issued never reach logs (`RUST_LOG=trace`), errors, Debug output or any stdout line but a
+/// CONTROL one, even when the sandbox echoes the request's headers (the Bearer access token on
+/// `/api`, the Basic client pair on `/oauth/token`) and when the refresh token rotates.
+#[test]
+fn oauth2_secrets_never_leak_outside_control_lines() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let sandbox = rt
+        .block_on(Sandbox::start(
+            SandboxOptions::default().seed(5).without_rate_limit(),
+        ))
+        .expect("sandbox starts");
+    let real = sandbox.accounts()[0].clone();
+    let mut secrets = app_needles(&real.client_id, &real.client_secret, &real.refresh_token);
+    secrets.extend(app_needles(&real.client_id, CANARY_SECRET, CANARY_REFRESH));
+    secrets.extend(needles(&real.email, &real.api_key, CANARY_ACCESS));
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let oauth = {
+        let mut c = config(&sandbox, 0, json!({"page_size": 50}));
+        c["auth"] = json!({
+            "type": "oauth2",
+            "client_id": real.client_id,
+            "client_secret": real.client_secret,
+            "refresh_token": real.refresh_token,
+        });
+        c
+    };
+    let canary = {
+        let mut c = oauth.clone();
+        c["auth"]["client_secret"] = json!(CANARY_SECRET);
+        c["auth"]["refresh_token"] = json!(CANARY_REFRESH);
+        c["auth"]["access_token"] = json!(CANARY_ACCESS);
+        c
+    };
+    let p = |name: &str, v: &Value| write(d, name, v).to_string_lossy().into_owned();
+    let f_oauth = p("oauth.json", &oauth);
+    let f_canary = p("canary-oauth.json", &canary);
+    let catalog = p(
+        "catalog.json",
+        &json!({"streams": [{"stream": {"name": "tags"}, "sync_mode": "full_refresh"}]}),
+    );
+    let input = p("input.json", &json!({}));
+    let mut invalid = Vec::new();
+    for (what, auth) in [
+        (
+            "secret with a newline",
+            json!({"client_secret": format!("{CANARY_SECRET}\n")}),
+        ),
+        (
+            "refresh token with a space",
+            json!({"refresh_token": format!("{CANARY_REFRESH} x")}),
+        ),
+        (
+            "access token with NUL",
+            json!({"access_token": format!("{CANARY_ACCESS}\u{0}")}),
+        ),
+        (
+            "secret as client id",
+            json!({"client_id": format!("{CANARY_SECRET}:{CANARY_SECRET}")}),
+        ),
+        (
+            "unknown token_url",
+            json!({"token_url": format!("https://{CANARY_SECRET}.evil.example/token")}),
+        ),
+        ("missing refresh token", json!({"refresh_token": null})),
+    ] {
+        let mut c = canary.clone();
+        for (k, v) in auth.as_object().expect("object") {
+            if v.is_null() {
+                c["auth"].as_object_mut().expect("auth").remove(k);
+            } else {
+                c["auth"][k] = v.clone();
+            }
+        }
+        invalid.push((
+            what,
+            p(&format!("invalid-{}.json", what.replace(' ', "-")), &c),
+        ));
+    }
+
+    let mut outputs: Vec<(String, String)> = Vec::new();
+    let mut run = |what: &str, args: &[&str], ok: bool, secrets: &[String]| {
+        let (code, text, control) = cli_outside_control(args);
+        assert_eq!(code == 0, ok, "{what}: exit {code}\n{text}");
+        assert_clean(what, &text, secrets);
+        outputs.push((what.to_string(), text));
+        control
+    };
+    run(
+        "check oauth",
+        &["check", "--config", &f_oauth],
+        true,
+        &secrets,
+    );
+    run(
+        "read oauth",
+        &["read", "--config", &f_oauth, "--catalog", &catalog],
+        true,
+        &secrets,
+    );
+    run(
+        "action oauth",
+        &[
+            "action",
+            "get_account",
+            "--config",
+            &f_oauth,
+            "--input",
+            &input,
+        ],
+        true,
+        &secrets,
+    );
+    run(
+        "check canary oauth",
+        &["check", "--config", &f_canary],
+        false,
+        &secrets,
+    );
+    run(
+        "read canary oauth",
+        &["read", "--config", &f_canary],
+        false,
+        &secrets,
+    );
+    for (what, f) in &invalid {
+        run(
+            &format!("check invalid oauth ({what})"),
+            &["check", "--config", f],
+            false,
+            &secrets,
+        );
+    }
+    // The sandbox echoes every request header: on `/api` the Bearer access token, on the
+    // token endpoint the Basic client pair (the form's refresh token is not a header).
+    for prefix in ["/api/", "/oauth/token"] {
+        sandbox.set_faults(FaultPlan::single(
+            FaultRule::new(FaultTrigger::Always, FaultKind::EchoHeaders { status: 400 })
+                .route_prefix(prefix),
+        ));
+        run(
+            &format!("check echo {prefix}"),
+            &["check", "--config", &f_oauth],
+            false,
+            &secrets,
+        );
+        run(
+            &format!("read echo {prefix}"),
+            &["read", "--config", &f_oauth, "--catalog", &catalog],
+            false,
+            &secrets,
+        );
+        run(
+            &format!("action echo {prefix}"),
+            &[
+                "action",
+                "get_account",
+                "--config",
+                &f_oauth,
+                "--input",
+                &input,
+            ],
+            false,
+            &secrets,
+        );
+    }
+    sandbox.clear_faults();
+
+    // Rotation: the CONTROL line carries the new refresh token; nothing else does.
+    sandbox.set_oauth_options(gorgias_sandbox::OAuthOptions::default().rotate_refresh_tokens(true));
+    let control = run(
+        "read oauth, rotating",
+        &["read", "--config", &f_oauth, "--catalog", &catalog],
+        true,
+        &secrets,
+    );
+    assert_eq!(control.len(), 1, "one CONTROL line");
+    let line: Value = serde_json::from_str(&control[0]).expect("JSON");
+    let stored = &line["control"]["connectorConfig"]["config"]["auth"];
+    assert_eq!(
+        stored["client_secret"],
+        real.client_secret.as_str(),
+        "the whole config"
+    );
+    let rotated = stored["refresh_token"]
+        .as_str()
+        .expect("a refresh token")
+        .to_string();
+    secrets.extend(app_needles(&real.client_id, &real.client_secret, &rotated));
+    run(
+        "check old refresh token",
+        &["check", "--config", &f_oauth],
+        false,
+        &secrets,
+    );
+
+    // The echoes happened (and were scrubbed): the access token on /api, the pair on the token
+    // endpoint.
+    for (what, text) in outputs.iter().filter(|(w, _)| w.starts_with("check echo")) {
+        assert!(
+            text.contains("[redacted]"),
+            "{what}: nothing was echoed:\n{text}"
+        );
+    }
+    // Every access token the sandbox issued, looked for in everything printed.
+    let issued = sandbox.issued_access_tokens("acme").expect("account");
+    assert!(issued.len() >= 5, "{} access tokens issued", issued.len());
+    for token in &issued {
+        secrets.extend(needles(&real.email, &real.api_key, token));
+    }
+    for (what, text) in &outputs {
+        assert_clean(what, text, &secrets);
+    }
+
+    // Debug output of the config, the credentials, the session inputs, the client and errors.
+    let definition = definition(fast_retry(0));
+    let parsed: GorgiasConfig = serde_json::from_value(canary.clone()).expect("parses");
+    assert_clean("GorgiasConfig Debug", &format!("{parsed:?}"), &secrets);
+    let resolved = parsed.resolve().expect("resolves");
+    assert_clean("Resolved Debug", &format!("{resolved:?}"), &secrets);
+    let valid = definition.validate_config(&canary).expect("valid");
+    assert_clean("ValidConfig Debug", &format!("{valid:?}"), &secrets);
+    let connector = definition.connect(&canary).expect("connects");
+    let err = rt
+        .block_on(connector.check())
+        .expect_err("canary app credentials are refused");
+    assert_clean("check error", &format!("{err} {err:?}"), &secrets);
+    let session = connector_http::OAuth2::new(
+        "/oauth/token",
+        gorgias_connector::config::OAUTH2_FIELDS,
+        real.client_id.as_str(),
+        CANARY_SECRET,
+        CANARY_REFRESH,
+    )
+    .access_token(Some(CANARY_ACCESS.into()));
+    assert_clean("OAuth2 Debug", &format!("{session:?}"), &secrets);
+    let credentials = connector_http::Credentials::oauth2(session).expect("credentials");
+    assert_clean("Credentials Debug", &format!("{credentials:?}"), &secrets);
+    let client = connector_http::Client::builder(
+        connector_http::Client::shared_http("canary").expect("http client"),
+        url::Url::parse(&sandbox.base_url()).expect("url"),
+        std::sync::Arc::new(gorgias_connector::GorgiasDialect::new("acme")),
+        credentials,
+    )
+    .retry(fast_retry(0))
+    .build()
+    .expect("client");
+    assert_clean("Client Debug", &format!("{client:?}"), &secrets);
+    assert_clean("sandbox credentials Debug", &format!("{real:?}"), &secrets);
+    rt.block_on(sandbox.shutdown());
+}

@@ -5,6 +5,7 @@ mod errors;
 mod faults;
 mod filters;
 mod misc;
+mod oauth;
 mod pagination;
 mod rate_limit;
 mod recorded;
