@@ -392,7 +392,8 @@ impl Upload {
                 (None, Some(content)) => {
                     let at = format!("{at}.content_base64");
                     // Every 4 characters of base64 hold 3 bytes: refuse before decoding.
-                    let estimate = (content.len() as u64 / 4).saturating_mul(3);
+                    let chars = content.bytes().filter(|b| !b.is_ascii_whitespace()).count();
+                    let estimate = (chars as u64 / 4).saturating_mul(3);
                     if total.saturating_add(estimate) > cap.saturating_add(3) {
                         return Err(over_cap(action, &at, total.saturating_add(estimate), cap));
                     }

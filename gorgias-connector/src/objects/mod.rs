@@ -24,6 +24,7 @@ objects![
     customers,
     custom_fields,
     events,
+    files,
     integrations,
     jobs,
     macros,

@@ -7,6 +7,7 @@ mod account;
 mod custom_fields;
 mod customers;
 mod events;
+mod files;
 mod integrations;
 mod jobs;
 mod macros;
