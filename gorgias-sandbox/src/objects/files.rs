@@ -132,7 +132,7 @@ pub fn domain_hash(subdomain: &str) -> String {
     (0..12)
         .map(|_| {
             let c = ALPHABET[(h % 62) as usize] as char;
-            h = h / 62 ^ h.rotate_left(17);
+            h = (h / 62) ^ h.rotate_left(17);
             c
         })
         .collect()
