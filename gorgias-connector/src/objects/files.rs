@@ -130,7 +130,7 @@ fn upload() -> ActionDecl {
                     field(
                         "Files",
                         transfer::file_parts(MAX_UPLOAD_FILES, MAX_UPLOAD_BYTES),
-                        "Each file's label (name), media type, and its bytes from a local path or base64.",
+                        &format!("Each file's label (name), media type, and its bytes from a local path or base64: at most {MAX_UPLOAD_FILES} files and {} MiB ({MAX_UPLOAD_BYTES} bytes) per call.", MAX_UPLOAD_BYTES >> 20),
                     ),
                 ),
                 (

@@ -5,7 +5,7 @@
 
 use base64::Engine as _;
 use connector_sdk::{ConnectorExt, Error};
-use gorgias_sandbox::{DataSizes, SandboxHandle};
+use gorgias_sandbox::{DataSizes, FaultKind, FaultPlan, FaultRule, FaultTrigger, SandboxHandle};
 use serde_json::{Value, json};
 
 use crate::common;
@@ -406,4 +406,53 @@ async fn an_unknown_private_file_is_not_found() {
         .await
         .expect_err("no such file");
     assert!(matches!(e, Error::NotFound { .. }), "{e}");
+}
+
+/// An upload is a create: a 429 (refused before any effect) is retried, its body rebuilt from
+/// the file; a 500 (which may have stored the files) is not.
+#[tokio::test]
+async fn an_upload_is_retried_after_a_429_only() {
+    let env = common::start_with(small()).await;
+    let c = env.connector.as_ref();
+    let sub = env.sandbox.accounts()[0].subdomain.clone();
+    let uploads = || env.sandbox.stats().account(&sub).route("POST /api/upload");
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("a.bin");
+    let bytes = pattern(70_000, 5);
+    std::fs::write(&local, &bytes).unwrap();
+    let input = json!({"files": [{"name": "a.bin", "content_type": "application/octet-stream", "path": local.display().to_string()}]});
+    let on_upload = |trigger, fault| {
+        FaultPlan::single(
+            FaultRule::new(trigger, fault)
+                .route_prefix("/api/upload")
+                .method("POST"),
+        )
+    };
+
+    env.sandbox.set_faults(on_upload(
+        FaultTrigger::OnRequests(vec![1]),
+        FaultKind::RateLimitBurst {
+            count: 1,
+            retry_after_secs: 0,
+        },
+    ));
+    let out = common::run(c, "upload_files", input.clone()).await;
+    assert_eq!(uploads(), 2, "the 429 was retried");
+    let got = common::run(c, "download_private_file", json!({"url": out[0]["url"]})).await;
+    assert_eq!(
+        unb64(&got["content_base64"]),
+        bytes,
+        "the retried body is whole"
+    );
+
+    env.sandbox.set_faults(on_upload(
+        FaultTrigger::Always,
+        FaultKind::Status { status: 500 },
+    ));
+    let e = c
+        .run_action("upload_files", input)
+        .await
+        .expect_err("a 500");
+    assert!(matches!(e, Error::Upstream { status: 500, .. }), "{e}");
+    assert_eq!(uploads(), 3, "a 500 on a create is not retried");
 }
