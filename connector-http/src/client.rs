@@ -20,9 +20,9 @@
 //!   buffered; a larger `Content-Length` is refused before reading, a longer body is cut off
 //!   at the cap, both with [`Error::ResponseTooLarge`] (not retried).
 //! * **Hostile answers**: a redirect is an error naming where it pointed (never followed: it
-//!   could carry the credentials elsewhere), except a download's, which [`crate::transfer`]
-//!   follows to the hosts the action declares, without credentials; an HTML page with a 2xx status (a sign-in page)
-//!   is an error saying so, not a JSON parse failure; `Retry-After` in seconds (any size: huge
+//!   could carry the credentials elsewhere; only a download's is followed, by
+//!   [`crate::transfer`], to the hosts it declares, without credentials); an HTML page with a
+//!   2xx status (a sign-in page) is an error saying so, not a JSON parse failure; `Retry-After` in seconds (any size: huge
 //!   values saturate) or as an HTTP date.
 //! * **Errors**: one mapping from status to [`Error`], carrying Gorgias's own message, with
 //!   the account's credentials (every encoded form) removed and control characters escaped by
@@ -682,16 +682,9 @@ impl Client {
     pub async fn check(&self, path: &str) -> Result<Value, Error> {
         let (method, policy) = (Method::Get, RetryPolicy::Idempotent);
         let budget = self.retry.check_budget;
-        self.send_within(
-            method,
-            path,
-            &[],
-            Payload::Json(None),
-            policy,
-            budget,
-            parse_json,
-        )
-        .await
+        let body = Payload::Json(None);
+        self.send_within(method, path, &[], body, policy, budget, parse_json)
+            .await
     }
 }
 
