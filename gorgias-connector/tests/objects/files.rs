@@ -55,7 +55,7 @@ async fn files_are_uploaded_and_downloaded_byte_for_byte() {
         "upload_files",
         json!({"files": [
             {"name": "report.bin", "content_type": "application/octet-stream", "path": local.display().to_string()},
-            {"name": "note label", "content_type": "text/plain", "content_base64": b64(&inline), "filename": "note.txt"},
+            {"name": "note label é", "content_type": "text/plain", "content_base64": b64(&inline), "filename": "note.txt"},
         ]}),
     )
     .await;
@@ -63,8 +63,8 @@ async fn files_are_uploaded_and_downloaded_byte_for_byte() {
     assert_eq!(files.len(), 2, "{out}");
     assert_eq!(files[0]["name"], "report.bin");
     assert_eq!(
-        files[1]["name"], "note label",
-        "the field name is the label"
+        files[1]["name"], "note label é",
+        "the field name is the label, UTF-8 kept"
     );
     assert_eq!(files[0]["size"], json!(on_disk.len()));
     assert_eq!(files[1]["content_type"], "text/plain");
@@ -455,4 +455,68 @@ async fn an_upload_is_retried_after_a_429_only() {
         .expect_err("a 500");
     assert!(matches!(e, Error::Upstream { status: 500, .. }), "{e}");
     assert_eq!(uploads(), 3, "a 500 on a create is not retried");
+}
+
+/// The request on the wire, against wiremock: one multipart part per file with its field
+/// name, file name and type, a `Content-Length`, the account's credentials and `type` as a
+/// query parameter; the answer is taken as 201 (documented) or 200 (what other creates
+/// answer), `size` as an integer or a string.
+#[tokio::test]
+async fn the_upload_request_is_multipart_and_200_or_201_is_taken() {
+    use wiremock::matchers::{method, path, query_param};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    for status in [201u16, 200] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/api/upload"))
+            .and(query_param("type", "profile_picture"))
+            .respond_with(ResponseTemplate::new(status).set_body_json(json!([
+                {"content_type": "image/png", "name": "résumé", "size": "3", "url": "https://uploads.gorgias.io/x/r.png"},
+                {"content_type": "text/plain", "name": "b", "size": 2, "url": "https://uploads.gorgias.io/x/b.txt"},
+            ])))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let connector = connector_sdk::DefinitionExt::connect(
+            &common::definition(),
+            &json!({
+                "subdomain": "acme",
+                "auth": {"type": "basic", "email": "agent@acme.com", "api_key": "KEY-1"},
+                "base_url": server.uri(),
+            }),
+        )
+        .expect("config");
+        let out = common::run(
+            connector.as_ref(),
+            "upload_files",
+            json!({"type": "profile_picture", "files": [
+                {"name": "résumé", "content_type": "image/png", "content_base64": b64(b"PNG"), "filename": "r.png"},
+                {"name": "b", "content_type": "text/plain", "content_base64": b64(b"hi")},
+            ]}),
+        )
+        .await;
+        assert_eq!(out[0]["size"], "3");
+        let seen = server.received_requests().await.unwrap();
+        let r = &seen[0];
+        assert!(r.headers.contains_key("authorization"));
+        let ct = r.headers["content-type"].to_str().unwrap();
+        let boundary = ct
+            .strip_prefix("multipart/form-data; boundary=")
+            .unwrap_or_else(|| panic!("{ct}"));
+        assert_eq!(
+            r.headers["content-length"].to_str().unwrap(),
+            r.body.len().to_string()
+        );
+        let body = String::from_utf8_lossy(&r.body);
+        assert_eq!(
+            body.matches(&format!("--{boundary}\r\n")).count(),
+            2,
+            "{body}"
+        );
+        assert!(body.contains("Content-Disposition: form-data; name=\"résumé\"; filename=\"r.png\"\r\nContent-Type: image/png\r\n\r\nPNG\r\n"), "{body}");
+        assert!(
+            body.contains("name=\"b\"; filename=\"b\"\r\nContent-Type: text/plain\r\n\r\nhi\r\n"),
+            "{body}"
+        );
+    }
 }
