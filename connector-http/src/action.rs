@@ -4,6 +4,8 @@
 //! template fill it, fields listed in `query` become query parameters (lists as repeated
 //! keys), and the rest is the JSON body (or one field's value, for endpoints whose body is a
 //! bare array). Creates are not retried after a failure that may have reached the server.
+//! File transfers (a multipart body, a file as the reply) are declared the same way and sent
+//! by [`crate::transfer`].
 
 use std::sync::Arc;
 
@@ -14,6 +16,7 @@ use serde_json::{Map, Value, json};
 use crate::client::{Client, Method, RetryPolicy};
 use crate::dialect::Dialect;
 use crate::schema;
+use crate::transfer::{Download, Multipart};
 
 /// What is sent as the request body.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +30,8 @@ pub enum Body {
     /// Like [`Body::Rest`], but these path fields are sent in the body too (an API that wants
     /// an id both in the path and in the body, e.g. `PUT /x/{id}` with `{"id", "value"}`).
     RestKeeping(&'static [&'static str]),
+    /// The files of one input field as `multipart/form-data` ([`crate::transfer`]).
+    Multipart(Multipart),
 }
 
 /// How the response becomes the output.
@@ -38,6 +43,9 @@ pub enum Reply {
     Ack,
     /// A list page: `{"data": [...], "next_cursor": ...}`.
     List,
+    /// A file, possibly behind redirects to declared hosts, written to `save_to` or returned
+    /// as base64 ([`crate::transfer`]).
+    Download(Download),
 }
 
 /// An action declared by an object module.
@@ -140,11 +148,13 @@ impl ActionDecl {
         self
     }
 
-    /// Sets the reply handling (and, for `Ack`, the output schema).
+    /// Sets the reply handling (and, for `Ack` and `Download`, the output schema).
     pub fn reply(mut self, reply: Reply) -> Self {
         self.reply = reply;
-        if reply == Reply::Ack {
-            self.output = schema::ack();
+        match reply {
+            Reply::Ack => self.output = schema::ack(),
+            Reply::Download(_) => self.output = crate::transfer::download_output(),
+            Reply::Json | Reply::List => {}
         }
         self
     }
@@ -242,6 +252,15 @@ pub type RequestParts = (String, Vec<(String, String)>, Option<Value>);
 
 /// Builds the request parts (path, query, body) of `decl` from a checked input.
 pub fn request_parts(decl: &ActionDecl, input: Value) -> Result<RequestParts> {
+    request_parts_for(decl, &decl.path, input)
+}
+
+/// [`request_parts`] with `template` for the path (a download fills some of it from a URL).
+pub(crate) fn request_parts_for(
+    decl: &ActionDecl,
+    template: &str,
+    input: Value,
+) -> Result<RequestParts> {
     let mut fields: Map<String, Value> = match input {
         Value::Object(m) => m,
         Value::Null => Map::new(),
@@ -253,8 +272,8 @@ pub fn request_parts(decl: &ActionDecl, input: Value) -> Result<RequestParts> {
             });
         }
     };
-    let mut path = String::with_capacity(decl.path.len() + 16);
-    let mut rest = decl.path.as_str();
+    let mut path = String::with_capacity(template.len() + 16);
+    let mut rest = template;
     while let Some(start) = rest.find('{') {
         let end = rest[start..]
             .find('}')
@@ -303,6 +322,7 @@ pub fn request_parts(decl: &ActionDecl, input: Value) -> Result<RequestParts> {
         Body::None => None,
         Body::Rest | Body::RestKeeping(_) => Some(Value::Object(fields)),
         Body::Field(f) => Some(fields.remove(*f).unwrap_or(Value::Null)),
+        Body::Multipart(m) => Some(fields.remove(m.field).unwrap_or(Value::Null)),
     };
     if let Some(b) = body.as_mut() {
         integral_floats_as_integers(b);
@@ -317,6 +337,12 @@ impl Action for HttpAction {
     }
 
     async fn run(&self, input: ValidInput) -> Result<Value> {
+        let hint = self.decl.on_forbidden;
+        if crate::transfer::is_transfer(&self.decl) {
+            return crate::transfer::run(&self.decl, &self.client, input.into_value())
+                .await
+                .map_err(|e| forbidden(e, hint));
+        }
         let mut input = input.into_value();
         let page = match (&mut input, self.decl.paged) {
             (Value::Object(fields), true) => {
@@ -332,7 +358,6 @@ impl Action for HttpAction {
             RetryPolicy::RateLimitOnly
         };
         let reply = self.decl.reply;
-        let hint = self.decl.on_forbidden;
         let dialect = self.client.dialect();
         self.client
             .send(
@@ -353,6 +378,8 @@ impl Action for HttpAction {
                             }
                             Ok(out)
                         }
+                        // Sent by `crate::transfer` (above).
+                        Reply::Download(_) => Err(Error::internal("a download sent as JSON")),
                         Reply::List => {
                             let page = dialect.parse_page(&r.body)?;
                             let data = page
@@ -369,16 +396,21 @@ impl Action for HttpAction {
                 },
             )
             .await
-            .map_err(|e| match (e, hint) {
-                (Error::PermissionDenied { message }, Some(hint)) => Error::PermissionDenied {
-                    message: format!("{message} ({hint})"),
-                },
-                (Error::MissingScope { scope, message }, Some(hint)) => Error::MissingScope {
-                    scope,
-                    message: format!("{message} ({hint})"),
-                },
-                (e, _) => e,
-            })
+            .map_err(|e| forbidden(e, hint))
+    }
+}
+
+/// Adds an action's 403 hint to a permission error.
+fn forbidden(e: Error, hint: Option<&'static str>) -> Error {
+    match (e, hint) {
+        (Error::PermissionDenied { message }, Some(hint)) => Error::PermissionDenied {
+            message: format!("{message} ({hint})"),
+        },
+        (Error::MissingScope { scope, message }, Some(hint)) => Error::MissingScope {
+            scope,
+            message: format!("{message} ({hint})"),
+        },
+        (e, _) => e,
     }
 }
 

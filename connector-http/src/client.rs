@@ -20,8 +20,9 @@
 //!   buffered; a larger `Content-Length` is refused before reading, a longer body is cut off
 //!   at the cap, both with [`Error::ResponseTooLarge`] (not retried).
 //! * **Hostile answers**: a redirect is an error naming where it pointed (never followed: it
-//!   could carry the credentials elsewhere); an HTML page with a 2xx status (a sign-in page)
-//!   is an error saying so, not a JSON parse failure; `Retry-After` in seconds (any size: huge
+//!   could carry the credentials elsewhere; only a download's is followed, by
+//!   [`crate::transfer`], to the hosts it declares, without credentials); an HTML page with a
+//!   2xx status (a sign-in page) is an error saying so, not a JSON parse failure; `Retry-After` in seconds (any size: huge
 //!   values saturate) or as an HTTP date.
 //! * **Errors**: one mapping from status to [`Error`], carrying Gorgias's own message, with
 //!   the account's credentials (every encoded form) removed and control characters escaped by
@@ -44,6 +45,7 @@ use crate::auth::{Authorizer, Credentials, SharedRedactor};
 use crate::dialect::{Answer, Dialect};
 use crate::pacer::Pacer;
 use crate::retry::{self, Decision, Failed, Tries};
+use crate::transfer::Payload;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 
@@ -345,6 +347,11 @@ impl Client {
         self.stats.clone()
     }
 
+    /// The retry, deadline and size knobs in force.
+    pub fn retry_options(&self) -> &RetryOptions {
+        &self.retry
+    }
+
     /// The API's conventions this client speaks.
     pub fn dialect(&self) -> &dyn Dialect {
         &*self.dialect
@@ -425,7 +432,7 @@ impl Client {
         &self,
         method: Method,
         url: &url::Url,
-        body: Option<&Value>,
+        body: Payload<'_>,
         timeout: Duration,
         auth: &HeaderValue,
     ) -> Result<Response, Error> {
@@ -438,14 +445,17 @@ impl Client {
             .request(method.reqwest(), url.clone())
             .header(AUTHORIZATION, auth.clone())
             .timeout(timeout);
-        if let Some(body) = body {
-            request = request
-                .header(CONTENT_TYPE, "application/json")
-                .body(serde_json::to_vec(body).unwrap_or_default());
-        }
+        request = body.apply(request).await?;
         let response = request.send().await.map_err(|e| transport(&e))?;
         let status = response.status().as_u16();
         self.observe_usage(response.headers());
+        // A download takes the file, or follows its redirect to the hosts it declares
+        // (`crate::transfer`); every other redirect is refused below.
+        if let Some(fetch) = body.download()
+            && (200..=399).contains(&status)
+        {
+            return fetch.receive(&self.http, url, response, timeout).await;
+        }
         let header = |name: reqwest::header::HeaderName| {
             response
                 .headers()
@@ -555,6 +565,22 @@ impl Client {
         policy: RetryPolicy,
         parse: impl Fn(Response) -> Result<T, Error>,
     ) -> Result<T, Error> {
+        let body = Payload::Json(body);
+        self.send_payload(method, path, query, body, policy, parse)
+            .await
+    }
+
+    /// [`Client::send`] with any [`Payload`]: a multipart body or a download
+    /// ([`crate::transfer`]), paced, retried, bounded and scrubbed the same way.
+    pub async fn send_payload<T>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(String, String)],
+        body: Payload<'_>,
+        policy: RetryPolicy,
+        parse: impl Fn(Response) -> Result<T, Error>,
+    ) -> Result<T, Error> {
         let budget = self.retry.request_budget;
         self.send_within(method, path, query, body, policy, budget, parse)
             .await
@@ -567,7 +593,7 @@ impl Client {
         method: Method,
         path: &str,
         query: &[(String, String)],
-        body: Option<&Value>,
+        body: Payload<'_>,
         policy: RetryPolicy,
         budget: Duration,
         parse: impl Fn(Response) -> Result<T, Error>,
@@ -584,7 +610,7 @@ impl Client {
         method: Method,
         path: &str,
         query: &[(String, String)],
-        body: Option<&Value>,
+        body: Payload<'_>,
         policy: RetryPolicy,
         deadline: tokio::time::Instant,
         parse: impl Fn(Response) -> Result<T, Error>,
@@ -671,7 +697,8 @@ impl Client {
     pub async fn check(&self, path: &str) -> Result<Value, Error> {
         let (method, policy) = (Method::Get, RetryPolicy::Idempotent);
         let budget = self.retry.check_budget;
-        self.send_within(method, path, &[], None, policy, budget, parse_json)
+        let body = Payload::Json(None);
+        self.send_within(method, path, &[], body, policy, budget, parse_json)
             .await
     }
 }
@@ -717,11 +744,6 @@ impl Client {
             self.pacer().rate_limited(tokio::time::Instant::now());
         }
         crate::oauth::FormAnswer::read(response, url, &self.retry_after_header).await
-    }
-
-    /// The retry knobs (token requests are retried like reads).
-    pub(crate) fn retry_options(&self) -> &RetryOptions {
-        &self.retry
     }
 }
 

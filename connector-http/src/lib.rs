@@ -12,6 +12,9 @@
 //!   [`StreamDecl`](list::StreamDecl) declarations, with resumable checkpoints.
 //! * [`action`]: the one generic HTTP action over [`ActionDecl`](action::ActionDecl)
 //!   declarations (path templates, query fields, bodies, replies) and CRUD builders.
+//! * [`transfer`]: file transfers for the generic action: multipart uploads from an input
+//!   field, and downloads that follow redirects only to declared hosts (never with the
+//!   credentials) into a file or a bounded buffer.
 //! * [`schema`]: builders for hand-written record and input schemas.
 //! * [`page`]: raw list pages and the field visitor that reads a cursor without parsing records.
 //! * [`connector`]: the declarations and spec built once ([`Catalog`]), the HTTP client shared
@@ -42,6 +45,7 @@ pub mod retry;
 pub mod schema;
 #[cfg(test)]
 mod testing;
+pub mod transfer;
 
 pub use auth::Credentials;
 pub use client::{Client, ClientStats, Method, RetryOptions, RetryPolicy};

@@ -191,6 +191,10 @@ impl Harness for Gorgias {
             json!({"custom_fields": [{"id": id("custom_fields"), "priority": 1}]}),
         );
         add(
+            "upload_files",
+            json!({"files": [{"name": "conformance.txt", "content_type": "text/plain", "content_base64": "aGVsbG8gZnJvbSB0aGUgc3VpdGU="}]}),
+        );
+        add(
             "create_tag",
             json!({"name": "conformance-vip", "description": "made by the suite"}),
         );
@@ -220,6 +224,8 @@ impl Harness for Gorgias {
     fn redactions(&self, snapshot: &str) -> Vec<(String, Redaction)> {
         let volatile = ["id", "uri", "created_datetime", "updated_datetime", "meta"];
         match snapshot {
+            // The sandbox signs each upload's link anew.
+            "action.upload_files" => vec![("[].output[].url".into(), Redaction::from("[url]"))],
             // A bulk update answers `{data: [definition]}`, each stamped with the time it ran.
             "action.update_custom_fields" => vec![(
                 "[].output.data[].updated_datetime".into(),

@@ -28,9 +28,9 @@
 //! ## Layout
 //!
 //! * **One file per Gorgias object**, named as the connector's modules: [`objects`]`::{account,
-//!   custom_fields, customers, events, integrations, jobs, macros, rules, satisfaction_surveys,
-//!   search, statistics, tags, teams, ticket_messages, tickets, users, views, voice_calls,
-//!   voice_call_events, voice_call_recordings, widgets}`. Each holds
+//!   custom_fields, customers, events, files, integrations, jobs, macros, rules,
+//!   satisfaction_surveys, search, statistics, tags, teams, ticket_messages, tickets, users, views,
+//!   voice_calls, voice_call_events, voice_call_recordings, widgets}`. Each holds
 //!   the object's store shape (`STORE`: extracted fields, orderings), list rules (`LIST`:
 //!   orderings, filters, default order, page size, envelope), write rules (`WRITES`: validation,
 //!   defaults, checks), its extra routes and status codes, its seed generator, and the recorded
@@ -39,8 +39,8 @@
 //! * **The standard routes** (list / get / create / update / delete, with the envelope and cursors)
 //!   are generated from the declaration by [`object`]; an object adds or overrides routes in
 //!   `DEF.routes`, so a simple object costs one file.
-//! * **The registration list** is [`objects::ALL`] (also the seed order); search and statistics add
-//!   routes only.
+//! * **The registration list** is [`objects::ALL`] (also the seed order); search, statistics and
+//!   files add routes only (files also the signed links, which need no credentials).
 //! * **Shared machinery**, which never imports an object: [`server`] (state and the request
 //!   pipeline: account resolution, [`auth`], [`rate_limit`], [`faults`], [`stats`]), [`oauth`]
 //!   (`/oauth/authorize`, `/oauth/token`, `/oauth/revoke` and the access tokens `/api` accepts), [`admin`] (the
@@ -233,7 +233,8 @@ impl Sandbox {
             addr: options.bind,
             source,
         })?;
-        let app = server::app(state.clone(), objects::router());
+        let app = server::app(state.clone(), objects::router())
+            .merge(objects::public_router().with_state(state.clone()));
         let app = tower::Layer::layer(&axum::middleware::from_fn(strip_trailing_slash), app);
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {

@@ -39,6 +39,7 @@ objects![
     customers,
     custom_fields,
     events,
+    files,
     integrations,
     jobs,
     macros,

@@ -8,6 +8,7 @@ mod browse;
 mod custom_fields;
 mod customers;
 mod events;
+mod files;
 mod integrations;
 mod jobs;
 mod macros;

@@ -10,6 +10,7 @@ mod bad_input;
 mod canary;
 mod crash_resume;
 mod faults;
+mod hostile_downloads;
 mod hostile_hosts;
 mod hostile_upstreams;
 mod properties;

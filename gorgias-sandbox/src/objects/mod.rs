@@ -7,6 +7,7 @@ pub mod account;
 pub mod custom_fields;
 pub mod customers;
 pub mod events;
+pub mod files;
 pub mod integrations;
 pub mod jobs;
 pub mod macros;
@@ -76,7 +77,12 @@ pub fn store_spec(kind: ObjectKind) -> &'static CollectionSpec {
 
 /// Every `/api` route.
 pub fn router() -> Router<AppState> {
-    object::router(ALL, &[search::ROUTES, statistics::ROUTES])
+    object::router(ALL, &[search::ROUTES, statistics::ROUTES]).merge(files::router())
+}
+
+/// The routes outside `/api` that need no credentials (files' signed links and public files).
+pub fn public_router() -> Router<AppState> {
+    files::public_router()
 }
 
 /// Generates the whole store of one account.
