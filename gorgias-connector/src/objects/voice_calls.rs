@@ -62,8 +62,9 @@ pub const MAY_BE_EMPTY: &str = "An account without Gorgias Voice has no calls, c
 /// What a 403 or 404 on a voice list may mean besides "no Voice", for the warning.
 const NO_VOICE_HINT: &str = "If this account has Gorgias Voice, the user behind the credentials may lack the permission to see calls: check the user's role.";
 
-/// A refusal that names a missing OAuth scope (Gorgias words them "... Missing scope: <scope>.",
-/// recorded: Nango test unarchive-macros): a config problem, never "no Voice".
+/// A refusal that speaks of a scope: a config problem, never "no Voice". Gorgias's own wording
+/// ("... Missing scope: <scope>.", recorded: Nango test unarchive-macros) already arrives as
+/// [`Error::MissingScope`], which is never read as "no Voice"; this catches other wordings.
 fn names_a_scope(e: &Error) -> bool {
     matches!(e, Error::PermissionDenied { message } if message.to_ascii_lowercase().contains("scope"))
 }
