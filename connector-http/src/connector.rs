@@ -35,15 +35,20 @@ impl Catalog {
     ) -> Self {
         let streams: Vec<_> = streams
             .into_iter()
-            .map(|d| {
+            .map(|mut d| {
                 let descriptor = Arc::new(d.descriptor());
+                // The descriptor holds the schema from here on; reads never look at it.
+                d.schema = serde_json::Value::Null;
                 (Arc::new(d), descriptor)
             })
             .collect();
         let actions: Vec<_> = actions
             .into_iter()
-            .map(|d| {
+            .map(|mut d| {
                 let descriptor = Arc::new(d.descriptor());
+                // Likewise: an action is validated and described by its descriptor.
+                d.input = serde_json::Value::Null;
+                d.output = serde_json::Value::Null;
                 (Arc::new(d), descriptor)
             })
             .collect();
