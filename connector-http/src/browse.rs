@@ -79,15 +79,11 @@ pub fn list_action(stream: &StreamDecl, max_limit: u32) -> Option<ActionDecl> {
             ),
         ));
     }
-    let mut required = Vec::new();
     for (name, filter_schema, description) in &stream.browse.filters {
         fields.push((
             name,
             schema::field(&title_of(name), filter_schema.clone(), description),
         ));
-    }
-    for name in &stream.browse.required {
-        required.push(*name);
     }
     let filters: Vec<&'static str> = stream.browse.filters.iter().map(|(n, _, _)| *n).collect();
     let what = stream.description.trim_end_matches('.');
@@ -107,7 +103,7 @@ pub fn list_action(stream: &StreamDecl, max_limit: u32) -> Option<ActionDecl> {
         ActionEffect::Read,
         Method::Get,
         stream.path,
-        schema::input(&title, &fields, &required),
+        schema::input(&title, &fields, &stream.browse.required),
         schema::list_of(stream.schema.clone()),
     )
     .query(&filters)

@@ -189,15 +189,20 @@ impl std::fmt::Debug for Client {
 /// Where a redirect pointed, without query or fragment (they may carry tokens).
 fn redirect_target(base: &url::Url, location: Option<&str>) -> String {
     match location.and_then(|l| base.join(l).ok()) {
-        Some(mut u) => {
-            u.set_query(None);
-            u.set_fragment(None);
-            let _ = u.set_username("");
-            let _ = u.set_password(None);
-            excerpt(u.as_str(), 200)
-        }
+        Some(u) => shown(&u),
         None => "an unreadable Location".into(),
     }
+}
+
+/// A URL as messages show it: without user info, query or fragment (they may carry a token
+/// or a signature), at most 200 characters.
+pub(crate) fn shown(url: &url::Url) -> String {
+    let mut u = url.clone();
+    u.set_query(None);
+    u.set_fragment(None);
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    excerpt(u.as_str(), 200)
 }
 
 /// The timeout of one attempt unless [`ClientBuilder::timeout`] says otherwise.

@@ -1,7 +1,6 @@
 //! The pure decisions of a download: where its redirects may lead ([`redirect_allowed`]), and
 //! how a resource URL's path fills the action's path template ([`url_captures`], `fill`).
 
-use connector_sdk::redact::excerpt;
 use connector_sdk::{Error, Result};
 
 use super::{RedirectAllow, invalid};
@@ -61,14 +60,7 @@ pub fn redirect_allowed(
 }
 
 /// Where a link points, without user info, query or fragment (they may carry a signature).
-pub(super) fn shown(url: &url::Url) -> String {
-    let mut u = url.clone();
-    u.set_query(None);
-    u.set_fragment(None);
-    let _ = u.set_username("");
-    let _ = u.set_password(None);
-    excerpt(u.as_str(), 200)
-}
+pub(super) use crate::client::shown;
 
 /// Whether a path segment is `.` or `..`, also percent-encoded.
 fn is_dot_segment(seg: &str) -> bool {

@@ -208,8 +208,10 @@ async fn gate(State(s): State<Shared>, request: Request, next: Next) -> Response
         parts.headers.remove(header::CONTENT_LENGTH);
         response = Response::from_parts(parts, axum::body::Body::from(text));
     }
-    let usage = HeaderValue::from_str(&format!("{used}/{CAPACITY}")).expect("ascii");
-    response.headers_mut().insert("x-ratelimit-used", usage);
+    // Digits and a slash: always a valid header value.
+    if let Ok(usage) = HeaderValue::from_str(&format!("{used}/{CAPACITY}")) {
+        response.headers_mut().insert("x-ratelimit-used", usage);
+    }
     response
 }
 
@@ -340,7 +342,9 @@ async fn update_book(
         return no_such("book", id);
     };
     let now = db.tick();
-    let book = db.books[i].as_object_mut().expect("books are objects");
+    let Some(book) = db.books[i].as_object_mut() else {
+        return no_such("book", id);
+    };
     write_fields(book, &body);
     book.insert("updated_at".into(), json!(now));
     Json(db.books[i].clone()).into_response()
