@@ -14,6 +14,7 @@ use connector_sdk::{Action, ActionDescriptor, ActionEffect, Error, Result, Valid
 use serde_json::{Map, Value, json};
 
 use crate::client::{Client, Method, RetryPolicy};
+use crate::datetimes::DatetimeFields;
 use crate::dialect::Dialect;
 use crate::schema;
 use crate::transfer::{Download, Multipart};
@@ -396,6 +397,10 @@ impl Action for HttpAction {
                 },
             )
             .await
+            .map(|mut output| {
+                DatetimeFields::of(&self.descriptor.output_schema).normalise_value(&mut output);
+                output
+            })
             .map_err(|e| forbidden(e, hint))
     }
 }

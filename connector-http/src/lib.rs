@@ -15,6 +15,8 @@
 //! * [`transfer`]: file transfers for the generic action: multipart uploads from an input
 //!   field, and downloads that follow redirects only to declared hosts (never with the
 //!   credentials) into a file or a bounded buffer.
+//! * [`datetimes`]: where a schema declares datetimes, and their rewrite into RFC 3339 when
+//!   an API sends forms RFC 3339 refuses (no offset, a space), without re-encoding the rest.
 //! * [`schema`]: builders for hand-written record and input schemas.
 //! * [`page`]: raw list pages and the field visitor that reads a cursor without parsing records.
 //! * [`connector`]: the declarations and spec built once ([`Catalog`]), the HTTP client shared
@@ -36,6 +38,7 @@ pub mod auth;
 pub mod browse;
 pub mod client;
 pub mod connector;
+pub mod datetimes;
 pub mod dialect;
 pub mod list;
 pub mod oauth;

@@ -69,6 +69,7 @@ use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use crate::client::{Client, Method, RetryPolicy};
+use crate::datetimes::DatetimeFields;
 use crate::page::{Scalar, field, with_field};
 
 /// How far past now a record's cursor may lie and still move the bookmark (clock skew between
@@ -396,6 +397,7 @@ pub struct ListStream {
     client: Arc<Client>,
     page_size: u32,
     start_date: Option<DateTime<Utc>>,
+    datetimes: Arc<DatetimeFields>,
 }
 
 impl ListStream {
@@ -407,12 +409,14 @@ impl ListStream {
         page_size: u32,
         start_date: Option<DateTime<Utc>>,
     ) -> Self {
+        let datetimes = Arc::new(DatetimeFields::of(&descriptor.schema));
         ListStream {
             decl,
             descriptor,
             client,
             page_size,
             start_date,
+            datetimes,
         }
     }
 }
@@ -464,6 +468,8 @@ struct Walk {
     last_page: Mutex<Option<u64>>,
     /// Answers read as "the feature is not enabled": an empty partition.
     unavailable: Option<Unavailable>,
+    /// The record's declared datetimes, rewritten into RFC 3339 where the API sent other forms.
+    datetimes: Arc<DatetimeFields>,
 }
 
 /// A cheap fingerprint of a page: its partition, its size and its first and last records' bytes.
@@ -794,6 +800,7 @@ impl Walk {
                 Some((key, value)) => with_field(&raw, key, value)?,
                 None => raw,
             };
+            let data = self.datetimes.normalise_raw(data);
             messages.push(Message::Record(Record {
                 stream: self.stream.clone(),
                 data,
@@ -925,6 +932,7 @@ impl ListStream {
             warned_future: std::sync::atomic::AtomicBool::new(false),
             last_page: Mutex::new(None),
             unavailable: d.unavailable,
+            datetimes: self.datetimes.clone(),
         };
         let mut notes = Vec::new();
         if let Some(b) = bookmark

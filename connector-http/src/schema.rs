@@ -55,23 +55,29 @@ pub fn array_n(items: Value) -> Value {
 pub fn any() -> Value {
     json!({})
 }
-/// An RFC 3339 datetime (`format: date-time`), for APIs that always send an offset.
+/// An RFC 3339 datetime (`format: date-time`), typed for Airbyte destinations as a timestamp
+/// with time zone (`airbyte_type`). In records and outputs, values an API sends in other ISO
+/// 8601 forms are rewritten into RFC 3339 ([`crate::datetimes`]).
 pub fn date_time() -> Value {
-    json!({"type": "string", "format": "date-time"})
+    json!({"type": "string", "format": "date-time", "airbyte_type": "timestamp_with_timezone"})
 }
 
 /// An RFC 3339 datetime or null.
 pub fn date_time_n() -> Value {
-    json!({"type": ["string", "null"], "format": "date-time"})
+    json!({"type": ["string", "null"], "format": "date-time", "airbyte_type": "timestamp_with_timezone"})
 }
 
-/// A string limited to `values` (nullable when `null` is true).
+/// A string limited to `values` (nullable when `null` is true). The `type` is spelled out
+/// beside the `enum` so destinations and form builders that read only `type` see a string.
 pub fn one_of_strings(values: &[&str], null: bool) -> Value {
     let mut e: Vec<Value> = values.iter().map(|v| json!(v)).collect();
-    if null {
+    let kind = if null {
         e.push(Value::Null);
-    }
-    json!({"enum": e})
+        json!(["string", "null"])
+    } else {
+        json!("string")
+    };
+    json!({"type": kind, "enum": e})
 }
 
 /// Adds a description to a schema.

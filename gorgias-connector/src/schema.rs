@@ -2,25 +2,40 @@
 //! toolkit's generic builders, which are re-exported here so object modules use one module.
 //!
 //! Gorgias datetimes may lack an offset (`2019-04-13T03:27:56.973873`, developers.gorgias.com
-//! examples), which RFC 3339 `date-time` refuses, so datetimes are described by a pattern and a
-//! sentence instead of `format`.
+//! examples), which RFC 3339 `date-time` refuses. Records and outputs declare them as RFC 3339
+//! (`format: date-time`, with Airbyte's `airbyte_type: timestamp_with_timezone`, so
+//! destinations type them as timestamps) and the toolkit rewrites the values that are not
+//! (`connector_http::datetimes`: no offset read as UTC, a space separator) in what is emitted.
+//! Inputs accept every form Gorgias reads, by a pattern.
 
 pub use connector_http::schema::*;
 use serde_json::{Value, json};
 
-/// The pattern of a Gorgias datetime: ISO 8601, `T` or space, optional fraction and offset.
+/// The pattern of a datetime in an input: ISO 8601, `T` or space, optional seconds, fraction
+/// and offset.
 pub const DATETIME_PATTERN: &str =
     r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?$";
 
-/// A Gorgias datetime.
+const RECORD_DATETIME: &str =
+    "RFC 3339 datetime; a value Gorgias sends without an offset is UTC and is emitted with +00:00.";
+const INPUT_DATETIME: &str = "ISO 8601 datetime; UTC when no offset is given.";
+
+/// A Gorgias datetime in a record or output: RFC 3339, typed as a timestamp with time zone.
 pub fn datetime() -> Value {
-    json!({"type": "string", "pattern": DATETIME_PATTERN,
-           "description": "ISO 8601 datetime; UTC when no offset is given."})
+    describe(date_time(), RECORD_DATETIME)
 }
-/// A Gorgias datetime or null.
+/// A Gorgias datetime or null in a record or output.
 pub fn datetime_n() -> Value {
-    json!({"type": ["string", "null"], "pattern": DATETIME_PATTERN,
-           "description": "ISO 8601 datetime; UTC when no offset is given."})
+    describe(date_time_n(), RECORD_DATETIME)
+}
+
+/// A datetime in an input, in any form Gorgias reads (see [`DATETIME_PATTERN`]).
+pub fn input_datetime() -> Value {
+    json!({"type": "string", "pattern": DATETIME_PATTERN, "description": INPUT_DATETIME})
+}
+/// A datetime or null in an input.
+pub fn input_datetime_n() -> Value {
+    json!({"type": ["string", "null"], "pattern": DATETIME_PATTERN, "description": INPUT_DATETIME})
 }
 
 /// The fields of a person embedded in a record (a ticket's assignee, a message's sender or

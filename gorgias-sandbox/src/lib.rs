@@ -154,7 +154,9 @@ pub use auth::{AccountCredentials, AuthKind};
 pub use error::SandboxError;
 pub use faults::{FaultKind, FaultPlan, FaultRule, FaultTrigger};
 pub use oauth::OAuthOptions;
-pub use options::{AccountOptions, DataSizes, NoVoice, RateLimitOptions, SandboxOptions, Voice};
+pub use options::{
+    AccountOptions, DataSizes, DatetimeStyle, NoVoice, RateLimitOptions, SandboxOptions, Voice,
+};
 pub use stats::{AccountStats, Stats};
 pub use store::ObjectKind;
 
@@ -207,6 +209,7 @@ impl Sandbox {
                 tokio::task::spawn_blocking(move || {
                     let data = objects::generate(&a, i, seed);
                     Account::new(AccountCredentials::generate(seed, i, &a.subdomain), data)
+                        .with_datetimes(a.datetimes)
                 })
             })
             .collect();

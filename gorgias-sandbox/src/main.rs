@@ -2,7 +2,8 @@
 
 use clap::{Parser, Subcommand};
 use gorgias_sandbox::{
-    AccountOptions, DataSizes, OAuthOptions, RateLimitOptions, Sandbox, SandboxOptions,
+    AccountOptions, DataSizes, DatetimeStyle, OAuthOptions, RateLimitOptions, Sandbox,
+    SandboxOptions,
 };
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
@@ -65,6 +66,28 @@ struct ServeArgs {
     /// Answer OAuth2 refreshes with a new refresh token (and refuse the old one).
     #[arg(long)]
     rotate_refresh_tokens: bool,
+    /// The form of datetimes in responses: `recorded` (`...+00:00`, what Gorgias sends),
+    /// `naive` (no offset, as the official examples) or `spaced` (a space for the `T`).
+    #[arg(long, value_enum, default_value_t = Style::Recorded)]
+    datetime_style: Style,
+}
+
+/// `--datetime-style` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Style {
+    Recorded,
+    Naive,
+    Spaced,
+}
+
+impl From<Style> for DatetimeStyle {
+    fn from(s: Style) -> Self {
+        match s {
+            Style::Recorded => DatetimeStyle::Recorded,
+            Style::Naive => DatetimeStyle::Naive,
+            Style::Spaced => DatetimeStyle::Spaced,
+        }
+    }
 }
 
 const NAMES: &[&str] = &["acme", "globex", "initech", "umbrella", "hooli"];
@@ -110,7 +133,11 @@ async fn main() -> std::process::ExitCode {
         .seed(args.seed)
         .accounts(
             (0..args.accounts.max(1))
-                .map(|i| AccountOptions::new(subdomain(i)).sizes(sizes.clone()))
+                .map(|i| {
+                    AccountOptions::new(subdomain(i))
+                        .sizes(sizes.clone())
+                        .datetimes(args.datetime_style.into())
+                })
                 .collect(),
         )
         .rate_limit(rate_limit)

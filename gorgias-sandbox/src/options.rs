@@ -122,6 +122,8 @@ pub struct AccountOptions {
     pub sizes: DataSizes,
     /// Whether the account has Gorgias Voice (phone calls), and how it answers without.
     pub voice: Voice,
+    /// The form datetimes take in the account's responses.
+    pub datetimes: DatetimeStyle,
 }
 
 impl AccountOptions {
@@ -131,6 +133,7 @@ impl AccountOptions {
             subdomain: subdomain.into(),
             sizes: DataSizes::default(),
             voice: Voice::Enabled,
+            datetimes: DatetimeStyle::Recorded,
         }
     }
 
@@ -147,6 +150,31 @@ impl AccountOptions {
         self.voice = voice;
         self
     }
+
+    /// Sets the form of the datetimes in the account's responses.
+    #[must_use]
+    pub fn datetimes(mut self, style: DatetimeStyle) -> Self {
+        self.datetimes = style;
+        self
+    }
+}
+
+/// The form datetimes take in an account's JSON responses. Every recorded response carries an
+/// explicit UTC offset (`2026-08-26T18:39:33.916276+00:00`, recorded: Nango tests list-tickets,
+/// custom-fields, get-account); the official object examples are naive
+/// (`2019-04-13T03:27:56.973873`, developers.gorgias.com "The Ticket object"), and Airbyte's
+/// Gorgias source also parses a space-separated form. The last two are UNCONFIRMED as live
+/// responses, so either can be chosen to test a client against them. Only values in the
+/// sandbox's own rendering (`...+00:00`) are restyled; the instants stay the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DatetimeStyle {
+    /// `2026-08-26T18:39:33.916276+00:00`, as recorded (the default).
+    #[default]
+    Recorded,
+    /// `2026-08-26T18:39:33.916276`: no offset, as in the official examples (UTC meant).
+    Naive,
+    /// `2026-08-26 18:39:33.916276+00:00`: a space instead of the `T`.
+    Spaced,
 }
 
 /// Whether an account has Gorgias Voice, the phone add-on behind `/api/phone/*` (voice calls,

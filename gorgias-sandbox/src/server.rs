@@ -5,7 +5,7 @@ use crate::auth::{self, AccountCredentials, AuthKind, Presented};
 use crate::error::ApiError;
 use crate::faults::{self, FaultEngine, FaultKind};
 use crate::oauth::{OAuthAccount, OAuthOptions};
-use crate::options::RateLimitOptions;
+use crate::options::{DatetimeStyle, RateLimitOptions};
 use crate::rate_limit::{AccountBuckets, Decision};
 use crate::stats::{Recorder, Stats};
 use crate::store::AccountData;
@@ -33,6 +33,7 @@ pub struct Account {
     buckets: Mutex<AccountBuckets>,
     stats: Mutex<Recorder>,
     oauth: Mutex<OAuthAccount>,
+    datetimes: DatetimeStyle,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -54,7 +55,15 @@ impl Account {
             buckets: Mutex::new(AccountBuckets::default()),
             stats: Mutex::new(Recorder::default()),
             oauth: Mutex::new(oauth),
+            datetimes: DatetimeStyle::Recorded,
         }
+    }
+
+    /// Renders the account's response datetimes in `style`.
+    #[must_use]
+    pub fn with_datetimes(mut self, style: DatetimeStyle) -> Self {
+        self.datetimes = style;
+        self
     }
 
     /// The OAuth2 state (codes, refresh tokens, issued access tokens).
@@ -380,7 +389,12 @@ pub async fn pipeline(State(app): State<AppState>, mut req: Request, next: Next)
             if matches!(fault, Some(FaultKind::FreshCursors { .. })) {
                 sent_uri = drop_fresh_cursor(&mut req);
             }
-            let resp = next.run(req).await;
+            let mut resp = next.run(req).await;
+            // The account's datetime form first: faults act on what the account would send.
+            if account.datetimes != DatetimeStyle::Recorded {
+                let style = account.datetimes;
+                resp = rewrite_json(resp, |b| crate::time::restyle(b, style)).await;
+            }
             match fault {
                 Some(FaultKind::ConnectionReset { after_bytes }) => {
                     reset_body(resp, after_bytes).await

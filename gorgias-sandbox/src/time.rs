@@ -170,6 +170,45 @@ pub fn parse(input: &str) -> Option<Micros> {
     }
 }
 
+/// `body` (a JSON document) with every datetime in the sandbox's own rendering ([`iso`]) put in
+/// `style`; `None` when the body is not JSON or nothing changed.
+pub fn restyle(body: &[u8], style: crate::options::DatetimeStyle) -> Option<Vec<u8>> {
+    use crate::options::DatetimeStyle;
+    use serde_json::Value;
+    fn walk(v: &mut Value, style: DatetimeStyle, changed: &mut bool) {
+        match v {
+            Value::String(s) => {
+                let ours = s.len() >= 25
+                    && s.as_bytes()[10] == b'T'
+                    && s.ends_with("+00:00")
+                    && parse(s).is_some();
+                if !ours {
+                    return;
+                }
+                match style {
+                    DatetimeStyle::Recorded => return,
+                    DatetimeStyle::Naive => s.truncate(s.len() - "+00:00".len()),
+                    DatetimeStyle::Spaced => s.replace_range(10..11, " "),
+                }
+                *changed = true;
+            }
+            Value::Array(items) => items.iter_mut().for_each(|i| walk(i, style, changed)),
+            Value::Object(map) => map.values_mut().for_each(|i| walk(i, style, changed)),
+            _ => {}
+        }
+    }
+    if style == DatetimeStyle::Recorded {
+        return None;
+    }
+    let mut value: Value = serde_json::from_slice(body).ok()?;
+    let mut changed = false;
+    walk(&mut value, style, &mut changed);
+    if !changed {
+        return None;
+    }
+    serde_json::to_vec(&value).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,5 +244,28 @@ mod tests {
             format(SEED_EPOCH, Style::Seconds),
             "2026-09-01T00:00:00+00:00"
         );
+    }
+
+    #[test]
+    fn restyling_changes_only_the_sandbox_rendering_and_keeps_the_instant() {
+        use crate::options::DatetimeStyle as D;
+        let body = br#"{"data":[{"created_datetime":"2024-11-14T14:18:25.095107+00:00","closed":"2024-11-14T14:18:25+00:00","note":"2024-11-14 14:18","n":1,"cursor":null}]}"#;
+        assert_eq!(restyle(body, D::Recorded), None);
+        let naive = String::from_utf8(restyle(body, D::Naive).unwrap()).unwrap();
+        assert_eq!(
+            naive,
+            r#"{"data":[{"created_datetime":"2024-11-14T14:18:25.095107","closed":"2024-11-14T14:18:25","note":"2024-11-14 14:18","n":1,"cursor":null}]}"#
+        );
+        let spaced = String::from_utf8(restyle(body, D::Spaced).unwrap()).unwrap();
+        assert!(spaced.contains(r#""created_datetime":"2024-11-14 14:18:25.095107+00:00""#));
+        for text in [&naive, &spaced] {
+            let v: serde_json::Value = serde_json::from_str(text).unwrap();
+            assert_eq!(
+                parse(v["data"][0]["created_datetime"].as_str().unwrap()),
+                parse("2024-11-14T14:18:25.095107+00:00")
+            );
+        }
+        assert_eq!(restyle(b"not json", D::Naive), None);
+        assert_eq!(restyle(br#"{"a":1}"#, D::Naive), None);
     }
 }

@@ -265,7 +265,7 @@ fn common_fields() -> Vec<(&'static str, Value)> {
             "deactivated_datetime",
             field(
                 "Archived at",
-                datetime_n(),
+                input_datetime_n(),
                 "ISO 8601 datetime: set to archive the field, null to restore it.",
             ),
         ),

@@ -108,8 +108,8 @@ pub fn record() -> Value {
             (
                 "data",
                 describe(
-                    any(),
-                    "The customer's custom data: any JSON value (an object as a rule), or null. Data written with `set_customer_data` shows under `external_data` instead.",
+                    object_n(),
+                    "The customer's custom data: any JSON value (an object as a rule, so declared an object, stored as JSON by destinations; other values pass through as sent), or null. Data written with `set_customer_data` shows under `external_data` instead.",
                 ),
             ),
             ("customer", object_n()),
@@ -344,7 +344,7 @@ pub fn actions() -> Vec<ActionDecl> {
                 &[
                     ("id", customer_id()),
                     ("data", field("Data", json!({}), "Any JSON value (an object as a rule); replaces the customer's data.")),
-                    ("version", field("Version", datetime_n(), "ISO 8601 datetime of this data; an older version than Gorgias holds is ignored.")),
+                    ("version", field("Version", input_datetime_n(), "ISO 8601 datetime of this data; an older version than Gorgias holds is ignored.")),
                 ],
                 &["id", "data"],
             ),

@@ -272,7 +272,7 @@ pub fn actions() -> Vec<ActionDecl> {
         "deactivated_datetime",
         field(
             "Deactivated at",
-            datetime_n(),
+            input_datetime_n(),
             "ISO 8601 datetime: set to deactivate, null to reactivate.",
         ),
     ));

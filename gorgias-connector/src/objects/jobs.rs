@@ -134,7 +134,7 @@ fn params_field() -> Value {
 fn scheduled_field() -> Value {
     field(
         "Scheduled at",
-        datetime_n(),
+        input_datetime_n(),
         "ISO 8601 datetime at most 60 minutes ahead; left out, the job is queued now.",
     )
 }

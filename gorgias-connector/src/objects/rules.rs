@@ -149,7 +149,7 @@ fn rule_fields() -> Vec<(&'static str, Value)> {
             "deactivated_datetime",
             field(
                 "Deactivated at",
-                datetime_n(),
+                input_datetime_n(),
                 "ISO 8601 datetime: set to turn the rule off, null to turn it on.",
             ),
         ),

@@ -138,7 +138,7 @@ fn survey_fields() -> Vec<(&'static str, Value)> {
             "scored_datetime",
             field(
                 "Scored at",
-                datetime_n(),
+                input_datetime_n(),
                 "ISO 8601 datetime the customer answered.",
             ),
         ),
@@ -146,7 +146,7 @@ fn survey_fields() -> Vec<(&'static str, Value)> {
             "sent_datetime",
             field(
                 "Sent at",
-                datetime_n(),
+                input_datetime_n(),
                 "ISO 8601 datetime the survey was sent.",
             ),
         ),
@@ -154,7 +154,7 @@ fn survey_fields() -> Vec<(&'static str, Value)> {
             "should_send_datetime",
             field(
                 "Send at",
-                datetime_n(),
+                input_datetime_n(),
                 "ISO 8601 datetime Gorgias should send it; null stops Gorgias from sending it.",
             ),
         ),

@@ -119,8 +119,8 @@ fn statistic_input() -> Value {
         "required": ["start_datetime", "end_datetime"],
         "additionalProperties": false,
         "properties": {
-            "start_datetime": field("Start", datetime(), "ISO 8601 datetime the period starts at, e.g. 2024-01-01T00:00:00Z."),
-            "end_datetime": field("End", datetime(), "ISO 8601 datetime the period ends at."),
+            "start_datetime": field("Start", input_datetime(), "ISO 8601 datetime the period starts at, e.g. 2024-01-01T00:00:00Z."),
+            "end_datetime": field("End", input_datetime(), "ISO 8601 datetime the period ends at."),
         },
     });
     let filters = json!({

@@ -147,8 +147,14 @@ pub fn record() -> Value {
                 describe(object_n(), "`{\"error\": \"...\"}` when sending failed."),
             ),
             ("is_retriable", boolean_n()),
-            ("replied_by", any()),
-            ("replied_to", any()),
+            (
+                "replied_by",
+                describe(object_n(), "Undocumented shape, documented nullable (declared an object so destinations store it as JSON; any value passes through as sent)."),
+            ),
+            (
+                "replied_to",
+                describe(object_n(), "Undocumented shape, documented nullable (declared an object so destinations store it as JSON; any value passes through as sent)."),
+            ),
             (
                 "imported",
                 describe(
@@ -316,7 +322,7 @@ fn message_fields(create: bool) -> Vec<(&'static str, Value)> {
             "sent_datetime",
             field(
                 "Sent at",
-                datetime_n(),
+                input_datetime_n(),
                 "ISO 8601 datetime the message was sent (UTC when no offset is given): set it to import an already-sent message; leave it out to have Gorgias send it.",
             ),
         ),

@@ -56,8 +56,8 @@ fn customer() -> Value {
             (
                 "data",
                 describe(
-                    any(),
-                    "The customer's custom data, or null; data apps write with set_customer_data lands in external_data instead.",
+                    object_n(),
+                    "The customer's custom data, or null; data apps write with set_customer_data lands in external_data instead. Declared an object (destinations store it as JSON); any other JSON value Gorgias sends passes through as sent.",
                 ),
             ),
             ("customer", object_n()),
@@ -154,14 +154,14 @@ pub fn record() -> Value {
                 "processed_datetime",
                 describe(
                     datetime_n(),
-                    "ISO 8601 datetime Gorgias processed the ticket (UTC when no offset is given); full reads only.",
+                    "RFC 3339 datetime Gorgias processed the ticket (a value sent without an offset is UTC); full reads only.",
                 ),
             ),
             (
                 "summary",
                 describe(
-                    any(),
-                    "Gorgias's summary of the ticket; recorded only as null.",
+                    object_n(),
+                    "Gorgias's summary of the ticket; recorded only as null, its shape undocumented (declared an object so destinations store it as JSON; any value passes through as sent).",
                 ),
             ),
             (
@@ -285,12 +285,12 @@ fn ticket_fields() -> Vec<(&'static str, Value)> {
             field("Meta", object(), "Free-form data kept on the ticket."),
         ),
         ("spam", field("Spam", boolean(), "")),
-        ("snooze_datetime", field("Snooze until", datetime_n(), "")),
+        ("snooze_datetime", field("Snooze until", input_datetime_n(), "")),
         (
             "trashed_datetime",
             field(
                 "Trashed at",
-                datetime_n(),
+                input_datetime_n(),
                 "Set to trash the ticket, null to restore it.",
             ),
         ),

@@ -169,7 +169,7 @@ fn widget_fields() -> Vec<(&'static str, Value)> {
             "deactivated_datetime",
             field(
                 "Deactivated at",
-                datetime_n(),
+                input_datetime_n(),
                 "ISO 8601 datetime from which the widget is hidden (UTC when no offset is given); null shows it again.",
             ),
         ),

@@ -9,6 +9,7 @@
 mod bad_input;
 mod canary;
 mod crash_resume;
+mod datetime_forms;
 mod faults;
 mod hostile_downloads;
 mod hostile_hosts;
