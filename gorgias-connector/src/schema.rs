@@ -154,13 +154,17 @@ mod tests {
     use super::*;
 
     /// Every datetime form the recordings show (fixtures/README.md): 0, 3 and 6 fraction digits
-    /// with `+00:00`, and the naive and `Z` forms of the docs.
+    /// with `+00:00`, and the naive and `Z` forms of the docs. Inputs take them all; records
+    /// declare RFC 3339, which each form is once normalised as the toolkit emits it.
     #[test]
-    fn datetime_pattern_accepts_every_recorded_form() {
-        let ok = |v: &str| {
-            connector_sdk::validate::violations(&datetime(), &json!(v))
+    fn every_recorded_form_is_read_in_inputs_and_valid_in_records_once_emitted() {
+        let valid = |schema: &Value, v: &str| {
+            connector_sdk::validate::violations(schema, &json!(v))
                 .unwrap()
                 .is_empty()
+        };
+        let emitted = |v: &str| {
+            connector_http::datetimes::normalise_datetime(v).unwrap_or_else(|| v.to_string())
         };
         for v in [
             "2026-08-26T12:46:10+00:00",
@@ -171,10 +175,14 @@ mod tests {
             "2021-03-03T06:00:00Z",
             "2024-11-14 14:18:25.095107+0000",
         ] {
-            assert!(ok(v), "{v}");
+            assert!(valid(&input_datetime(), v), "input {v}");
+            assert!(valid(&datetime(), &emitted(v)), "record {v}");
         }
+        // Naive and space-separated forms are not RFC 3339 as sent.
+        assert!(!valid(&datetime(), "2019-04-13T03:27:56.973873"));
+        assert!(!valid(&datetime(), "2024-11-14 14:18:25.095107+0000"));
         for v in ["2026-08-26", "yesterday", "2026-08-26T12:46:10+0"] {
-            assert!(!ok(v), "{v}");
+            assert!(!valid(&input_datetime(), v), "input {v}");
         }
     }
 }

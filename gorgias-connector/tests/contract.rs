@@ -747,7 +747,7 @@ async fn contract_checker_reports_mismatches() {
         "update-tag.json: recorded request as input refused: colour",
         "update-tag.json: request method: recorded PATCH, sent PUT",
         "update-tag.json: request body keys differ: recorded but not sent [\"colour\"]",
-        "events.json: record 0 of stream events /created_datetime: \"yesterday\" does not match",
+        "events.json: record 0 of stream events /created_datetime: \"yesterday\" is not a \"date-time\"",
         "list-events.json: no request asked for the recorded page",
     ] {
         assert!(text.contains(want), "missing {want:?} in:\n{text}");

@@ -201,7 +201,7 @@ mod tests {
         assert_eq!(body, Some(json!({"source_tags_ids": [4, 5]})));
         assert!(!merge.idempotent);
         assert_eq!(merge.effect, ActionEffect::Update);
-        let out = json!({"ok": true, "status": 200, "response": {"id": 3, "name": "vip", "created_datetime": "2024-01-01T00:00:00"}});
+        let out = json!({"ok": true, "status": 200, "response": {"id": 3, "name": "vip", "created_datetime": "2024-01-01T00:00:00+00:00"}});
         assert!(
             connector_sdk::validate::violations(&merge.output, &out)
                 .unwrap()
