@@ -148,7 +148,8 @@ def main() -> int:
     config_path = args.work / "config.json"
     config_path.write_text(json.dumps(config))
 
-    source = ab.get_source("source-gorgias", local_executable=args.connector, config=config)
+    source = ab.get_source("source-gorgias", local_executable=args.connector, config=config,
+                           install_if_missing=False)
     try:
         source.check()
         check("check() passes", True)
@@ -227,7 +228,8 @@ def main() -> int:
     naive = sandbox_config(args.naive_sandbox, wait_secs=30)
     if check("the naive sandbox started (`serve --datetime-style naive`)", naive is not None,
              f"see {args.naive_sandbox.with_suffix('.err')}"):
-        naive_source = ab.get_source("source-gorgias", local_executable=args.connector, config=naive)
+        naive_source = ab.get_source("source-gorgias", local_executable=args.connector, config=naive,
+                                     install_if_missing=False)
         naive_source.select_streams(["tickets"])
         naive_cache = ab.new_local_cache("naive", cache_dir=args.work / "naive-cache")
         naive_source.read(cache=naive_cache)

@@ -569,7 +569,15 @@ mod tests {
     #[test]
     fn catalogs_are_read_as_the_cdk_reads_them() {
         use SyncMode::{FullRefresh as F, Incremental as I};
-        let cases: Vec<(&str, Value, Vec<(&str, SyncMode)>, Vec<&str>, Vec<&str>)> = vec![
+        /// (case, catalog, streams read with their modes, streams skipped, notes naming).
+        type Case = (
+            &'static str,
+            Value,
+            Vec<(&'static str, SyncMode)>,
+            Vec<&'static str>,
+            Vec<&'static str>,
+        );
+        let cases: Vec<Case> = vec![
             (
                 "incremental on a full-refresh-only stream is a full refresh, with a note",
                 json!({"streams": [entry("authors", json!("incremental")), entry("books", json!("incremental"))]}),

@@ -355,7 +355,9 @@ mod tests {
     fn states_are_read_as_the_cdk_reads_them() {
         let tickets = json!({"cursor": "2024-01-01T00:00:00Z"});
         let stream = |name: &str, state: Value| json!({"type": "STREAM", "stream": {"stream_descriptor": {"name": name}, "stream_state": state}});
-        let cases: Vec<(&str, Value, Vec<(&str, Value)>, usize)> = vec![
+        /// (case, input, the state read, how many notes).
+        type Case = (&'static str, Value, Vec<(&'static str, Value)>, usize);
+        let cases: Vec<Case> = vec![
             ("PyAirbyte's first read", json!([]), vec![], 0),
             ("an empty object", json!({}), vec![], 0),
             ("null", Value::Null, vec![], 0),
