@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 
 use connector_sdk::control::{ConfigSink, ConfigUpdate};
 use connector_sdk::error::{Error, FailureType, Result};
-use connector_sdk::message::{LogMessage, Record, State, StateCheckpoint};
+use connector_sdk::message::{LogLevel, LogMessage, Record, State, StateCheckpoint};
 use connector_sdk::redact::Redactor;
 use connector_sdk::spec::{AuthKind, ConnectorSpec, SyncMode};
 
@@ -300,6 +300,13 @@ impl<W: Write> MessageWriter<W> {
         self.flush()
     }
 
+    /// Plain text for people (the `actions` table), written as it is.
+    pub fn text(&mut self, text: &str) -> Result<()> {
+        self.out
+            .write_all(text.as_bytes())
+            .map_err(|e| io(WRITING, e))
+    }
+
     /// Any JSON document on one line (the output of an action).
     pub fn raw(&mut self, value: &Value) -> Result<()> {
         self.line(value)
@@ -371,9 +378,27 @@ impl ConfiguredCatalog {
         }
     }
 
-    /// Reads an Airbyte configured catalog (`{"streams":[{"stream":{"name":..},"sync_mode":..}]}`),
-    /// refusing unknown streams, streams listed twice and undeclared sync modes.
-    pub fn from_airbyte(value: &Value, spec: &ConnectorSpec) -> Result<Self> {
+    /// Reads an Airbyte configured catalog (`{"streams":[{"stream":{"name":..},"sync_mode":..}]}`)
+    /// as leniently as Airbyte's Python CDK, where what clients send relies on it:
+    ///
+    /// - a stream configured `incremental` that supports only full refresh is read as a full
+    ///   refresh, with a note (PyAirbyte configures every stream incremental,
+    ///   `airbyte/sources/base.py` `get_configured_catalog`; the CDK reads such a stream in full
+    ///   too, as its concurrent streams' reads do not depend on the configured `sync_mode`);
+    /// - a configured stream that is not a stream of this connector is skipped, reported in
+    ///   [`ParsedCatalog::unknown`] (the host marks it INCOMPLETE) and in a note, as the CDK's
+    ///   `ConcurrentDeclarativeSource._select_streams` and `AbstractSource.read` do; only when
+    ///   no configured stream is known is it an error (nothing would be read);
+    /// - a missing or `null` `sync_mode` is the stream's default (incremental where supported);
+    /// - every other field (`destination_sync_mode`, `cursor_field`, `primary_key`,
+    ///   `generation_id`, `minimum_generation_id`, `sync_id`, the stream's `json_schema`,
+    ///   `namespace`, ...) is ignored: the connector's declared cursor and key are what it reads
+    ///   by, as for the CDK's source-defined cursors.
+    ///
+    /// A catalog without `streams`, an entry without `stream.name`, a stream listed twice, an
+    /// unknown `sync_mode` value, and `full_refresh` asked of a stream that supports only
+    /// incremental are errors naming the entry and the fix.
+    pub fn from_airbyte(value: &Value, spec: &ConnectorSpec) -> Result<ParsedCatalog> {
         let items = value
             .get("streams")
             .and_then(Value::as_array)
@@ -384,6 +409,9 @@ impl ConfiguredCatalog {
                 )
             })?;
         let mut streams = Vec::new();
+        let mut unknown: Vec<(usize, String)> = Vec::new();
+        let mut notes = Vec::new();
+        let mut seen: Vec<(String, usize)> = Vec::new();
         for (i, item) in items.iter().enumerate() {
             let name = item
                 .pointer("/stream/name")
@@ -394,10 +422,7 @@ impl ConfiguredCatalog {
                         "is required; add it",
                     )
                 })?;
-            if let Some(first) = streams
-                .iter()
-                .position(|s: &ConfiguredStream| s.name == name)
-            {
+            if let Some((_, first)) = seen.iter().find(|(n, _)| n == name) {
                 return Err(Error::invalid_config(
                     format!("catalog.streams[{i}].stream.name"),
                     format!(
@@ -405,15 +430,12 @@ impl ConfiguredCatalog {
                     ),
                 ));
             }
-            let descriptor = spec.stream(name).ok_or_else(|| {
-                Error::invalid_config(
-                    format!("catalog.streams[{i}].stream.name"),
-                    format!(
-                        "`{name}` is not a stream of this connector; run discover to list them"
-                    ),
-                )
-            })?;
-            let sync_mode = match item.get("sync_mode") {
+            seen.push((name.to_string(), i));
+            let Some(descriptor) = spec.stream(name) else {
+                unknown.push((i, name.to_string()));
+                continue;
+            };
+            let asked = match item.get("sync_mode") {
                 None | Some(Value::Null) => descriptor.default_sync_mode(),
                 Some(v) => serde_json::from_value::<SyncMode>(v.clone()).map_err(|_| {
                     Error::invalid_config(
@@ -422,18 +444,45 @@ impl ConfiguredCatalog {
                     )
                 })?,
             };
-            if !descriptor.supports(sync_mode) {
+            let sync_mode = if descriptor.supports(asked) {
+                asked
+            } else if asked == SyncMode::Incremental && descriptor.supports(SyncMode::FullRefresh) {
+                notes.push(warn(format!(
+                    "stream `{name}` supports only full refresh: configured incremental, it is read as a full refresh (every record, no state)"
+                )));
+                SyncMode::FullRefresh
+            } else {
                 return Err(Error::invalid_config(
                     format!("catalog.streams[{i}].sync_mode"),
-                    format!("stream `{name}` supports only {:?}", descriptor.sync_modes),
+                    format!(
+                        "stream `{name}` supports only {}; configure one of those",
+                        modes(&descriptor.sync_modes)
+                    ),
                 ));
-            }
+            };
             streams.push(ConfiguredStream {
                 name: name.to_string(),
                 sync_mode,
             });
         }
-        Ok(ConfiguredCatalog { streams })
+        if streams.is_empty()
+            && let Some((i, name)) = unknown.first()
+        {
+            return Err(Error::invalid_config(
+                format!("catalog.streams[{i}].stream.name"),
+                format!("`{name}` is not a stream of this connector; run discover to list them"),
+            ));
+        }
+        for (i, name) in &unknown {
+            notes.push(warn(format!(
+                "catalog.streams[{i}]: `{name}` is not a stream of this connector and is skipped; run discover and refresh the configured catalog"
+            )));
+        }
+        Ok(ParsedCatalog {
+            catalog: ConfiguredCatalog { streams },
+            unknown: unknown.into_iter().map(|(_, name)| name).collect(),
+            notes,
+        })
     }
 
     /// The Airbyte form of this selection.
@@ -448,5 +497,198 @@ impl ConfiguredCatalog {
             })
             .collect();
         serde_json::json!({ "streams": streams })
+    }
+}
+
+/// What [`ConfiguredCatalog::from_airbyte`] made of a configured catalog.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedCatalog {
+    /// The streams to read, and how.
+    pub catalog: ConfiguredCatalog,
+    /// Configured streams that are not streams of the connector: skipped (a host reports each
+    /// with a TRACE STREAM_STATUS INCOMPLETE, as Airbyte's CDK does).
+    pub unknown: Vec<String>,
+    /// What the host read differently from what was asked, one WARN note each (a host writes
+    /// them as LOG messages before reading).
+    pub notes: Vec<LogMessage>,
+}
+
+fn warn(message: String) -> LogMessage {
+    LogMessage {
+        level: LogLevel::Warn,
+        message,
+    }
+}
+
+/// `full_refresh` and `incremental`, as the protocol spells them.
+fn modes(modes: &[SyncMode]) -> String {
+    modes
+        .iter()
+        .map(|m| match m {
+            SyncMode::FullRefresh => "full_refresh",
+            SyncMode::Incremental => "incremental",
+        })
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use connector_sdk::connector::Definition as _;
+    use connector_sdk::spec::StreamDescriptor;
+    use connector_sdk::testing::{MemoryBackend, MemoryDefinition};
+    use serde_json::json;
+
+    /// The example's spec (`books`: full refresh and incremental) with `authors` (full refresh
+    /// only) and `changes` (incremental only).
+    fn spec() -> ConnectorSpec {
+        let definition = MemoryDefinition::new(MemoryBackend::new(1, "t"));
+        let mut spec = definition.spec().clone();
+        let books = spec.stream("books").expect("the example has books").clone();
+        let mut changes = books.clone();
+        changes.name = "changes".into();
+        changes.sync_modes = vec![SyncMode::Incremental];
+        spec.streams.push(StreamDescriptor::new(
+            "authors",
+            "who wrote them",
+            json!({"type": "object"}),
+            &["id"],
+        ));
+        spec.streams.push(changes);
+        spec
+    }
+
+    fn entry(name: &str, sync_mode: Value) -> Value {
+        json!({"stream": {"name": name, "json_schema": {}, "supported_sync_modes": ["full_refresh"]},
+               "sync_mode": sync_mode, "destination_sync_mode": "overwrite"})
+    }
+
+    /// What clients send and what the host reads: (case, catalog, streams read with their
+    /// modes, streams skipped, notes naming).
+    #[test]
+    fn catalogs_are_read_as_the_cdk_reads_them() {
+        use SyncMode::{FullRefresh as F, Incremental as I};
+        /// (case, catalog, streams read with their modes, streams skipped, notes naming).
+        type Case = (
+            &'static str,
+            Value,
+            Vec<(&'static str, SyncMode)>,
+            Vec<&'static str>,
+            Vec<&'static str>,
+        );
+        let cases: Vec<Case> = vec![
+            (
+                "incremental on a full-refresh-only stream is a full refresh, with a note",
+                json!({"streams": [entry("authors", json!("incremental")), entry("books", json!("incremental"))]}),
+                vec![("authors", F), ("books", I)],
+                vec![],
+                vec!["stream `authors` supports only full refresh"],
+            ),
+            (
+                "PyAirbyte's catalog: every field it sends, and nulls",
+                json!({"streams": [{
+                    "stream": {"name": "books", "json_schema": {"type": "object"}, "namespace": null,
+                               "supported_sync_modes": ["full_refresh", "incremental"],
+                               "source_defined_cursor": true, "default_cursor_field": ["updated_at"],
+                               "source_defined_primary_key": [["id"]], "is_resumable": true},
+                    "sync_mode": "incremental", "destination_sync_mode": "overwrite",
+                    "cursor_field": ["updated_at"], "primary_key": [["id"]],
+                    "generation_id": null, "minimum_generation_id": null, "sync_id": null}]}),
+                vec![("books", I)],
+                vec![],
+                vec![],
+            ),
+            (
+                "the platform's catalog: generation and sync ids, another cursor_field",
+                json!({"streams": [{
+                    "stream": {"name": "books", "json_schema": {}, "supported_sync_modes": ["full_refresh"]},
+                    "sync_mode": "full_refresh", "destination_sync_mode": "append_dedup",
+                    "cursor_field": ["something_else"], "primary_key": [["other"]],
+                    "generation_id": 3, "minimum_generation_id": 0, "sync_id": 99}]}),
+                vec![("books", F)],
+                vec![],
+                vec![],
+            ),
+            (
+                "a stream unknown to the source is skipped, with a note",
+                json!({"streams": [entry("gone", json!("full_refresh")), entry("books", json!("full_refresh"))]}),
+                vec![("books", F)],
+                vec!["gone"],
+                vec!["catalog.streams[0]: `gone` is not a stream of this connector"],
+            ),
+            (
+                "no sync_mode, or null: the stream's default",
+                json!({"streams": [{"stream": {"name": "books"}}, {"stream": {"name": "authors"}, "sync_mode": null}]}),
+                vec![("books", I), ("authors", F)],
+                vec![],
+                vec![],
+            ),
+            (
+                "an empty list of streams reads nothing",
+                json!({"streams": []}),
+                vec![],
+                vec![],
+                vec![],
+            ),
+        ];
+        let spec = spec();
+        for (case, catalog, read, skipped, notes) in cases {
+            let parsed = ConfiguredCatalog::from_airbyte(&catalog, &spec)
+                .unwrap_or_else(|e| panic!("{case}: {e}"));
+            let got: Vec<(&str, SyncMode)> = parsed
+                .catalog
+                .streams
+                .iter()
+                .map(|s| (s.name.as_str(), s.sync_mode))
+                .collect();
+            assert_eq!(got, read, "{case}");
+            assert_eq!(parsed.unknown, skipped, "{case}");
+            assert_eq!(
+                parsed.notes.len(),
+                notes.len(),
+                "{case}: {:?}",
+                parsed.notes
+            );
+            for (note, want) in parsed.notes.iter().zip(notes) {
+                assert_eq!(note.level, LogLevel::Warn, "{case}");
+                assert!(note.message.contains(want), "{case}: {}", note.message);
+            }
+        }
+    }
+
+    /// Inputs that really are wrong stay errors naming the entry and the fix.
+    #[test]
+    fn wrong_catalogs_are_errors_naming_the_entry() {
+        let cases: Vec<(Value, &str)> = vec![
+            (json!({}), "catalog.streams: is required"),
+            (
+                json!({"streams": [{"sync_mode": "incremental"}]}),
+                "catalog.streams[0].stream.name: is required",
+            ),
+            (
+                json!({"streams": [entry("nope", json!("full_refresh"))]}),
+                "catalog.streams[0].stream.name: `nope` is not a stream of this connector; run discover",
+            ),
+            (
+                json!({"streams": [entry("books", json!("full_refresh")), entry("books", json!("incremental"))]}),
+                "catalog.streams[1].stream.name: `books` is already configured at catalog.streams[0]",
+            ),
+            (
+                json!({"streams": [entry("books", json!("sometimes"))]}),
+                "catalog.streams[0].sync_mode: must be \"full_refresh\" or \"incremental\"",
+            ),
+            (
+                json!({"streams": [entry("changes", json!("full_refresh"))]}),
+                "catalog.streams[0].sync_mode: stream `changes` supports only incremental; configure one of those",
+            ),
+        ];
+        let spec = spec();
+        for (catalog, want) in cases {
+            let err = ConfiguredCatalog::from_airbyte(&catalog, &spec)
+                .expect_err(want)
+                .to_string();
+            assert!(err.contains(want), "{catalog}: {err}");
+        }
     }
 }

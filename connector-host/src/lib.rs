@@ -6,13 +6,20 @@
 //! <binary> discover --config F
 //! <binary> read     --config F [--catalog F] [--state F] [--concurrency N]
 //! <binary> action NAME --config F --input F      (F may be `-` for stdin)
+//! <binary> actions  [--json]
 //! <binary> schemas  --out DIR
+//! <binary> --version
 //! ```
 //! stdout carries Airbyte messages, one JSON object a line (a connector whose credentials
 //! change, such as a rotated OAuth2 refresh token, adds a CONTROL message carrying the whole
 //! updated config, flushed before the new credentials are used); logs, progress and the final summary
 //! go to stderr. Exit code 0 on success; on failure a TRACE ERROR message on stdout, one line on
 //! stderr naming the problem, and exit code 1. `check` also prints CONNECTION_STATUS FAILED.
+//! `actions` and `--version` are for people and scripts, not the protocol: `actions` prints a
+//! table of every action (name, effect, whether it is idempotent, the first sentence of its
+//! description), or with `--json` one JSON object a line per action (see [`action_line`]);
+//! `--version` prints `<name> <version>` from the connector's spec. Both (and `--help`) go to
+//! stdout and exit 0.
 //! A connector may add *presets*: flags such as `--sandbox` that provide a config (and keep
 //! whatever serves it alive) so `--config` can be left out.
 
@@ -34,8 +41,9 @@ use self::airbyte::{ConfiguredCatalog, MessageWriter};
 pub use self::read::{ReadOptions, ReadSummary, StreamSummary, read, read_to_vec};
 use connector_sdk::connector::{ActionExt, Connector, ConnectorExt, Definition, DefinitionExt};
 use connector_sdk::error::{Error, Result};
-use connector_sdk::message::State;
+use connector_sdk::message::{LogLevel, LogMessage, State};
 use connector_sdk::redact::Redactor;
+use connector_sdk::spec::{ActionDescriptor, ActionEffect};
 
 /// A config a preset provides, and what must stay alive while it is used (e.g. a server).
 pub struct PresetConfig {
@@ -76,7 +84,6 @@ impl std::fmt::Debug for Preset {
 }
 
 #[derive(Parser, Debug)]
-#[command(disable_version_flag = true)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -115,7 +122,7 @@ enum Command {
     },
     /// Run an action with a JSON input and print its output as one JSON line.
     Action {
-        /// The action's name (see `spec`).
+        /// The action's name (see `actions`).
         name: String,
         /// The config file (JSON).
         #[arg(long)]
@@ -123,6 +130,12 @@ enum Command {
         /// The input file (JSON), or `-` for stdin.
         #[arg(long)]
         input: PathBuf,
+    },
+    /// List every action: its name, effect and what it does (a table; --json for machines).
+    Actions {
+        /// One JSON object a line per action instead of the table.
+        #[arg(long)]
+        json: bool,
     },
     /// Write every exported schema file into a folder.
     Schemas {
@@ -235,6 +248,25 @@ fn read_json(path: &Path, file: InputFile, action: Option<&str>) -> Result<Value
     })
 }
 
+/// Reads `--state`: an empty file (or one of only whitespace) is no state, with a note;
+/// otherwise [`State::from_airbyte_with_notes`] (Airbyte's CDK refuses an empty file; a first run
+/// that `touch`es its state file means "no state yet").
+fn read_state(path: &Path) -> Result<(State, Vec<String>)> {
+    let empty = path != Path::new("-")
+        && std::fs::metadata(path).is_ok_and(|m| m.len() <= 4096)
+        && std::fs::read(path).is_ok_and(|b| b.iter().all(u8::is_ascii_whitespace));
+    if empty {
+        return Ok((
+            State::new(),
+            vec![format!(
+                "--state file {} is empty: every stream reads from the start",
+                path.display()
+            )],
+        ));
+    }
+    State::from_airbyte_with_notes(&read_json(path, InputFile::State, None)?)
+}
+
 impl Host {
     /// A host for `definition`, named after its spec.
     pub fn new(definition: Arc<dyn Definition>) -> Self {
@@ -253,10 +285,14 @@ impl Host {
     }
 
     fn command(&self) -> clap::Command {
-        let mut cmd = Cli::command().name(self.name.clone()).about(format!(
-            "{} connector (Airbyte protocol on stdout)",
-            self.definition.spec().title
-        ));
+        let spec = self.definition.spec();
+        let mut cmd = Cli::command()
+            .name(self.name.clone())
+            .version(spec.version.clone())
+            .about(format!(
+                "{} connector (Airbyte protocol on stdout)",
+                spec.title
+            ));
         for sub in ["check", "discover", "read", "action"] {
             for preset in &self.presets {
                 cmd = cmd.mut_subcommand(sub, |c| {
@@ -316,9 +352,14 @@ impl Host {
     ) -> u8 {
         let matches = match self.command().try_get_matches_from(&args) {
             Ok(m) => m,
+            // `--help` and `--version` are answers, not errors: they go to stdout.
+            Err(e) if !e.use_stderr() => {
+                let _ = write!(out, "{}", e.render());
+                return 0;
+            }
             Err(e) => {
                 let _ = write!(err, "{}", e.render());
-                return if e.use_stderr() { 2 } else { 0 };
+                return 2;
             }
         };
         let cli = match Cli::from_arg_matches(&matches) {
@@ -461,17 +502,34 @@ impl Host {
                 concurrency,
             } => {
                 let (connector, _guard) = self.connect(config, preset, out, err).await?;
-                let catalog = match catalog {
-                    Some(p) => ConfiguredCatalog::from_airbyte(
-                        &read_json(&p, InputFile::Catalog, None)?,
-                        spec,
-                    )?,
-                    None => ConfiguredCatalog::all(spec),
+                let (catalog, unknown, mut notes) = match catalog {
+                    Some(p) => {
+                        let parsed = ConfiguredCatalog::from_airbyte(
+                            &read_json(&p, InputFile::Catalog, None)?,
+                            spec,
+                        )?;
+                        (parsed.catalog, parsed.unknown, parsed.notes)
+                    }
+                    None => (ConfiguredCatalog::all(spec), Vec::new(), Vec::new()),
                 };
                 let state = match state {
-                    Some(p) => State::from_airbyte(&read_json(&p, InputFile::State, None)?)?,
+                    Some(p) => {
+                        let (state, state_notes) = read_state(&p)?;
+                        notes.extend(state_notes.into_iter().map(|message| LogMessage {
+                            level: LogLevel::Warn,
+                            message,
+                        }));
+                        state
+                    }
                     None => State::new(),
                 };
+                for note in &notes {
+                    out.log(note)?;
+                    let _ = writeln!(err, "warning: {}", out.scrub(&note.message));
+                }
+                for name in &unknown {
+                    out.stream_status(name, airbyte::StreamStatus::Incomplete)?;
+                }
                 let options = ReadOptions {
                     concurrency,
                     progress,
@@ -514,6 +572,16 @@ impl Host {
                 }
                 Ok(0)
             }
+            Command::Actions { json } => {
+                if json {
+                    for action in &spec.actions {
+                        out.raw(&action_line(action))?;
+                    }
+                } else {
+                    out.text(&actions_table(&spec.actions))?;
+                }
+                Ok(0)
+            }
             Command::Schemas { out: dir } => {
                 let written = crate::export::write(spec, &dir)?;
                 let _ = writeln!(err, "wrote {} files to {}", written.len(), dir.display());
@@ -521,4 +589,86 @@ impl Host {
             }
         }
     }
+}
+
+/// The JSON line `actions --json` prints for one action: `name`, `title`, `effect` (`read`,
+/// `create`, `update` or `delete`), `idempotent`, `destructive`, `description` (whole) and
+/// `scopes` (the OAuth scopes it needs; empty without scoped auth). The input and output
+/// schemas are in `spec.json` of `schemas --out` (or the `spec` of the SDK).
+pub fn action_line(action: &ActionDescriptor) -> Value {
+    serde_json::json!({
+        "name": action.name,
+        "title": action.title,
+        "effect": action.effect,
+        "idempotent": action.idempotent,
+        "destructive": action.effect.is_destructive(),
+        "description": action.description,
+        "scopes": action.scopes,
+    })
+}
+
+/// The most characters of a description the `actions` table shows.
+const SUMMARY_CHARS: usize = 100;
+
+/// The first sentence of `description` (up to the first `. ` or the end), on one line and at
+/// most [`SUMMARY_CHARS`] characters (cut at a word, with `…`).
+fn summary(description: &str) -> String {
+    let one_line: String = description.split_whitespace().collect::<Vec<_>>().join(" ");
+    let first = match one_line.find(". ") {
+        Some(end) => &one_line[..=end],
+        None => one_line.as_str(),
+    };
+    if first.chars().count() <= SUMMARY_CHARS {
+        return first.to_string();
+    }
+    let mut cut = String::new();
+    for word in first.split(' ') {
+        if cut.chars().count() + word.chars().count() + 1 > SUMMARY_CHARS - 1 {
+            break;
+        }
+        if !cut.is_empty() {
+            cut.push(' ');
+        }
+        cut.push_str(word);
+    }
+    cut.push('…');
+    cut
+}
+
+/// The table `actions` prints: a header, one row per action (name, effect, idempotent, the
+/// first sentence of the description), and a count by effect.
+fn actions_table(actions: &[ActionDescriptor]) -> String {
+    let width = actions
+        .iter()
+        .map(|a| a.name.len())
+        .max()
+        .unwrap_or(0)
+        .max("ACTION".len());
+    let mut text = format!("{:<width$}  EFFECT  IDEMPOTENT  DESCRIPTION\n", "ACTION");
+    let mut counts = [0usize; 4];
+    for a in actions {
+        let effect = match a.effect {
+            ActionEffect::Read => "read",
+            ActionEffect::Create => "create",
+            ActionEffect::Update => "update",
+            ActionEffect::Delete => "delete",
+        };
+        counts[a.effect as usize] += 1;
+        text.push_str(&format!(
+            "{:<width$}  {:<6}  {:<10}  {}\n",
+            a.name,
+            effect,
+            if a.idempotent { "yes" } else { "no" },
+            summary(&a.description)
+        ));
+    }
+    text.push_str(&format!(
+        "{} actions: {} read, {} create, {} update, {} delete\n",
+        actions.len(),
+        counts[0],
+        counts[1],
+        counts[2],
+        counts[3]
+    ));
+    text
 }

@@ -773,3 +773,164 @@ async fn updated_configs_are_control_lines_written_before_the_connector_goes_on(
         assert!(!l.to_string().contains("ROTATED-secret"), "{l}");
     }
 }
+
+/// Runs a command line and returns its exit code, stdout and stderr as text.
+async fn run_text(definition: Arc<dyn Definition>, args: &[&str]) -> (u8, String, String) {
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let mut argv = vec!["connector".to_string()];
+    argv.extend(args.iter().map(|s| s.to_string()));
+    let code = Host::new(definition)
+        .run(argv, &mut out, &mut err, false)
+        .await;
+    (
+        code,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn version_and_help_go_to_stdout() {
+    let (def, _) = example();
+    let version = format!("{} {}\n", def.spec().name, def.spec().version);
+    for flag in ["--version", "-V"] {
+        let (code, out, err) = run_text(def.clone(), &[flag]).await;
+        assert_eq!(
+            (code, out.as_str(), err.as_str()),
+            (0, version.as_str(), "")
+        );
+    }
+    let (code, out, _) = run_text(def.clone(), &["--help"]).await;
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("actions") && out.contains("--version"),
+        "{out}"
+    );
+    let (code, out, err) = run_text(def, &["--bogus"]).await;
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert!(err.contains("--bogus"), "{err}");
+}
+
+#[tokio::test]
+async fn actions_lists_every_action_for_people_and_machines() {
+    let (def, _) = example();
+    let (code, out, _) = run_text(def.clone(), &["actions"]).await;
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0].split_whitespace().collect::<Vec<_>>(),
+        ["ACTION", "EFFECT", "IDEMPOTENT", "DESCRIPTION"]
+    );
+    assert_eq!(lines.len(), def.spec().actions.len() + 2, "{out}");
+    assert_eq!(
+        lines[2].split_whitespace().collect::<Vec<_>>(),
+        [
+            "add_book", "create", "no", "Adds", "a", "book", "and", "returns", "it."
+        ]
+    );
+    assert_eq!(
+        lines.last().copied(),
+        Some("4 actions: 2 read, 1 create, 0 update, 1 delete")
+    );
+
+    let (code, lines, _) = run(def.clone(), &["actions", "--json"]).await;
+    assert_eq!(code, 0);
+    let names: Vec<&str> = lines.iter().map(|l| l["name"].as_str().unwrap()).collect();
+    let declared: Vec<&str> = def.spec().actions.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, declared);
+    assert_eq!(
+        lines[2],
+        json!({"name": "delete_book", "title": "Delete a book", "effect": "delete",
+               "idempotent": true, "destructive": true,
+               "description": "Removes a book for good.", "scopes": []})
+    );
+}
+
+/// What PyAirbyte and Airbyte's platform send: a stream the source no longer has, `{}`, `[]`
+/// or an empty file as the state, stored state messages with their extra fields.
+#[tokio::test]
+async fn read_takes_catalogs_and_states_as_clients_send_them() {
+    let (def, _) = example();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(&dir, "c.json", &json!({"token": TOKEN, "page_size": 5}));
+    let catalog = write(
+        &dir,
+        "cat.json",
+        &json!({"streams": [
+            {"stream": {"name": "gone", "json_schema": {}, "supported_sync_modes": ["full_refresh"]},
+             "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"},
+            {"stream": {"name": "books", "json_schema": {}, "supported_sync_modes": ["full_refresh", "incremental"]},
+             "sync_mode": "incremental", "destination_sync_mode": "overwrite", "cursor_field": ["updated_at"],
+             "primary_key": [["id"]], "generation_id": 1, "minimum_generation_id": 0, "sync_id": 7}]}),
+    );
+    let empty = dir.path().join("empty.json");
+    std::fs::write(&empty, "\n").unwrap();
+    let empty = empty.to_string_lossy().into_owned();
+    let object = write(&dir, "object.json", &json!({}));
+    let list = write(&dir, "list.json", &json!([]));
+    for state in [&empty, &object, &list] {
+        let (code, lines, err) = run(
+            def.clone(),
+            &[
+                "read",
+                "--config",
+                &cfg,
+                "--catalog",
+                &catalog,
+                "--state",
+                state,
+            ],
+        )
+        .await;
+        assert_eq!(code, 0, "{state}: {err}");
+        assert_eq!(of_type(&lines, "RECORD").len(), 23, "{state}");
+        let logs: Vec<&Value> = of_type(&lines, "LOG");
+        assert_eq!(logs[0]["log"]["level"], "WARN");
+        assert!(
+            logs[0]["log"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("`gone` is not a stream of this connector and is skipped"),
+            "{logs:?}"
+        );
+        assert_eq!(logs.len(), if state == &empty { 2 } else { 1 }, "{logs:?}");
+        let gone: Vec<&Value> = of_type(&lines, "TRACE")
+            .into_iter()
+            .filter(|t| t["trace"]["stream_status"]["stream_descriptor"]["name"] == "gone")
+            .collect();
+        assert_eq!(gone.len(), 1);
+        assert_eq!(gone[0]["trace"]["stream_status"]["status"], "INCOMPLETE");
+        assert!(err.contains("warning: catalog.streams[0]"), "{err}");
+    }
+
+    // The state messages as PyAirbyte stores and hands them back: nothing changed, nothing read.
+    let (_, lines, _) = run(def.clone(), &["read", "--config", &cfg]).await;
+    let stored: Vec<Value> = of_type(&lines, "STATE")
+        .iter()
+        .map(|s| {
+            let mut s = s["state"].clone();
+            s["stream"]["stream_descriptor"]["namespace"] = Value::Null;
+            s["global"] = Value::Null;
+            s["data"] = Value::Null;
+            s["sourceStats"] = json!({"recordCount": 5.0});
+            s
+        })
+        .collect();
+    let stored = write(&dir, "stored.json", &Value::Array(stored));
+    let (code, lines, err) = run(
+        def,
+        &[
+            "read",
+            "--config",
+            &cfg,
+            "--catalog",
+            &catalog,
+            "--state",
+            &stored,
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(of_type(&lines, "RECORD").len(), 0);
+}

@@ -1,13 +1,14 @@
 //! Fault tolerance: the connector survives every fault the sandbox can inject, loses no record
 //! across crashes, refuses bad input before any request, never shows a secret, never lets a
 //! config point it at another host, shares a rate-limited account with another host, and never
-//! panics on hostile bytes.
+//! panics on hostile bytes; and its command line is what people and PyAirbyte expect.
 //!
 //! One test binary (so the workspace links it once); every test is deterministic (fixed seeds,
 //! no assertion on timings) and sized to run in seconds against the in-process sandbox.
 
 mod bad_input;
 mod canary;
+mod cli;
 mod crash_resume;
 mod datetime_forms;
 mod faults;
