@@ -206,7 +206,16 @@ def main() -> int:
     sys.stdout.flush()
     untyped = sorted({line for line in args.pyairbyte_out.read_text().splitlines()
                       if line.startswith("Could not determine airbyte type")})
-    check("PyAirbyte can type every field (no \"Could not determine airbyte type\")", not untyped,
+    # One field is documented as an object or a string (a voice call event's `meta`: the API
+    # reference's example is the string "{}"); PyAirbyte types such a union as text, with its
+    # warning. Every other field must be typed.
+    union = [w for w in untyped if "'type': ['object', 'string', 'null']" in w]
+    untyped = [w for w in untyped if w not in union]
+    check("the one documented object-or-string field is the one PyAirbyte types as text",
+          len(union) == 1 and column_types(cache, "voice_call_events").get("meta") == "VARCHAR",
+          f"{len(union)} such warnings; voice_call_events.meta is "
+          f"{column_types(cache, 'voice_call_events').get('meta')}")
+    check("PyAirbyte can type every other field (no \"Could not determine airbyte type\")", not untyped,
           f"{len(untyped)} distinct warnings: "
           + " | ".join(w.removeprefix("Could not determine airbyte type from JSON schema: ")[:200]
                        for w in untyped))
