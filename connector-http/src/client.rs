@@ -205,6 +205,28 @@ pub(crate) fn shown(url: &url::Url) -> String {
     excerpt(u.as_str(), 200)
 }
 
+/// Mozilla's root certificates as compiled in (`webpki-root-certs`), for [`Client::shared_http`]
+/// where the platform store is empty.
+fn bundled_roots() -> Vec<reqwest::Certificate> {
+    webpki_root_certs::TLS_SERVER_ROOT_CERTS
+        .iter()
+        .filter_map(|der| reqwest::Certificate::from_der(der).ok())
+        .collect()
+}
+
+/// An error and its sources, `: `-separated (reqwest's builder error alone says only
+/// "builder error").
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
 /// The timeout of one attempt unless [`ClientBuilder::timeout`] says otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -258,17 +280,48 @@ impl ClientBuilder {
 impl Client {
     /// The HTTP client every account of a definition shares (connection pools, TLS config):
     /// no redirects (a redirect could carry credentials elsewhere), JSON accepted.
+    ///
+    /// **TLS roots**: the platform's store first (rustls-platform-verifier: on Linux the system
+    /// CA bundle, or `SSL_CERT_FILE` / `SSL_CERT_DIR` when set), so an operator's own roots
+    /// and removals win. Where it yields no certificate at all (a minimal container image
+    /// without `ca-certificates`, a store pointed at an empty place), the verifier refuses to
+    /// start; the client then trusts Mozilla's root program as compiled in
+    /// ([`webpki_root_certs`], <https://wiki.mozilla.org/CA/Included_Certificates>), with a
+    /// warning, instead of failing every request.
     pub fn shared_http(user_agent: &str) -> Result<reqwest::Client, Error> {
-        let mut headers = HeaderMap::new();
-        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        reqwest::Client::builder()
-            .default_headers(headers)
-            .connect_timeout(Duration::from_secs(10))
-            .pool_max_idle_per_host(8)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(user_agent)
-            .build()
-            .map_err(|e| Error::internal(format!("cannot build the HTTP client: {e}")))
+        let builder = || {
+            let mut headers = HeaderMap::new();
+            headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+            reqwest::Client::builder()
+                .default_headers(headers)
+                .connect_timeout(Duration::from_secs(10))
+                .pool_max_idle_per_host(8)
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(user_agent)
+        };
+        let platform = match builder().build() {
+            Ok(client) => return Ok(client),
+            Err(e) => e,
+        };
+        // The only part the platform build has and this one lacks is the platform store: any
+        // other builder error fails here too, and is then reported as the platform's.
+        let bundled = bundled_roots();
+        match builder().tls_certs_only(bundled).build() {
+            Ok(client) => {
+                tracing::warn!(
+                    "no usable system CA certificates ({}): trusting the {} Mozilla root \
+                     certificates built into the binary; install ca-certificates or set \
+                     SSL_CERT_FILE to use the system's",
+                    error_chain(&platform),
+                    webpki_root_certs::TLS_SERVER_ROOT_CERTS.len()
+                );
+                Ok(client)
+            }
+            Err(_) => Err(Error::internal(format!(
+                "cannot build the HTTP client: {}",
+                error_chain(&platform)
+            ))),
+        }
     }
 
     /// A builder of the client for one account at `base` (already validated), over the shared
