@@ -86,8 +86,15 @@ def binary_counts(connector: str, config_path: Path) -> dict[str, int]:
     for line in proc.stdout.splitlines():
         message = json.loads(line)
         if message.get("type") == "RECORD":
-            counts[message["record"]["stream"]] += 1
+            record = message["record"]
+            counts[record["stream"]] += 1
+            if record["stream"] == "tickets":
+                TICKETS_CREATED[record["data"]["id"]] = record["data"]["created_datetime"]
     return dict(counts)
+
+
+# Each ticket's `created_datetime` as the connector's own read emitted it (RFC 3339).
+TICKETS_CREATED: dict[int, str] = {}
 
 
 def cache_counts(cache, streams: list[str]) -> dict[str, int]:
@@ -219,17 +226,34 @@ def main() -> int:
           f"{len(untyped)} distinct warnings: "
           + " | ".join(w.removeprefix("Could not determine airbyte type from JSON schema: ")[:200]
                        for w in untyped))
+    # Datetimes: PyAirbyte asks SQLAlchemy for TIMESTAMP(timezone=True) (Airbyte's
+    # timestamp_with_timezone), exactly the type of its own `_airbyte_extracted_at`; its DuckDB
+    # dialect creates both as DuckDB's TIMESTAMP holding UTC instants. So a datetime column must
+    # be typed from the schema as timestamp-with-time-zone and land with the type of
+    # `_airbyte_extracted_at`, not as text.
+    converter = cache.processor.type_converter
+    schema = source.configured_catalog.streams[0].stream.json_schema
+    for stream in source.configured_catalog.streams:
+        if stream.stream.name == "tickets":
+            schema = stream.stream.json_schema
+    sql_type = converter.to_sql_type(schema["properties"]["created_datetime"])
+    check("tickets.created_datetime is typed TIMESTAMP(timezone=True) from its schema",
+          type(sql_type).__name__ == "TIMESTAMP" and getattr(sql_type, "timezone", False),
+          f"it is {sql_type!r}")
     types = column_types(cache, "tickets")
+    stamp = types.get("_airbyte_extracted_at")
+    check("PyAirbyte's own timestamp column is a TIMESTAMP type", bool(stamp) and "TIMESTAMP" in stamp,
+          f"it is {stamp}")
     expected = {
-        "created_datetime": "TIMESTAMP WITH TIME ZONE",
-        "updated_datetime": "TIMESTAMP WITH TIME ZONE",
+        "created_datetime": stamp,
+        "updated_datetime": stamp,
         "id": "BIGINT",
         "meta": "JSON",
     }
     for column, kind in expected.items():
         check(f"tickets.{column} is {kind}", types.get(column) == kind, f"it is {types.get(column)}")
-    others = {"customers": {"created_datetime": "TIMESTAMP WITH TIME ZONE", "id": "BIGINT"},
-              "events": {"created_datetime": "TIMESTAMP WITH TIME ZONE", "id": "BIGINT"}}
+    others = {"customers": {"created_datetime": stamp, "id": "BIGINT"},
+              "events": {"created_datetime": stamp, "id": "BIGINT"}}
     for stream, columns in others.items():
         t = column_types(cache, stream)
         for column, kind in columns.items():
@@ -255,6 +279,15 @@ def main() -> int:
             return {row[0]: row[1] for row in rows}
 
         default_values = created(cache)
+        # The cache holds the instants the connector emitted (DuckDB's TIMESTAMP is UTC).
+        import datetime as dt
+        emitted = {i: dt.datetime.fromisoformat(v).astimezone(dt.timezone.utc).replace(tzinfo=None)
+                   for i, v in TICKETS_CREATED.items()}
+        wrong = [i for i in emitted if default_values.get(i) != emitted[i]]
+        check("tickets.created_datetime in DuckDB is the instant the connector emitted",
+              bool(emitted) and not wrong,
+              f"{len(wrong)} of {len(emitted)} differ, e.g. "
+              + ", ".join(f"{i}: {default_values.get(i)!r} vs {emitted[i]!r}" for i in wrong[:2]))
         naive_values = created(naive_cache)
         if new_id is not None:
             default_values.pop(new_id, None)
