@@ -21,19 +21,12 @@ fn example() -> (Arc<MemoryDefinition>, MemoryBackend) {
 }
 
 async fn run(definition: Arc<dyn Definition>, args: &[&str]) -> (u8, Vec<Value>, String) {
-    let mut out = Vec::new();
-    let mut err = Vec::new();
-    let mut argv = vec!["connector".to_string()];
-    argv.extend(args.iter().map(|s| s.to_string()));
-    let code = Host::new(definition)
-        .run(argv, &mut out, &mut err, false)
-        .await;
-    let lines = String::from_utf8(out)
-        .unwrap()
+    let (code, out, err) = run_text(definition, args).await;
+    let lines = out
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
         .collect();
-    (code, lines, String::from_utf8(err).unwrap())
+    (code, lines, err)
 }
 
 fn write(dir: &tempfile::TempDir, name: &str, value: &Value) -> String {
