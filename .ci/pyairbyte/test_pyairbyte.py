@@ -232,10 +232,8 @@ def main() -> int:
     # be typed from the schema as timestamp-with-time-zone and land with the type of
     # `_airbyte_extracted_at`, not as text.
     converter = cache.processor.type_converter
-    schema = source.configured_catalog.streams[0].stream.json_schema
-    for stream in source.configured_catalog.streams:
-        if stream.stream.name == "tickets":
-            schema = stream.stream.json_schema
+    schema = next(s.stream.json_schema for s in source.configured_catalog.streams
+                  if s.stream.name == "tickets")
     sql_type = converter.to_sql_type(schema["properties"]["created_datetime"])
     check("tickets.created_datetime is typed TIMESTAMP(timezone=True) from its schema",
           type(sql_type).__name__ == "TIMESTAMP" and getattr(sql_type, "timezone", False),

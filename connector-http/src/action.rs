@@ -83,6 +83,8 @@ pub struct ActionDecl {
     /// Set for a stream's paged list action ([`crate::browse`]): its `limit`, `cursor` and
     /// `order_by` inputs are sent as the [`Dialect`]'s own page parameters.
     pub paged: bool,
+    /// The output schema's datetime fields, worked out once per process from the descriptor.
+    output_datetimes: std::sync::OnceLock<DatetimeFields>,
 }
 
 impl ActionDecl {
@@ -122,6 +124,7 @@ impl ActionDecl {
             on_forbidden: None,
             scopes: Vec::new(),
             paged: false,
+            output_datetimes: std::sync::OnceLock::new(),
         }
     }
 
@@ -398,7 +401,10 @@ impl Action for HttpAction {
             )
             .await
             .map(|mut output| {
-                DatetimeFields::of(&self.descriptor.output_schema).normalise_value(&mut output);
+                self.decl
+                    .output_datetimes
+                    .get_or_init(|| DatetimeFields::of(&self.descriptor.output_schema))
+                    .normalise_value(&mut output);
                 output
             })
             .map_err(|e| forbidden(e, hint))

@@ -54,7 +54,7 @@
 //! ([`Unavailable`]); such an answer to a partition's first page reads as an empty partition
 //! with a warning, and every other error still fails the read.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::{DateTime, Utc};
 use connector_sdk::cursor::{format_datetime, parse_datetime};
@@ -300,6 +300,9 @@ pub struct StreamDecl {
     /// Answers that mean the account lacks the feature behind the list: read as empty, with a
     /// warning ([`Unavailable`]). `None`: every error fails the read.
     pub unavailable: Option<Unavailable>,
+    /// The record schema's datetime fields, worked out once per process (the declaration is
+    /// shared by every account) from the descriptor's schema.
+    datetimes: OnceLock<Arc<DatetimeFields>>,
 }
 
 /// The parameters of a stream's list endpoint a caller may set on one page: the `order_by`
@@ -357,6 +360,7 @@ impl StreamDecl {
             scopes: Vec::new(),
             browse: Browse::default(),
             unavailable: None,
+            datetimes: OnceLock::new(),
         }
     }
 
@@ -409,7 +413,10 @@ impl ListStream {
         page_size: u32,
         start_date: Option<DateTime<Utc>>,
     ) -> Self {
-        let datetimes = Arc::new(DatetimeFields::of(&descriptor.schema));
+        let datetimes = decl
+            .datetimes
+            .get_or_init(|| Arc::new(DatetimeFields::of(&descriptor.schema)))
+            .clone();
         ListStream {
             decl,
             descriptor,
