@@ -7,6 +7,7 @@
 //! <binary> read     --config F [--catalog F] [--state F] [--concurrency N]
 //! <binary> action NAME --config F --input F      (F may be `-` for stdin)
 //! <binary> actions  [--json]
+//! <binary> mcp      --config F [--allow-writes [--allow-deletes]] [--max-result-kib N]
 //! <binary> schemas  --out DIR
 //! <binary> --version
 //! ```
@@ -20,12 +21,16 @@
 //! description), or with `--json` one JSON object a line per action (see [`action_line`]);
 //! `--version` prints `<name> <version>` from the connector's spec. Both (and `--help`) go to
 //! stdout and exit 0.
+//! `mcp` serves the connector's actions as Model Context Protocol tools over stdio ([`mcp`]):
+//! stdout is then the MCP channel and carries nothing else; logs and errors go to stderr. An
+//! updated config (a rotated refresh token) is written back to the `--config` file, atomically.
 //! A connector may add *presets*: flags such as `--sandbox` that provide a config (and keep
 //! whatever serves it alive) so `--config` can be left out.
 
 pub mod airbyte;
 pub mod export;
 pub mod frame;
+pub mod mcp;
 mod read;
 
 use std::any::Any;
@@ -136,6 +141,21 @@ enum Command {
         /// One JSON object a line per action instead of the table.
         #[arg(long)]
         json: bool,
+    },
+    /// Serve every action as an MCP tool over stdio (read tools only, unless told otherwise).
+    Mcp {
+        /// The config file (JSON). Rotated credentials are written back to it.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Also serve tools that create and update data.
+        #[arg(long)]
+        allow_writes: bool,
+        /// Also serve tools that delete data (needs --allow-writes).
+        #[arg(long, requires = "allow_writes")]
+        allow_deletes: bool,
+        /// The largest tool result, in KiB; a larger one is an error asking for a smaller page.
+        #[arg(long, default_value_t = (mcp::DEFAULT_MAX_RESULT_BYTES >> 10) as u64, value_parser = clap::value_parser!(u64).range(1..=65536))]
+        max_result_kib: u64,
     },
     /// Write every exported schema file into a folder.
     Schemas {
@@ -293,7 +313,7 @@ impl Host {
                 "{} connector (Airbyte protocol on stdout)",
                 spec.title
             ));
-        for sub in ["check", "discover", "read", "action"] {
+        for sub in ["check", "discover", "read", "action", "mcp"] {
             for preset in &self.presets {
                 cmd = cmd.mut_subcommand(sub, |c| {
                     c.arg(
@@ -383,6 +403,8 @@ impl Host {
         });
         let mut writer = MessageWriter::new(out);
         let is_check = matches!(cli.command, Command::Check { .. });
+        // In `mcp`, stdout is the MCP channel: a failure is told on stderr only.
+        let is_mcp = matches!(cli.command, Command::Mcp { .. });
         let result = self
             .execute(cli.command, preset, &mut writer, err, progress)
             .await;
@@ -396,7 +418,7 @@ impl Host {
                 1
             }
             (Err(e), _) => {
-                if !airbyte::is_stdout_failure(&e) {
+                if !is_mcp && !airbyte::is_stdout_failure(&e) {
                     if is_check {
                         let _ = writer.connection_status(Some(&e));
                     }
@@ -582,6 +604,20 @@ impl Host {
                 }
                 Ok(0)
             }
+            Command::Mcp {
+                config,
+                allow_writes,
+                allow_deletes,
+                max_result_kib,
+            } => {
+                let options = mcp::McpOptions {
+                    allow_writes,
+                    allow_deletes,
+                    max_result_bytes: (max_result_kib << 10) as usize,
+                    ..mcp::McpOptions::default()
+                };
+                self.serve_mcp(config, preset, options, err).await
+            }
             Command::Schemas { out: dir } => {
                 let written = crate::export::write(spec, &dir)?;
                 let _ = writeln!(err, "wrote {} files to {}", written.len(), dir.display());
@@ -589,6 +625,109 @@ impl Host {
             }
         }
     }
+}
+
+impl Host {
+    /// `mcp`: connects (a rotated config goes back to the `--config` file, never to stdout) and
+    /// serves MCP on stdin/stdout until the client closes the channel.
+    async fn serve_mcp(
+        &self,
+        path: Option<PathBuf>,
+        preset: Option<Preset>,
+        options: mcp::McpOptions,
+        err: &mut (dyn Write + Send),
+    ) -> Result<u8> {
+        let spec = self.definition.spec();
+        let (config, guard) = self.config(path.clone(), preset, err).await?;
+        let secrets = Redactor::from_config(spec, &config);
+        let redactor: mcp::SharedRedactor = Arc::new(std::sync::RwLock::new(secrets.clone()));
+        let updates = config_file_sink(path, spec.auth_kinds.clone(), redactor.clone());
+        let connector: Arc<dyn Connector> = self
+            .definition
+            .connect_with_updates(&config, updates)
+            .map_err(|e| secrets.scrub_error(e))?
+            .into();
+        let mode = match (options.allow_writes, options.allow_deletes) {
+            (false, _) => "read-only",
+            (true, false) => "reads, creates and updates",
+            (true, true) => "reads, creates, updates and deletes",
+        };
+        let server = mcp::McpServer::new(connector, redactor, options);
+        let _ = writeln!(
+            err,
+            "serving {} MCP tools on stdio ({mode}); stop by closing stdin",
+            server.tools().len(),
+        );
+        server.serve(rmcp::transport::stdio()).await?;
+        drop(guard);
+        Ok(0)
+    }
+}
+
+/// The config sink of `mcp`: an updated config (a rotated refresh token) replaces the
+/// `--config` file (written to a temporary file beside it, then renamed over it, so a crash
+/// leaves the old or the new file whole), and its secrets join those removed from results.
+/// Without a file (a preset's config) the update is kept in memory only, with a warning.
+fn config_file_sink(
+    path: Option<PathBuf>,
+    kinds: Vec<connector_sdk::spec::AuthKind>,
+    redactor: mcp::SharedRedactor,
+) -> connector_sdk::control::ConfigSink {
+    connector_sdk::control::ConfigSink::new(move |update| {
+        let path = path.clone();
+        let kinds = kinds.clone();
+        let redactor = redactor.clone();
+        Box::pin(async move {
+            let fresh = Redactor::from_auth_kinds(&kinds, &update.config);
+            if let Ok(mut r) = redactor.write() {
+                r.extend(&fresh);
+            }
+            match path {
+                Some(path) => write_config_file(&path, &update.config),
+                None => {
+                    tracing::warn!(
+                        "the connector's credentials changed; with no --config file they are kept in memory only"
+                    );
+                    Ok(())
+                }
+            }
+        })
+    })
+}
+
+/// Replaces `path` with `config` (pretty JSON), atomically: a temporary file in the same folder
+/// (owner-only permissions on Unix: it holds secrets), synced, then renamed over `path`.
+fn write_config_file(path: &Path, config: &Value) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "config.json".into());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let context = format!("writing the updated config to {}", path.display());
+    let text = serde_json::to_vec_pretty(config)
+        .map_err(|e| Error::internal(format!("the updated config is not JSON: {e}")))?;
+    let write = || -> std::io::Result<()> {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.mode(0o600);
+        }
+        let mut file = options.open(&tmp)?;
+        file.write_all(&text)?;
+        file.write_all(b"\n")?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    };
+    write().map_err(|source| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::Io { context, source }
+    })
 }
 
 /// The JSON line `actions --json` prints for one action: `name`, `title`, `effect` (`read`,

@@ -181,6 +181,7 @@ impl ActionDecl {
         )
         .idempotent(self.idempotent)
         .scopes(self.scopes.iter().cloned())
+        .local_files(crate::transfer::is_transfer(self))
     }
 }
 

@@ -335,6 +335,11 @@ pub struct ActionDescriptor {
     /// a connector without scoped auth.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scopes: Vec<String>,
+    /// Whether the action reads or writes files on the machine it runs on (an upload from a
+    /// local path, a download into `save_to`). Hosts that serve callers other than the
+    /// machine's user (an MCP server handing tools to a model) leave such actions out.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub local_files: bool,
     #[serde(skip)]
     #[schemars(skip)]
     pub(crate) validator: ValidatorCell,
@@ -359,6 +364,7 @@ impl ActionDescriptor {
             input_schema,
             output_schema,
             scopes: Vec::new(),
+            local_files: false,
             validator: ValidatorCell::default(),
         }
     }
@@ -366,6 +372,12 @@ impl ActionDescriptor {
     /// Overrides the idempotency flag.
     pub fn idempotent(mut self, idempotent: bool) -> Self {
         self.idempotent = idempotent;
+        self
+    }
+
+    /// Declares that the action reads or writes local files (see [`ActionDescriptor::local_files`]).
+    pub fn local_files(mut self, local_files: bool) -> Self {
+        self.local_files = local_files;
         self
     }
 

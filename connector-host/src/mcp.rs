@@ -1,0 +1,656 @@
+//! Any connector's actions served as Model Context Protocol tools (`<binary> mcp`).
+//!
+//! Every action the connector declares becomes one tool, made from its [`ActionDescriptor`] and
+//! nothing else: the tool's name and title are the action's, its `inputSchema` the action's
+//! input schema, its `outputSchema` the action's output schema, its annotations follow the
+//! declared effect (read: `readOnlyHint`; delete: `destructiveHint`; `idempotentHint` as
+//! declared; every tool `openWorldHint`, since each one talks to the service), and its
+//! description is the action's, followed by what a model needs to use it well: what it changes,
+//! whether a retry is safe, how to page on (see [`tool`]).
+//!
+//! **Safe by default** ([`McpOptions`]): without `--allow-writes` only read tools are listed;
+//! with it creates and updates too; deletes also need `--allow-deletes`. A call to a tool that
+//! is not enabled is a tool error (`isError: true`) naming the flag, not a protocol error, so a
+//! model can tell its user. Actions that read or write files on the server's machine
+//! ([`ActionDescriptor::local_files`]) are never served: an agent must not be able to upload
+//! `~/.ssh/id_rsa` or overwrite a file.
+//!
+//! **A call** ([`McpServer::call`]): the input is validated against the input schema before any
+//! request ([`ActionExt::invoke`]; an invalid one is a tool error naming the field, as SEP-1303
+//! of the MCP specification asks, so a model can correct itself); the action runs on the
+//! connector the server was given, so every call goes through that account's one client and
+//! pacer, shared with whatever else uses the same connector (a sync in the same process); at
+//! most [`McpOptions::max_concurrent_calls`] run at once. The output has every secret of the
+//! config removed, is refused when its JSON is larger than [`McpOptions::max_result_bytes`]
+//! (the message says to ask for a smaller page), and is returned as `structuredContent` with a
+//! text block: one summary line ([`summary_line`]) then the JSON, since the specification asks
+//! servers returning structured content to serialise it in a text block too, for clients that
+//! only read text. Errors are tool errors carrying the connector's actionable message, secrets
+//! removed; an unknown tool name is the protocol error `-32602` the specification prescribes.
+
+use std::sync::{Arc, RwLock};
+
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+    ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+    ToolAnnotations,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt};
+use serde_json::{Map, Value};
+use tokio::sync::Semaphore;
+
+use connector_sdk::connector::{ActionExt, Connector, ConnectorExt};
+use connector_sdk::error::{Error, Result};
+use connector_sdk::redact::Redactor;
+use connector_sdk::spec::{ActionDescriptor, ActionEffect, ConnectorSpec};
+
+/// The most bytes of one tool result's JSON, by default: 512 KiB, a page of 100 large records.
+pub const DEFAULT_MAX_RESULT_BYTES: usize = 512 << 10;
+
+/// How many tool calls run at once, by default (the others wait their turn).
+pub const DEFAULT_MAX_CONCURRENT_CALLS: usize = 4;
+
+/// What the server serves and how much it returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct McpOptions {
+    /// Serve create and update tools (`--allow-writes`).
+    pub allow_writes: bool,
+    /// Serve delete tools too (`--allow-deletes`; only with `allow_writes`).
+    pub allow_deletes: bool,
+    /// The most bytes of a result's JSON; a larger result is a tool error asking for less.
+    pub max_result_bytes: usize,
+    /// The most tool calls running at once.
+    pub max_concurrent_calls: usize,
+}
+
+impl Default for McpOptions {
+    /// Read tools only, [`DEFAULT_MAX_RESULT_BYTES`], [`DEFAULT_MAX_CONCURRENT_CALLS`].
+    fn default() -> Self {
+        McpOptions {
+            allow_writes: false,
+            allow_deletes: false,
+            max_result_bytes: DEFAULT_MAX_RESULT_BYTES,
+            max_concurrent_calls: DEFAULT_MAX_CONCURRENT_CALLS,
+        }
+    }
+}
+
+/// Whether an action is served as a tool under some options, and if not, why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exposure {
+    /// Listed and callable.
+    Served,
+    /// A create or update: needs `--allow-writes`.
+    NeedsWrites,
+    /// A delete: needs `--allow-writes --allow-deletes`.
+    NeedsDeletes,
+    /// Reads or writes local files: never served.
+    LocalFiles,
+}
+
+impl Exposure {
+    /// The decision for `action` under `options` (pure).
+    pub fn of(action: &ActionDescriptor, options: &McpOptions) -> Exposure {
+        if action.local_files {
+            return Exposure::LocalFiles;
+        }
+        match action.effect {
+            ActionEffect::Read => Exposure::Served,
+            ActionEffect::Create | ActionEffect::Update if options.allow_writes => Exposure::Served,
+            ActionEffect::Create | ActionEffect::Update => Exposure::NeedsWrites,
+            ActionEffect::Delete if options.allow_writes && options.allow_deletes => {
+                Exposure::Served
+            }
+            ActionEffect::Delete => Exposure::NeedsDeletes,
+        }
+    }
+
+    /// What a caller of a tool that is not served is told: why, and the fix.
+    pub fn refusal(self, tool: &str) -> Option<String> {
+        match self {
+            Exposure::Served => None,
+            Exposure::NeedsWrites => Some(format!(
+                "`{tool}` changes data and this server is read-only: it was started without --allow-writes. Ask the user to restart the server with --allow-writes to enable creates and updates"
+            )),
+            Exposure::NeedsDeletes => Some(format!(
+                "`{tool}` deletes data and this server does not serve deletes: it was started without --allow-deletes. Ask the user to restart the server with --allow-writes --allow-deletes to enable deletes"
+            )),
+            Exposure::LocalFiles => Some(format!(
+                "`{tool}` reads or writes files on the server's machine, which this server never lets a client do; run it with the connector's `action` command instead"
+            )),
+        }
+    }
+}
+
+/// Whether an action is a paged list: its input takes a `cursor` and its output is a page
+/// (`data` and `next_cursor`).
+fn is_paged(action: &ActionDescriptor) -> bool {
+    let has = |schema: &Value, field: &str| {
+        schema
+            .get("properties")
+            .and_then(|p| p.get(field))
+            .is_some()
+    };
+    has(&action.input_schema, "cursor")
+        && has(&action.output_schema, "data")
+        && has(&action.output_schema, "next_cursor")
+}
+
+/// Whether the input takes a `limit`.
+fn takes_limit(action: &ActionDescriptor) -> bool {
+    action
+        .input_schema
+        .get("properties")
+        .and_then(|p| p.get("limit"))
+        .is_some()
+}
+
+/// The description a model reads: the action's own, then what it changes and whether a retry
+/// is safe, how to page on (paged lists), and the size bound.
+pub fn description(action: &ActionDescriptor, options: &McpOptions) -> String {
+    let mut text = action.description.trim().to_string();
+    if !text.ends_with('.') {
+        text.push('.');
+    }
+    text.push_str("\n\n");
+    text.push_str(match (action.effect, action.idempotent) {
+        (ActionEffect::Read, _) => "Reads only: changes nothing, safe to call as often as needed.",
+        (ActionEffect::Create, false) => {
+            "Creates data in the service: calling it twice creates twice, so do not retry it blindly after an error; check first whether the first call took effect."
+        }
+        (ActionEffect::Create, true) => {
+            "Creates data in the service; calling it again with the same input has no further effect."
+        }
+        (ActionEffect::Update, true) => {
+            "Changes existing data in the service; calling it again with the same input has the same effect as once."
+        }
+        (ActionEffect::Update, false) => {
+            "Changes existing data in the service; calling it again may change it again."
+        }
+        (ActionEffect::Delete, _) => {
+            "Deletes data in the service, usually for good: confirm with the user before calling it."
+        }
+    });
+    if is_paged(action) {
+        text.push_str(
+            " Returns one page: `data` (the records) and `next_cursor`. To read on, call it again with the same arguments and `cursor` set to `next_cursor`; a null `next_cursor` means this was the last page.",
+        );
+    }
+    if takes_limit(action) {
+        text.push_str(&format!(
+            " A result larger than {} KiB is refused: ask for fewer records with `limit`.",
+            options.max_result_bytes >> 10
+        ));
+    }
+    text
+}
+
+/// A JSON Schema as the object MCP wants, if it is one whose instances are objects (MCP
+/// requires both schemas' root `type` to be `object`).
+fn object_schema(schema: &Value) -> Option<Map<String, Value>> {
+    let map = schema.as_object()?;
+    (map.get("type") == Some(&Value::String("object".into()))).then(|| map.clone())
+}
+
+/// The tool for `action`: name, title, [`description`], the action's input schema, its output
+/// schema (when its root is an object, as MCP requires), and annotations from its effect.
+pub fn tool(action: &ActionDescriptor, options: &McpOptions) -> Tool {
+    let input = object_schema(&action.input_schema).unwrap_or_else(|| {
+        // An action input is always an object; an SDK connector cannot declare otherwise
+        // (the conformance suite checks it). Stay valid for MCP anyway.
+        let mut m = Map::new();
+        m.insert("type".into(), Value::String("object".into()));
+        m
+    });
+    let mut tool = Tool::new(
+        action.name.clone(),
+        description(action, options),
+        Arc::new(input),
+    );
+    tool.title = Some(action.title.clone());
+    tool.output_schema = object_schema(&action.output_schema).map(Arc::new);
+    tool.annotations = Some(
+        ToolAnnotations::with_title(action.title.clone())
+            .read_only(action.effect == ActionEffect::Read)
+            .destructive(action.effect.is_destructive())
+            .idempotent(action.idempotent)
+            .open_world(true),
+    );
+    tool
+}
+
+/// The most characters of a cursor the summary line repeats.
+const CURSOR_CHARS: usize = 200;
+
+/// The one line a text-only client sees first: for a page, how many records and how to go on;
+/// for an acknowledgement, the status; for a record, its id.
+pub fn summary_line(action: &ActionDescriptor, output: &Value) -> String {
+    let title = &action.title;
+    let Some(map) = output.as_object() else {
+        return format!("{title}: done.");
+    };
+    if let (Some(Value::Array(data)), Some(next)) = (map.get("data"), map.get("next_cursor")) {
+        let records = match data.len() {
+            1 => "1 record".to_string(),
+            n => format!("{n} records"),
+        };
+        return match next {
+            Value::String(c) if c.chars().count() <= CURSOR_CHARS => format!(
+                "{title}: {records} on this page; more: call `{}` again with cursor = \"{c}\".",
+                action.name
+            ),
+            Value::Null => format!("{title}: {records}; this is the last page."),
+            _ => format!(
+                "{title}: {records} on this page; more: call `{}` again with `cursor` set to the `next_cursor` below.",
+                action.name
+            ),
+        };
+    }
+    if map.get("ok") == Some(&Value::Bool(true)) {
+        return match map.get("status").and_then(Value::as_u64) {
+            Some(status) => format!("{title}: done (HTTP {status})."),
+            None => format!("{title}: done."),
+        };
+    }
+    match map.get("id") {
+        Some(id @ (Value::Number(_) | Value::String(_))) => format!("{title}: id {id}."),
+        _ => format!("{title}: done."),
+    }
+}
+
+/// The secrets removed from every result; a connector whose credentials rotate adds the new
+/// ones (the host's config sink does).
+pub type SharedRedactor = Arc<RwLock<Redactor>>;
+
+/// An MCP server over one connector (one account): tools from its declared actions.
+pub struct McpServer {
+    connector: Arc<dyn Connector>,
+    redactor: SharedRedactor,
+    options: McpOptions,
+    tools: Vec<Tool>,
+    permits: Arc<Semaphore>,
+}
+
+impl std::fmt::Debug for McpServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("McpServer")
+            .field("connector", &self.connector.spec().name)
+            .field("options", &self.options)
+            .field("tools", &self.tools.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl McpServer {
+    /// A server for `connector` (share it with a sync to share its pacer), removing `redactor`'s
+    /// secrets from every result.
+    pub fn new(
+        connector: Arc<dyn Connector>,
+        redactor: SharedRedactor,
+        options: McpOptions,
+    ) -> Self {
+        let tools = connector
+            .spec()
+            .actions
+            .iter()
+            .filter(|a| Exposure::of(a, &options) == Exposure::Served)
+            .map(|a| tool(a, &options))
+            .collect();
+        let permits = Arc::new(Semaphore::new(options.max_concurrent_calls.max(1)));
+        McpServer {
+            connector,
+            redactor,
+            options,
+            tools,
+            permits,
+        }
+    }
+
+    /// The tools served, in the order the connector declares its actions.
+    pub fn tools(&self) -> &[Tool] {
+        &self.tools
+    }
+
+    /// The server's `initialize` answer: tools capability, name and version from the spec,
+    /// instructions for the model.
+    pub fn config(&self) -> ServerConfig {
+        let spec = self.connector.spec();
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(
+                Implementation::new(spec.name.clone(), spec.version.clone())
+                    .with_title(spec.title.clone()),
+            )
+            .with_instructions(instructions(spec, &self.options, self.tools.len()))
+    }
+
+    fn scrub(&self, text: &str) -> String {
+        match self.redactor.read() {
+            Ok(r) => r.scrub(text).into_owned(),
+            Err(poisoned) => poisoned.into_inner().scrub(text).into_owned(),
+        }
+    }
+
+    fn redact(&self, value: &mut Value) {
+        match self.redactor.read() {
+            Ok(r) => r.redact_value(value),
+            Err(poisoned) => poisoned.into_inner().redact_value(value),
+        }
+    }
+
+    fn failure(&self, text: &str) -> CallToolResult {
+        CallToolResult::error(vec![ContentBlock::text(self.scrub(text))])
+    }
+
+    /// Runs one tool call. `Err` only for a tool name the connector does not declare (the
+    /// protocol error MCP prescribes); everything else, refusals and failures included, is a
+    /// result, with `isError: true` for those.
+    pub async fn call(
+        &self,
+        name: &str,
+        arguments: Option<Map<String, Value>>,
+    ) -> std::result::Result<CallToolResult, ErrorData> {
+        let spec = self.connector.spec();
+        let Some(action) = spec.action(name) else {
+            return Err(ErrorData::invalid_params(
+                format!(
+                    "unknown tool `{}`; call tools/list for the tools this server offers",
+                    self.scrub(name)
+                ),
+                None,
+            ));
+        };
+        if let Some(refusal) = Exposure::of(action, &self.options).refusal(name) {
+            return Ok(self.failure(&refusal));
+        }
+        let input = Value::Object(arguments.unwrap_or_default());
+        let output = {
+            let Ok(_permit) = self.permits.acquire().await else {
+                return Ok(self.failure("the server is shutting down; call again"));
+            };
+            self.run(name, input).await
+        };
+        Ok(match output {
+            Ok(mut output) => {
+                self.redact(&mut output);
+                self.result(action, output)
+            }
+            Err(e) => self.failure(&error_text(&e)),
+        })
+    }
+
+    async fn run(&self, name: &str, input: Value) -> Result<Value> {
+        let action = self.connector.action(name)?;
+        action.invoke(input).await
+    }
+
+    /// A successful output as a result, or a tool error when it is too large.
+    fn result(&self, action: &ActionDescriptor, output: Value) -> CallToolResult {
+        let json = match serde_json::to_string(&output) {
+            Ok(json) => json,
+            Err(e) => {
+                return self.failure(&error_text(&Error::internal(format!(
+                    "the output of `{}` could not be serialised: {e}",
+                    action.name
+                ))));
+            }
+        };
+        if json.len() > self.options.max_result_bytes {
+            let fix = if takes_limit(action) {
+                "ask for fewer records with `limit`"
+            } else {
+                "this record cannot be returned whole through this server; ask the user to fetch it with the connector's `action` command"
+            };
+            return self.failure(&format!(
+                "the result of `{}` is {} KiB, more than the {} KiB this server returns at once; {fix}",
+                action.name,
+                json.len().div_ceil(1024),
+                self.options.max_result_bytes >> 10
+            ));
+        }
+        let text = format!("{}\n{json}", summary_line(action, &output));
+        let structured = output.is_object().then_some(output);
+        let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
+        result.structured_content = structured;
+        result
+    }
+
+    /// Serves MCP on `transport` (e.g. [`rmcp::transport::stdio`]) until the client closes it.
+    pub async fn serve<T, E, A>(self, transport: T) -> Result<()>
+    where
+        T: rmcp::transport::IntoTransport<RoleServer, E, A> + 'static,
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        let running = ServiceExt::serve(self, transport)
+            .await
+            .map_err(|e| Error::internal(format!("the MCP session could not start: {e}")))?;
+        running
+            .waiting()
+            .await
+            .map(|_| ())
+            .map_err(|e| Error::internal(format!("the MCP session ended abnormally: {e}")))
+    }
+}
+
+/// A connector error as a model reads it: the message, then whether to retry.
+fn error_text(error: &Error) -> String {
+    let mut text = error.to_string();
+    if error.is_retryable() {
+        text.push_str(" (temporary: the same call may succeed in a moment)");
+    }
+    text
+}
+
+/// The `instructions` of the `initialize` answer.
+fn instructions(spec: &ConnectorSpec, options: &McpOptions, served: usize) -> String {
+    let mode = match (options.allow_writes, options.allow_deletes) {
+        (false, _) => {
+            "read-only: creates, updates and deletes are not served (the user can restart the server with --allow-writes, and --allow-deletes)"
+        }
+        (true, false) => {
+            "reads, creates and updates are served; deletes are not (the user can restart the server with --allow-deletes)"
+        }
+        (true, true) => {
+            "reads, creates, updates and deletes are served: confirm destructive calls with the user"
+        }
+    };
+    format!(
+        "Tools for {title} ({served} served), one per operation of the {name} connector. This server is {mode}. \
+Lists return one page with a `next_cursor`: pass it back as `cursor` to read on. \
+Every call shares the account's request budget; a call waits for budget rather than failing. \
+Errors are returned as tool errors whose message names the field or the fix.",
+        title = spec.title,
+        name = spec.name,
+    )
+}
+
+impl ServerHandler for McpServer {
+    fn get_info(&self) -> ServerConfig {
+        self.config()
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> std::result::Result<ListToolsResult, ErrorData> {
+        Ok(ListToolsResult::with_all_items(self.tools.clone()))
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        self.tools.iter().find(|t| t.name == name).cloned()
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> std::result::Result<CallToolResponse, ErrorData> {
+        self.call(&request.name, request.arguments)
+            .await
+            .map(Into::into)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn action(effect: ActionEffect) -> ActionDescriptor {
+        ActionDescriptor::new(
+            "thing",
+            "Do a thing",
+            "Does a thing",
+            effect,
+            json!({"type": "object", "properties": {"id": {"type": "integer"}}}),
+            json!({"type": "object"}),
+        )
+    }
+
+    #[test]
+    fn exposure_follows_effect_and_flags() {
+        let read_only = McpOptions::default();
+        let writes = McpOptions {
+            allow_writes: true,
+            ..McpOptions::default()
+        };
+        let all = McpOptions {
+            allow_writes: true,
+            allow_deletes: true,
+            ..McpOptions::default()
+        };
+        let deletes_alone = McpOptions {
+            allow_deletes: true,
+            ..McpOptions::default()
+        };
+        use Exposure::*;
+        let table = [
+            (ActionEffect::Read, [Served, Served, Served, Served]),
+            (
+                ActionEffect::Create,
+                [NeedsWrites, Served, Served, NeedsWrites],
+            ),
+            (
+                ActionEffect::Update,
+                [NeedsWrites, Served, Served, NeedsWrites],
+            ),
+            (
+                ActionEffect::Delete,
+                [NeedsDeletes, NeedsDeletes, Served, NeedsDeletes],
+            ),
+        ];
+        for (effect, expected) in table {
+            let a = action(effect);
+            let got = [&read_only, &writes, &all, &deletes_alone].map(|o| Exposure::of(&a, o));
+            assert_eq!(got, expected, "{effect:?}");
+            let files = action(effect).local_files(true);
+            assert_eq!(Exposure::of(&files, &all), LocalFiles, "{effect:?}");
+        }
+    }
+
+    #[test]
+    fn refusals_name_the_flag() {
+        assert_eq!(Exposure::Served.refusal("x"), None);
+        assert!(
+            Exposure::NeedsWrites
+                .refusal("x")
+                .unwrap()
+                .contains("--allow-writes")
+        );
+        assert!(
+            Exposure::NeedsDeletes
+                .refusal("x")
+                .unwrap()
+                .contains("--allow-deletes")
+        );
+        assert!(
+            Exposure::LocalFiles
+                .refusal("x")
+                .unwrap()
+                .contains("`action`")
+        );
+    }
+
+    #[test]
+    fn annotations_follow_effect() {
+        let o = McpOptions::default();
+        let expect = [
+            (ActionEffect::Read, true, false, true),
+            (ActionEffect::Create, false, false, false),
+            (ActionEffect::Update, false, false, true),
+            (ActionEffect::Delete, false, true, true),
+        ];
+        for (effect, read_only, destructive, idempotent) in expect {
+            let t = tool(&action(effect), &o);
+            let a = t.annotations.unwrap();
+            assert_eq!(a.read_only_hint, Some(read_only), "{effect:?}");
+            assert_eq!(a.destructive_hint, Some(destructive), "{effect:?}");
+            assert_eq!(a.idempotent_hint, Some(idempotent), "{effect:?}");
+            assert_eq!(a.open_world_hint, Some(true));
+            assert_eq!(t.title.as_deref(), Some("Do a thing"));
+            assert_eq!(t.name, "thing");
+        }
+    }
+
+    #[test]
+    fn schemas_are_the_actions_and_a_non_object_output_is_left_out() {
+        let a = action(ActionEffect::Read);
+        let t = tool(&a, &McpOptions::default());
+        assert_eq!(Value::Object((*t.input_schema).clone()), a.input_schema);
+        assert_eq!(
+            t.output_schema.map(|s| Value::Object((*s).clone())),
+            Some(a.output_schema.clone())
+        );
+        let mut list = a.clone();
+        list.output_schema = json!({"type": "array"});
+        assert_eq!(tool(&list, &McpOptions::default()).output_schema, None);
+    }
+
+    #[test]
+    fn descriptions_say_effect_paging_and_bound() {
+        let o = McpOptions::default();
+        let mut list = action(ActionEffect::Read);
+        list.input_schema = json!({"type": "object", "properties": {"limit": {}, "cursor": {}}});
+        list.output_schema =
+            json!({"type": "object", "properties": {"data": {}, "next_cursor": {}}});
+        let d = description(&list, &o);
+        assert!(d.starts_with("Does a thing.\n\nReads only"), "{d}");
+        assert!(d.contains("`cursor` set to `next_cursor`"), "{d}");
+        assert!(d.contains("512 KiB"), "{d}");
+        let d = description(&action(ActionEffect::Create).idempotent(false), &o);
+        assert!(d.contains("creates twice"), "{d}");
+        assert!(!d.contains("next_cursor"), "{d}");
+        let d = description(&action(ActionEffect::Delete), &o);
+        assert!(d.contains("confirm with the user"), "{d}");
+    }
+
+    #[test]
+    fn summary_lines() {
+        let a = action(ActionEffect::Read);
+        let table = [
+            (
+                json!({"data": [1, 2], "next_cursor": "abc"}),
+                "Do a thing: 2 records on this page; more: call `thing` again with cursor = \"abc\".",
+            ),
+            (
+                json!({"data": [1], "next_cursor": null}),
+                "Do a thing: 1 record; this is the last page.",
+            ),
+            (
+                json!({"data": [], "next_cursor": "x".repeat(300)}),
+                "Do a thing: 0 records on this page; more: call `thing` again with `cursor` set to the `next_cursor` below.",
+            ),
+            (
+                json!({"ok": true, "status": 204}),
+                "Do a thing: done (HTTP 204).",
+            ),
+            (json!({"id": 7, "name": "x"}), "Do a thing: id 7."),
+            (json!({"name": "x"}), "Do a thing: done."),
+            (json!([1, 2]), "Do a thing: done."),
+        ];
+        for (output, line) in table {
+            assert_eq!(summary_line(&a, &output), line, "{output}");
+        }
+    }
+}
