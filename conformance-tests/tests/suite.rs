@@ -998,6 +998,64 @@ async fn exceeding_the_declared_rate_limit_fails() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_action_that_requests_before_validating_fails_mcp_too() {
+    let broken = mutant(
+        "request_before_validating",
+        Mutation {
+            lax_actions: true,
+            ..Mutation::default()
+        },
+    );
+    let m = catches(
+        broken,
+        "mcp::invalid_input_is_a_tool_error",
+        "`get_book` without id: 1 request(s) before the input was refused",
+    )
+    .await;
+    assert!(!m.contains(TOKEN), "{m}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tool_output_violating_its_schema_fails_mcp_sample_results() {
+    let broken = mutant(
+        "bad_tool_output",
+        Mutation {
+            spec: Some(Arc::new(|s| {
+                let get = s.actions.iter_mut().find(|a| a.name == "get_book").unwrap();
+                get.output_schema["properties"]["author"] = json!({"type": "integer"});
+            })),
+            ..Mutation::default()
+        },
+    );
+    catches(
+        broken,
+        "mcp::sample_results",
+        "structuredContent author: must be a whole number",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tool_calls_beside_a_read_beyond_the_budget_fail_mcp() {
+    let broken = mutant(
+        "too_fast_with_tools",
+        Mutation {
+            spec: Some(Arc::new(|s| {
+                s.rate_limits[0].requests = 2;
+                s.rate_limits[0].window_ms = 60_000;
+            })),
+            ..Mutation::default()
+        },
+    );
+    catches(
+        broken,
+        "mcp::calls_share_the_pacer",
+        "overflowed the declared budget of 2 per 60s",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn accepting_bad_credentials_fails() {
     let broken = mutant(
         "accepts_anyone",
@@ -1198,6 +1256,11 @@ fn the_example_registers_every_family() {
         "actions::sample_outputs_valid::add_book",
         "actions::sample_outputs_valid::delete_book",
         "browse::pages_match_the_stream::books",
+        "mcp::tools_follow_declarations",
+        "mcp::invalid_input_is_a_tool_error",
+        "mcp::writes_refused_by_default",
+        "mcp::sample_results",
+        "mcp::calls_share_the_pacer",
         "bad_input::config_documents",
         "bad_input::config_out_of_range",
         "bad_input::action_inputs::get_book",

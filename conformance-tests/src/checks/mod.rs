@@ -31,6 +31,7 @@ families![
     incremental,
     actions,
     browse,
+    mcp,
     bad_input,
     limits,
     protocol,
