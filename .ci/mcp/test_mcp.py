@@ -9,10 +9,13 @@ Run by `.ci/mcp/run`, which picks the binaries, makes the venv and starts one st
    a get; a paged list walked to its end; search; the composite tools; a write refused; invalid
    input and an unknown tool answered as errors while the session goes on; writes the transcript.
 2. `--allow-writes`: creates served, deletes not; a tag created and found; a delete refused.
-3. `--allow-writes --allow-deletes`: deletes served as destructive; a tag created, deleted, gone.
-4. `--config` on the standalone sandbox: its credentials appear in no result and not on stderr.
+3. `--allow-writes --allow-deletes`: deletes served as destructive; a tag created, deleted, gone;
+   the local-file tools (upload, download) refused even then.
+4. `--max-result-kib 8`: a large page is a tool error asking for a smaller `limit`.
+5. `--config` on the standalone sandbox: its credentials appear in no result and not on stderr.
 
-Every session must end with the server exiting 0 within a few seconds of the client closing it.
+In every session the server's stdout must carry only JSON-RPC messages, and the server must exit
+0 on its own within the SDK's 2 s grace period once the client closes the session.
 The composite tools (`get_ticket_with_messages`, `find_customer_by_email`, `summarize_tickets`)
 are checked when listed, and reported as skipped when not, unless `--require-composites` is given:
 then a missing one fails. Each check prints `ok - NAME` or `not ok - NAME: WHY`; every check runs
@@ -66,6 +69,28 @@ def short(value: Any, chars: int = 300) -> str:
     return text if len(text) <= chars else text[:chars] + f"… ({len(text)} chars)"
 
 
+PREFERRED = ("id", "name", "email", "subject", "status", "channel", "ticket_id", "from_agent",
+             "created_datetime")
+NESTED = ("data", "next_cursor", "ticket", "messages", "customer", "tickets")
+
+
+def abbreviate(value: Any, depth: int = 0) -> Any:
+    """A result cut down for the transcript: two records of a page, a few fields of a record."""
+    if isinstance(value, list):
+        more = [f"… {len(value) - 2} more"] if len(value) > 2 else []
+        return [abbreviate(v, depth + 1) for v in value[:2]] + more
+    if not isinstance(value, dict):
+        return value if not isinstance(value, str) or len(value) <= 60 else value[:60] + "…"
+    keys = [k for k in PREFERRED if k in value and not isinstance(value[k], (dict, list))][:5 if depth else 6]
+    keys += [k for k in NESTED if isinstance(value.get(k), (dict, list)) and depth < 3]
+    if not keys:
+        keys = [k for k in value if not isinstance(value[k], (dict, list))][:5]
+    out = {k: abbreviate(value[k], depth + 1) for k in keys}
+    if len(value) > len(keys):
+        out["…"] = f"{len(value) - len(keys)} more fields"
+    return out
+
+
 def text_of(result) -> str:
     return "\n".join(c.text for c in result.content if getattr(c, "type", None) == "text")
 
@@ -110,12 +135,12 @@ class Session:
         SEEN.append((f"{self.label}:{name}", text_of(result), json.dumps(structured)))
         if self.transcript is not None:
             self.transcript.append(f"**→** `call_tool(\"{name}\", {json.dumps(arguments or {})})`\n")
-            lines = text_of(result).split("\n", 1)
-            head = lines[0]
-            rest = lines[1] if len(lines) > 1 else ""
+            head, _, rest = text_of(result).partition("\n")
+            if structured is not None:
+                rest = json.dumps(abbreviate(structured), ensure_ascii=False)
             self.transcript.append(
-                f"**←** {'`isError: true` ' if result.is_error else ''}{head}\n"
-                + (f"```json\n{short(rest, 400)}\n```\n" if rest else ""))
+                f"**←** {'`isError: true`, ' if result.is_error else ''}{head}\n"
+                + (f"```json\n{short(rest, 900)}\n```\n" if rest else ""))
         return result
 
     async def ok(self, name: str, arguments: dict | None = None):
@@ -143,14 +168,22 @@ async def session(label: str, extra: list[str]):
               ARGS.connector, "mcp", *extra],
         env={"RUST_LOG": "warn", "NO_COLOR": "1"},
     )
+    # Transport faults (a stdout line that is not a JSON-RPC message) reach the message handler.
+    faults: list[str] = []
+
+    async def on_message(message) -> None:
+        if isinstance(message, Exception):
+            faults.append(f"{type(message).__name__}: {message}")
+
     with open(err_path, "w") as errlog:
         async with stdio_client(params, errlog=errlog) as (read, write):
-            async with ClientSession(read, write, read_timeout_seconds=60) as client:
+            async with ClientSession(read, write, read_timeout_seconds=60, message_handler=on_message) as client:
                 s = Session(client, label)
                 s.init = await client.initialize()
                 yield s
             closed = time.monotonic()
         stopped = time.monotonic() - closed
+    check(f"{label}: the server's stdout carried only JSON-RPC messages", not faults, short(faults, 600))
     # 12. Clean shutdown: the client closed stdin; the server must exit 0 on its own, before
     # the SDK's 2 s grace period runs out and it sends SIGTERM.
     code = exit_file.read_text().strip() if exit_file.exists() else None
@@ -224,6 +257,11 @@ async def default_session(actions: dict[str, dict], spec: dict, seeded: int) -> 
               f"capabilities: {init.capabilities}")
         check("initialize: a protocol version was negotiated", bool(init.protocol_version),
               f"{init.protocol_version!r}")
+        async def ping() -> None:
+            await s.client.send_ping()
+            check("ping: answered", True)
+
+        await attempt("ping", ping)
         transcript += [
             "## initialize\n",
             f"**→** `initialize()` (the SDK offers protocol {init.protocol_version})\n",
@@ -376,6 +414,12 @@ async def default_session(actions: dict[str, dict], spec: dict, seeded: int) -> 
             result = await s.call("delete_tag", {"id": 1})
             check("delete_tag in the default mode: isError true, naming --allow-writes",
                   result.is_error is True and "--allow-writes" in text_of(result), short(text_of(result)))
+            saved = ARGS.work / "tmp" / "must-not-exist.bin"
+            result = await s.call("download_private_file", {"url": "/api/attachment/download/x/y.png",
+                                                            "save_to": str(saved)})
+            check("download_private_file (local files): refused, pointing to the `action` command",
+                  result.is_error is True and "`action`" in text_of(result) and not saved.exists(),
+                  short(text_of(result)))
 
         await attempt("refused write", refused)
 
@@ -484,8 +528,10 @@ async def composites(s: Session, tools: dict, tickets: list[dict], transcript: l
                   open_sum == (out.get("by_status") or {}).get("open", 0),
                   f"open_by_channel sums to {open_sum}, by_status {out.get('by_status')}")
             if out.get("complete") is True:
-                check("summarize_tickets complete: tickets_counted is every ticket listed",
-                      counted == len(tickets), f"{counted} counted, {len(tickets)} listed")
+                # It leaves trashed tickets out; list_tickets (no `trashed` filter) lists them too.
+                kept = sum(1 for t in tickets if t.get("trashed_datetime") is None)
+                check("summarize_tickets complete: tickets_counted is every untrashed ticket listed",
+                      counted == kept, f"{counted} counted, {kept} untrashed of {len(tickets)} listed")
         await attempt("summarize_tickets", summary)
 
 
@@ -542,6 +588,27 @@ async def writes_session(actions: dict[str, dict], spec: dict) -> None:
                   f"{short(listed)}")
 
         await attempt("delete with --allow-deletes", delete)
+
+        async def local_files() -> None:
+            secret_file = ARGS.work / "local-file-canary.txt"
+            secret_file.write_text("not for the model")
+            result = await s.call("upload_files", {"files": [{"name": "x.txt", "content_type": "text/plain",
+                                                              "path": str(secret_file)}]})
+            check("upload_files (local files) with every flag: refused, pointing to the `action` command",
+                  result.is_error is True and "`action`" in text_of(result), short(text_of(result)))
+
+        await attempt("local files with every flag", local_files)
+
+    async with session("bounded", ["--sandbox", "--max-result-kib", "8"]) as s:
+        async def bounded() -> None:
+            result = await s.call("list_tickets", {"limit": 100})
+            check("--max-result-kib 8: a 100-ticket page is a tool error asking for a smaller `limit`",
+                  result.is_error is True and "limit" in text_of(result) and "8 KiB" in text_of(result),
+                  short(text_of(result)))
+            out = await s.ok("list_tickets", {"limit": 2})
+            check("--max-result-kib 8: a 2-ticket page is returned", len(out["data"]) == 2, short(out))
+
+        await attempt("bounded results", bounded)
 
 
 # --- session 4: a config with credentials; none of them in any result ----------------------
