@@ -293,18 +293,31 @@ async def default_session(actions: dict[str, dict], spec: dict, seeded: int) -> 
         check("list_tools: every tool has readOnlyHint and openWorldHint true", not bad, f"{bad[:10]}")
         bad = [n for n, t in tools.items() if (t.input_schema or {}).get("type") != "object"]
         check("list_tools: every inputSchema has type object", not bad, f"{bad}")
-        # MCP wants an object-rooted outputSchema; the server leaves it out where the action's
-        # output is not one (`search`: Gorgias answers `{data}` or a bare array). Every other tool
-        # must have one, and it must be the action's own output schema.
+        # MCP wants an object-rooted outputSchema: every tool has one; it is the action's own
+        # output schema, or, where that is not object-rooted (`search`: Gorgias answers `{data}`
+        # or a bare array), an object holding it under `result`.
         without = sorted(n for n, t in tools.items() if t.output_schema is None)
-        not_object = sorted(n for n in tools if spec_actions[n]["output_schema"].get("type") != "object")
-        check("list_tools: every tool has an outputSchema except those whose output is not an object",
-              without == not_object, f"without outputSchema {without}; not object-rooted {not_object}")
-        if without:
-            say(f"# NOTE: no outputSchema (action output not object-rooted): {without}")
-        bad = [n for n, t in tools.items()
-               if t.output_schema is not None and t.output_schema != spec_actions[n]["output_schema"]]
-        check("list_tools: each outputSchema is the action's output schema", not bad, f"{bad[:10]}")
+        check("list_tools: every tool has an outputSchema", not without, f"without {without}")
+        bad = []
+        wrapped = []
+        for n, t in tools.items():
+            schema = spec_actions[n]["output_schema"]
+            got = t.output_schema or {}
+            if schema.get("type") == "object":
+                if got != schema:
+                    bad.append(n)
+            else:
+                wrapped.append(n)
+                inner = dict(schema)
+                inner.pop("$schema", None)
+                inner.pop("$defs", None)
+                if (got.get("type") != "object" or got.get("required") != ["result"]
+                        or got.get("properties", {}).get("result") != inner):
+                    bad.append(n)
+        check("list_tools: each outputSchema is the action's output schema (under `result` when not an object)",
+              not bad, f"{bad[:10]}")
+        if wrapped:
+            say(f"# NOTE: output under `result` (action output not object-rooted): {wrapped}")
         bad = [n for n, t in tools.items() if not (t.description or "").strip()]
         check("list_tools: every description is non-empty", not bad, f"{bad}")
         paged = [n for n in tools if is_paged(spec_actions[n])]
@@ -383,10 +396,10 @@ async def default_session(actions: dict[str, dict], spec: dict, seeded: int) -> 
             s.transcript = None
             if not check("search: not an error", not result.is_error, short(text_of(result))):
                 return
-            out = result.structured_content
-            found = out.get("data") if isinstance(out, dict) else _loads(text_of(result).partition("\n")[2])
-            if isinstance(found, dict):
-                found = found.get("data")
+            out = (result.structured_content or {}).get("result")
+            check("search: structuredContent holds the answer under `result`", out is not None,
+                  short(result.structured_content))
+            found = out.get("data") if isinstance(out, dict) else out
             found = found or []
             check(f"search type customer for a ticket customer's name: at least one hit, that customer",
                   any(r.get("id") == named["id"] for r in found),

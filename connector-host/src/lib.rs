@@ -332,8 +332,10 @@ impl Host {
     /// Parses the process arguments, runs the command on a new tokio runtime with stdout and
     /// stderr, initialises logging (`RUST_LOG`, to stderr), and returns the exit code.
     pub fn main(self) -> std::process::ExitCode {
+        // Colours only on a terminal: a log file (an MCP client's, a CI's) gets plain text.
         let _ = tracing_subscriber::fmt()
             .with_writer(std::io::stderr)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
             .with_env_filter(
                 tracing_subscriber::EnvFilter::try_from_default_env()
                     .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),

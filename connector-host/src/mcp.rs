@@ -193,8 +193,58 @@ fn object_schema(schema: &Value) -> Option<Map<String, Value>> {
     (map.get("type") == Some(&Value::String("object".into()))).then(|| map.clone())
 }
 
-/// The tool for `action`: name, title, [`description`], the action's input schema, its output
-/// schema (when its root is an object, as MCP requires), and annotations from its effect.
+/// The field a tool result puts an output under when the action's output schema does not
+/// make it an object (MCP's `structuredContent` and `outputSchema` must be objects).
+pub const RESULT_FIELD: &str = "result";
+
+/// Whether results of `action` are wrapped as `{"result": output}`: its output schema's root is
+/// not `type: object` (a bare array, or a choice of shapes).
+pub fn wraps_output(action: &ActionDescriptor) -> bool {
+    object_schema(&action.output_schema).is_none()
+}
+
+/// The tool's `outputSchema`: the action's output schema when it describes objects; otherwise
+/// an object whose one required field `result` holds the output (its `$defs` moved to the root,
+/// so its `$ref`s still resolve).
+pub fn output_schema(action: &ActionDescriptor) -> Map<String, Value> {
+    if let Some(schema) = object_schema(&action.output_schema) {
+        return schema;
+    }
+    let mut inner = action
+        .output_schema
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let schema_uri = inner.remove("$schema");
+    let defs = inner.remove("$defs");
+    let title = inner.get("title").cloned();
+    let mut outer = Map::new();
+    if let Some(uri) = schema_uri {
+        outer.insert("$schema".into(), uri);
+    }
+    if let Some(title) = title {
+        outer.insert("title".into(), title);
+    }
+    outer.insert("type".into(), Value::String("object".into()));
+    outer.insert(
+        "description".into(),
+        Value::String(format!(
+            "The action's output under `{RESULT_FIELD}` (MCP results are objects)."
+        )),
+    );
+    outer.insert("required".into(), serde_json::json!([RESULT_FIELD]));
+    let mut props = Map::new();
+    props.insert(RESULT_FIELD.into(), Value::Object(inner));
+    outer.insert("properties".into(), Value::Object(props));
+    outer.insert("additionalProperties".into(), Value::Bool(false));
+    if let Some(defs) = defs {
+        outer.insert("$defs".into(), defs);
+    }
+    outer
+}
+
+/// The tool for `action`: name, title, [`description`], the action's input schema, its
+/// [`output_schema`], and annotations from its effect.
 pub fn tool(action: &ActionDescriptor, options: &McpOptions) -> Tool {
     let input = object_schema(&action.input_schema).unwrap_or_else(|| {
         // An action input is always an object; an SDK connector cannot declare otherwise
@@ -209,7 +259,7 @@ pub fn tool(action: &ActionDescriptor, options: &McpOptions) -> Tool {
         Arc::new(input),
     );
     tool.title = Some(action.title.clone());
-    tool.output_schema = object_schema(&action.output_schema).map(Arc::new);
+    tool.output_schema = Some(Arc::new(output_schema(action)));
     tool.annotations = Some(
         ToolAnnotations::with_title(action.title.clone())
             .read_only(action.effect == ActionEffect::Read)
@@ -223,39 +273,91 @@ pub fn tool(action: &ActionDescriptor, options: &McpOptions) -> Tool {
 /// The most characters of a cursor the summary line repeats.
 const CURSOR_CHARS: usize = 200;
 
+/// The most parts of an object the summary line names.
+const SUMMARY_PARTS: usize = 6;
+
+/// How a page (`{data, next_cursor}`) or a record list (`{data}`) reads in a summary, e.g.
+/// `3 records on this page, more with next_cursor`; `None` for anything else.
+fn page_words(value: &Value) -> Option<(usize, Option<&Value>)> {
+    let map = value.as_object()?;
+    let data = map.get("data")?.as_array()?;
+    Some((data.len(), map.get("next_cursor")))
+}
+
+fn records(n: usize) -> String {
+    match n {
+        1 => "1 record".to_string(),
+        n => format!("{n} records"),
+    }
+}
+
 /// The one line a text-only client sees first: for a page, how many records and how to go on;
-/// for an acknowledgement, the status; for a record, its id.
+/// for an acknowledgement, the status; for a record, its id; for an object of several parts
+/// (a composite's answer), each part in a few words (a record's id, a page's size, a number).
 pub fn summary_line(action: &ActionDescriptor, output: &Value) -> String {
     let title = &action.title;
-    let Some(map) = output.as_object() else {
-        return format!("{title}: done.");
-    };
-    if let (Some(Value::Array(data)), Some(next)) = (map.get("data"), map.get("next_cursor")) {
-        let records = match data.len() {
-            1 => "1 record".to_string(),
-            n => format!("{n} records"),
-        };
+    if let Some((n, next)) = page_words(output) {
+        let records = records(n);
         return match next {
-            Value::String(c) if c.chars().count() <= CURSOR_CHARS => format!(
+            Some(Value::String(c)) if c.chars().count() <= CURSOR_CHARS => format!(
                 "{title}: {records} on this page; more: call `{}` again with cursor = \"{c}\".",
                 action.name
             ),
-            Value::Null => format!("{title}: {records}; this is the last page."),
-            _ => format!(
+            Some(Value::String(_)) => format!(
                 "{title}: {records} on this page; more: call `{}` again with `cursor` set to the `next_cursor` below.",
                 action.name
             ),
+            Some(Value::Null) => format!("{title}: {records}; this is the last page."),
+            _ => format!("{title}: {records}."),
         };
     }
+    match output {
+        Value::Array(items) => return format!("{title}: {}.", records(items.len())),
+        Value::Object(_) => {}
+        _ => return format!("{title}: done."),
+    }
+    let Some(map) = output.as_object() else {
+        return format!("{title}: done.");
+    };
     if map.get("ok") == Some(&Value::Bool(true)) {
         return match map.get("status").and_then(Value::as_u64) {
             Some(status) => format!("{title}: done (HTTP {status})."),
             None => format!("{title}: done."),
         };
     }
-    match map.get("id") {
-        Some(id @ (Value::Number(_) | Value::String(_))) => format!("{title}: id {id}."),
-        _ => format!("{title}: done."),
+    if let Some(id @ (Value::Number(_) | Value::String(_))) = map.get("id") {
+        return format!("{title}: id {id}.");
+    }
+    let mut parts = Vec::new();
+    for (field, value) in map {
+        let part = match value {
+            Value::Null => format!("no {field}"),
+            Value::Number(n) => format!("{field} {n}"),
+            Value::Bool(b) => format!("{field} {b}"),
+            Value::Object(o) => match (page_words(value), o.get("id")) {
+                (Some((n, Some(Value::String(_)))), _) => {
+                    format!(
+                        "{field}: {} on this page, more with its next_cursor",
+                        records(n)
+                    )
+                }
+                (Some((n, _)), _) => format!("{field}: {}", records(n)),
+                (None, Some(id @ (Value::Number(_) | Value::String(_)))) => {
+                    format!("{field} id {id}")
+                }
+                _ => continue,
+            },
+            _ => continue,
+        };
+        parts.push(part);
+        if parts.len() == SUMMARY_PARTS {
+            break;
+        }
+    }
+    if parts.is_empty() {
+        format!("{title}: done.")
+    } else {
+        format!("{title}: {}.", parts.join("; "))
     }
 }
 
@@ -408,10 +510,17 @@ impl McpServer {
                 self.options.max_result_bytes >> 10
             ));
         }
-        let text = format!("{}\n{json}", summary_line(action, &output));
-        let structured = output.is_object().then_some(output);
-        let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
-        result.structured_content = structured;
+        let line = summary_line(action, &output);
+        let (structured, json) = if wraps_output(action) {
+            let wrapped = serde_json::json!({ RESULT_FIELD: output });
+            let json = format!("{{\"{RESULT_FIELD}\":{json}}}");
+            (wrapped, json)
+        } else {
+            (output, json)
+        };
+        let mut result =
+            CallToolResult::success(vec![ContentBlock::text(format!("{line}\n{json}"))]);
+        result.structured_content = Some(structured);
         result
     }
 
@@ -594,7 +703,7 @@ mod tests {
     }
 
     #[test]
-    fn schemas_are_the_actions_and_a_non_object_output_is_left_out() {
+    fn schemas_are_the_actions_and_a_non_object_output_is_wrapped() {
         let a = action(ActionEffect::Read);
         let t = tool(&a, &McpOptions::default());
         assert_eq!(Value::Object((*t.input_schema).clone()), a.input_schema);
@@ -602,9 +711,34 @@ mod tests {
             t.output_schema.map(|s| Value::Object((*s).clone())),
             Some(a.output_schema.clone())
         );
+        assert!(!wraps_output(&a));
         let mut list = a.clone();
-        list.output_schema = json!({"type": "array"});
-        assert_eq!(tool(&list, &McpOptions::default()).output_schema, None);
+        list.output_schema = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": "Things",
+            "anyOf": [{"type": "array", "items": {"$ref": "#/$defs/thing"}}, {"type": "object"}],
+            "$defs": {"thing": {"type": "integer"}},
+        });
+        assert!(wraps_output(&list));
+        let wrapped = Value::Object(output_schema(&list));
+        assert_eq!(wrapped["type"], "object");
+        assert_eq!(wrapped["required"], json!(["result"]));
+        assert_eq!(wrapped["$defs"]["thing"]["type"], "integer");
+        assert_eq!(
+            wrapped["properties"]["result"]["anyOf"][0]["items"]["$ref"],
+            "#/$defs/thing"
+        );
+        assert!(wrapped["properties"]["result"].get("$defs").is_none());
+        assert!(wrapped["properties"]["result"].get("$schema").is_none());
+        let ok = |v: Value| {
+            connector_sdk::validate::violations(&wrapped, &v)
+                .unwrap()
+                .is_empty()
+        };
+        assert!(ok(json!({"result": [1, 2]})));
+        assert!(ok(json!({"result": {"data": []}})));
+        assert!(!ok(json!({"result": ["x"]})));
+        assert!(!ok(json!([1, 2])));
     }
 
     #[test]
@@ -647,7 +781,21 @@ mod tests {
             ),
             (json!({"id": 7, "name": "x"}), "Do a thing: id 7."),
             (json!({"name": "x"}), "Do a thing: done."),
-            (json!([1, 2]), "Do a thing: done."),
+            (json!([1, 2]), "Do a thing: 2 records."),
+            (json!({"data": [1, 2, 3]}), "Do a thing: 3 records."),
+            (json!(7), "Do a thing: done."),
+            (
+                json!({"ticket": {"id": 5}, "messages": {"data": [1], "next_cursor": "c"}}),
+                "Do a thing: ticket id 5; messages: 1 record on this page, more with its next_cursor.",
+            ),
+            (
+                json!({"customer": null, "tickets": {"data": [], "next_cursor": null}}),
+                "Do a thing: no customer; tickets: 0 records.",
+            ),
+            (
+                json!({"since": "2026-01-01", "tickets_counted": 250, "by_status": {"open": 3}, "complete": true}),
+                "Do a thing: tickets_counted 250; complete true.",
+            ),
         ];
         for (output, line) in table {
             assert_eq!(summary_line(&a, &output), line, "{output}");

@@ -12,8 +12,9 @@
 //! - `invalid_input_is_a_tool_error`: an invalid input to each read tool is a tool error naming
 //!   the field, before any request.
 //! - `sample_results`: every sampled read action, called as a tool, gives its output as
-//!   structured content valid against the output schema, with a text block (a summary line
-//!   and the same JSON), and no secret of the config in either.
+//!   structured content valid against the output schema (under `result` when that schema does
+//!   not describe objects), with a text block (a summary line and the same JSON), and no secret
+//!   of the config in either.
 //! - `calls_share_the_pacer` (harnesses that log request instants): a tool-calling loop on
 //!   the same connector as a full read of every stream: the read finishes, the calls succeed,
 //!   and together they stay within the declared budget and draw no 429.
@@ -154,16 +155,14 @@ fn tool_problems(action: &ActionDescriptor, tool: &Tool, options: &McpOptions) -
     if Value::Object((*tool.input_schema).clone()) != action.input_schema {
         p.push(format!("`{name}`: its inputSchema is not the action's input schema"));
     }
-    let want_output = action.output_schema.get("type") == Some(&json!("object"));
-    match (&tool.output_schema, want_output) {
-        (Some(s), true) if Value::Object((**s).clone()) != action.output_schema => {
-            p.push(format!("`{name}`: its outputSchema is not the action's output schema"))
-        }
-        (None, true) => p.push(format!("`{name}`: no outputSchema, though the output is an object")),
-        (Some(_), false) => p.push(format!(
-            "`{name}`: an outputSchema, though the output schema's root is not an object (MCP requires one)"
+    let want_output = Value::Object(mcp::output_schema(action));
+    match &tool.output_schema {
+        None => p.push(format!("`{name}`: no outputSchema")),
+        Some(s) if Value::Object((**s).clone()) != want_output => p.push(format!(
+            "`{name}`: its outputSchema is not the action's output schema{}",
+            if mcp::wraps_output(action) { " under `result`" } else { "" }
         )),
-        _ => {}
+        Some(_) => {}
     }
     if tool.title.as_deref() != Some(action.title.as_str()) {
         p.push(format!("`{name}`: title {:?}, not the action's", tool.title));
@@ -421,16 +420,23 @@ pub async fn sample_results(h: &dyn Harness) -> Outcome {
                 continue;
             }
             let Some(structured) = &r.structured_content else {
-                if a.output_schema.get("type") == Some(&json!("object")) {
-                    p.push(format!("{what}: no structuredContent"));
-                }
+                p.push(format!("{what}: no structuredContent"));
                 continue;
             };
-            for v in violations(&a.output_schema, structured).map_err(Failure::new)? {
+            let schema = Value::Object(mcp::output_schema(a));
+            for v in violations(&schema, structured).map_err(Failure::new)? {
                 p.push(format!("{what}: structuredContent {}: {}", v.path, v.reason));
             }
+            let output = match (mcp::wraps_output(a), structured.get(mcp::RESULT_FIELD)) {
+                (false, _) => structured,
+                (true, Some(inner)) => inner,
+                (true, None) => {
+                    p.push(format!("{what}: the output is not under `{}`", mcp::RESULT_FIELD));
+                    continue;
+                }
+            };
             let (first, rest) = text.split_once('\n').unwrap_or((&text, ""));
-            if first != mcp::summary_line(a, structured) {
+            if first != mcp::summary_line(a, output) {
                 p.push(format!("{what}: the text does not start with its summary line: {first:.200}"));
             }
             match serde_json::from_str::<Value>(rest) {
