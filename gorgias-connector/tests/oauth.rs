@@ -380,3 +380,125 @@ async fn the_consent_helpers_get_a_config_that_works() {
     assert!(!e.contains(&code) && !e.contains(&a.client_secret), "{e}");
     sandbox.shutdown().await;
 }
+
+/// Runs `mcp` with `args`, sends `requests` (JSON-RPC, one a line) after `initialize`, closes
+/// stdin once every request has its answer; returns (exit code, answers by id, stderr).
+fn mcp_session(args: &[&str], requests: &[Value]) -> (i32, Vec<Value>, String) {
+    use std::io::{BufRead as _, Write as _};
+    let mut child = Command::new(BIN)
+        .arg("mcp")
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut lines = std::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut send = |v: &Value| writeln!(stdin, "{v}").expect("write a request");
+    send(
+        &json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {},
+        "clientInfo": {"name": "oauth-test", "version": "1"}}}),
+    );
+    let mut answers = Vec::new();
+    let mut next = |answers: &mut Vec<Value>| {
+        let line = lines
+            .next()
+            .expect("an answer")
+            .expect("stdout is readable");
+        let v: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("not one JSON-RPC message ({e}): {line}"));
+        answers.push(v);
+    };
+    next(&mut answers);
+    send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+    for r in requests {
+        send(r);
+        next(&mut answers);
+    }
+    drop(stdin);
+    let rest: Vec<String> = lines.map_while(std::result::Result::ok).collect();
+    assert!(rest.is_empty(), "nothing after the last answer: {rest:?}");
+    let status = child.wait().expect("the server exits");
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut err)
+        .expect("stderr");
+    (status.code().unwrap_or(-1), answers, err)
+}
+
+#[test]
+fn mcp_writes_a_rotated_refresh_token_back_to_its_config_file_and_shows_it_nowhere() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let sandbox = rt.block_on(sandbox(OAuthOptions::default().rotate_refresh_tokens(true)));
+    let a = sandbox.accounts()[0].clone();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let first = oauth_config(&sandbox);
+    let path = write(dir.path(), "config.json", &first);
+    let call = |id: u64, name: &str| {
+        json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+               "params": {"name": name, "arguments": {}}})
+    };
+    let (code, answers, err) = mcp_session(
+        &["--config", &path],
+        &[call(1, "get_account"), call(2, "list_tags")],
+    );
+    assert_eq!(code, 0, "{err}");
+    for answer in &answers[1..] {
+        assert_eq!(answer["result"]["isError"], false, "{answer}");
+    }
+    // The file now holds the rotated token (and the access token), every other field as it
+    // was; written whole, owner-only.
+    let stored: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("the config file"))
+            .expect("the config file is JSON");
+    let new_refresh = stored["auth"]["refresh_token"]
+        .as_str()
+        .expect("a refresh token")
+        .to_string();
+    let access = stored["auth"]["access_token"]
+        .as_str()
+        .expect("an access token")
+        .to_string();
+    assert_ne!(new_refresh, a.refresh_token);
+    let mut expected = first.clone();
+    expected["auth"]["refresh_token"] = json!(new_refresh);
+    expected["auth"]["access_token"] = json!(access);
+    assert_eq!(stored, expected);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&path)
+            .expect("metadata")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("the folder")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "config.json")
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "no temporary file left: {leftovers:?}"
+    );
+    // No answer and no stderr line carries a secret, old or new.
+    let secrets = [&a.client_secret, &a.refresh_token, &new_refresh, &access];
+    for answer in &answers {
+        let text = answer.to_string();
+        assert!(!secrets.iter().any(|s| text.contains(s.as_str())), "{text}");
+    }
+    assert!(!secrets.iter().any(|s| err.contains(s.as_str())), "{err}");
+    // The next session starts from the file: the old token was rotated away, the new one works.
+    let (code, answers, err) = mcp_session(&["--config", &path], &[call(1, "get_account")]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(answers[1]["result"]["isError"], false, "{}", answers[1]);
+    rt.block_on(sandbox.shutdown());
+}

@@ -1,7 +1,8 @@
 //! The command line a person (and PyAirbyte) expects of the binary: `--version`, `actions`
 //! (a table, `--json` lines), and a read configured as PyAirbyte configures one (every stream
 //! `incremental`, `--state` holding `[]`), which reads the full-refresh-only streams as full
-//! refreshes with one WARN LOG line each instead of refusing the catalog.
+//! refreshes with one WARN LOG line each instead of refusing the catalog; `mcp` refusing a bad
+//! config or inconsistent flags without writing to stdout (the MCP channel).
 
 use std::process::Command;
 
@@ -137,4 +138,40 @@ fn a_read_configured_as_pyairbyte_configures_it_succeeds() {
         .filter(|m| m["trace"]["stream_status"]["status"] == "COMPLETE")
         .count();
     assert_eq!(complete, spec.streams.len(), "{err}");
+}
+
+#[test]
+fn mcp_refuses_a_bad_config_on_stderr_and_keeps_stdout_for_the_protocol() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("config.json");
+    let secret = "mcp-canary-api-key-6f1d";
+    std::fs::write(
+        &path,
+        json!({"subdomain": "acme", "auth": {"type": "basic", "email": "a@b.c", "api_key": secret}, "base_url": "http://example.com"}).to_string(),
+    )
+    .expect("write");
+    let (code, out, err) = run(&["mcp", "--config", path.to_str().expect("utf-8")]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        out, "",
+        "stdout is the MCP channel: nothing else goes there"
+    );
+    assert!(err.contains("base_url"), "{err}");
+    assert!(!err.contains(secret), "{err}");
+    let (code, out, err) = run(&["mcp"]);
+    assert_eq!((code, out.as_str()), (1, ""), "{err}");
+    assert!(
+        err.contains("--config") && err.contains("--sandbox"),
+        "{err}"
+    );
+}
+
+#[test]
+fn mcp_deletes_need_writes_too() {
+    let (code, out, err) = run(&["mcp", "--sandbox", "--allow-deletes"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("--allow-writes"), "{err}");
+    let (code, out, err) = run(&["mcp", "--sandbox", "--max-result-kib", "0"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("--max-result-kib"), "{err}");
 }
