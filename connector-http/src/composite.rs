@@ -25,9 +25,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use async_trait::async_trait;
-use connector_sdk::{
-    Action, ActionDescriptor, ActionEffect, ActionExt, Error, Result, ValidInput,
-};
+use connector_sdk::{Action, ActionDescriptor, ActionEffect, ActionExt, Error, Result, ValidInput};
 use futures::future::BoxFuture;
 use serde_json::Value;
 
@@ -388,18 +386,32 @@ mod tests {
             out,
             json!({"things": [{"id": 1, "name": "thing"}, {"id": 2, "name": "thing"}], "calls": 2})
         );
-        assert!(violations(&output_schema, &out).expect("compiles").is_empty());
-        assert_eq!(*w.log.lock().expect("log"), vec![json!({"id": 1}), json!({"id": 2})]);
+        assert!(
+            violations(&output_schema, &out)
+                .expect("compiles")
+                .is_empty()
+        );
+        assert_eq!(
+            *w.log.lock().expect("log"),
+            vec![json!({"id": 1}), json!({"id": 2})]
+        );
     }
 
     #[tokio::test]
     async fn the_bound_is_enforced_before_the_call_is_sent() {
         let w = world();
         let a = bind(decl(2, things), &w);
-        let e = a.invoke(json!({"ids": [1, 2, 3]})).await.expect_err("over the bound");
+        let e = a
+            .invoke(json!({"ids": [1, 2, 3]}))
+            .await
+            .expect_err("over the bound");
         assert!(matches!(e, Error::Internal { .. }), "{e}");
         assert!(e.to_string().contains("declared 2 calls"), "{e}");
-        assert_eq!(w.log.lock().expect("log").len(), 2, "the third call was sent");
+        assert_eq!(
+            w.log.lock().expect("log").len(),
+            2,
+            "the third call was sent"
+        );
         // Each run counts afresh.
         assert!(a.invoke(json!({"ids": [4, 5]})).await.is_ok());
     }
@@ -408,10 +420,16 @@ mod tests {
     async fn unknown_and_non_read_actions_are_internal_errors() {
         let w = world();
         let calls = Calls::new("c", 5, w.actions.clone());
-        let e = calls.call("get_nothing", json!({"id": 1})).await.unwrap_err();
+        let e = calls
+            .call("get_nothing", json!({"id": 1}))
+            .await
+            .unwrap_err();
         assert!(matches!(e, Error::Internal { .. }), "{e}");
         assert!(e.to_string().contains("does not declare"), "{e}");
-        let e = calls.call("delete_thing", json!({"id": 1})).await.unwrap_err();
+        let e = calls
+            .call("delete_thing", json!({"id": 1}))
+            .await
+            .unwrap_err();
         assert!(matches!(e, Error::Internal { .. }), "{e}");
         assert!(e.to_string().contains("not a read"), "{e}");
         assert_eq!(calls.made(), 0);
@@ -422,10 +440,16 @@ mod tests {
     async fn errors_of_a_call_pass_through_and_inputs_are_validated() {
         let w = world();
         let calls = Calls::new("c", 5, w.actions.clone());
-        let e = calls.call("get_missing", json!({"id": 7})).await.unwrap_err();
+        let e = calls
+            .call("get_missing", json!({"id": 7}))
+            .await
+            .unwrap_err();
         assert!(matches!(e, Error::NotFound { .. }), "{e}");
         // The called action validates its input: nothing reaches it.
-        let e = calls.call("get_thing", json!({"id": "x"})).await.unwrap_err();
+        let e = calls
+            .call("get_thing", json!({"id": "x"}))
+            .await
+            .unwrap_err();
         assert!(
             matches!(&e, Error::InvalidInput { action, path, .. } if action == "get_thing" && path == "id"),
             "{e}"
