@@ -12,7 +12,7 @@
 //!   [`StreamDecl`](list::StreamDecl) declarations, with resumable checkpoints.
 //! * [`action`]: the one generic HTTP action over [`ActionDecl`](action::ActionDecl)
 //!   declarations (path templates, query fields, bodies, replies) and CRUD builders.
-//! * [`composite`]: composite read actions over [`CompositeDecl`](composite::CompositeDecl)
+//! * [`composite`]: composite read actions over [`CompositeDecl`]
 //!   declarations: several of the account's own read actions in one call, with a declared
 //!   bound on the number of calls.
 //! * [`transfer`]: file transfers for the generic action: multipart uploads from an input

@@ -376,73 +376,6 @@ pub fn actions() -> Vec<ActionDecl> {
     ]
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use connector_http::action::request_parts;
-
-    fn find(name: &str) -> ActionDecl {
-        actions().into_iter().find(|a| a.name == name).unwrap()
-    }
-
-    #[test]
-    fn merge_sends_ids_as_query_and_the_rest_as_body() {
-        let (path, query, body) = request_parts(
-            &find("merge_customers"),
-            json!({"source_id": 4, "target_id": 9, "name": "Ada"}),
-        )
-        .unwrap();
-        assert_eq!(path, "/api/customers/merge");
-        assert_eq!(
-            query,
-            vec![
-                ("source_id".to_string(), "4".to_string()),
-                ("target_id".to_string(), "9".to_string())
-            ]
-        );
-        assert_eq!(body, Some(json!({"name": "Ada"})));
-        assert!(!find("merge_customers").idempotent);
-    }
-
-    #[test]
-    fn bulk_delete_sends_ids_in_the_body() {
-        let (path, query, body) =
-            request_parts(&find("delete_customers"), json!({"ids": [1, 2]})).unwrap();
-        assert_eq!(path, "/api/customers");
-        assert!(query.is_empty());
-        assert_eq!(body, Some(json!({"ids": [1, 2]})));
-    }
-
-    #[test]
-    fn custom_field_values_are_a_bare_array() {
-        let input = json!({"id": 5, "values": [{"id": 2, "value": "gold"}]});
-        let (path, _, body) =
-            request_parts(&find("set_customer_custom_field_values"), input).unwrap();
-        assert_eq!(path, "/api/customers/5/custom-fields");
-        assert_eq!(body, Some(json!([{"id": 2, "value": "gold"}])));
-        let (path, _, body) = request_parts(
-            &find("set_customer_data"),
-            json!({"id": 5, "data": {"vip": true}}),
-        )
-        .unwrap();
-        assert_eq!(path, "/api/customers/5/data");
-        assert_eq!(body, Some(json!({"data": {"vip": true}})));
-        let (path, _, body) = request_parts(
-            &find("set_customer_custom_field_value"),
-            json!({"customer_id": 5, "id": 2, "value": "gold"}),
-        )
-        .unwrap();
-        assert_eq!(path, "/api/customers/5/custom-fields/2");
-        assert_eq!(body, Some(json!({"id": 2, "value": "gold"})));
-        let (path, _, _) = request_parts(
-            &find("delete_customer_custom_field_value"),
-            json!({"customer_id": 5, "id": 2}),
-        )
-        .unwrap();
-        assert_eq!(path, "/api/customers/5/custom-fields/2");
-    }
-}
-
 /// Customers listed per email lookup: the match and up to 9 others.
 const EMAIL_MATCHES: u64 = 10;
 
@@ -560,4 +493,71 @@ fn run_find_by_email(calls: Calls, input: ValidInput) -> BoxFuture<'static, Resu
         }))
     }
     .boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use connector_http::action::request_parts;
+
+    fn find(name: &str) -> ActionDecl {
+        actions().into_iter().find(|a| a.name == name).unwrap()
+    }
+
+    #[test]
+    fn merge_sends_ids_as_query_and_the_rest_as_body() {
+        let (path, query, body) = request_parts(
+            &find("merge_customers"),
+            json!({"source_id": 4, "target_id": 9, "name": "Ada"}),
+        )
+        .unwrap();
+        assert_eq!(path, "/api/customers/merge");
+        assert_eq!(
+            query,
+            vec![
+                ("source_id".to_string(), "4".to_string()),
+                ("target_id".to_string(), "9".to_string())
+            ]
+        );
+        assert_eq!(body, Some(json!({"name": "Ada"})));
+        assert!(!find("merge_customers").idempotent);
+    }
+
+    #[test]
+    fn bulk_delete_sends_ids_in_the_body() {
+        let (path, query, body) =
+            request_parts(&find("delete_customers"), json!({"ids": [1, 2]})).unwrap();
+        assert_eq!(path, "/api/customers");
+        assert!(query.is_empty());
+        assert_eq!(body, Some(json!({"ids": [1, 2]})));
+    }
+
+    #[test]
+    fn custom_field_values_are_a_bare_array() {
+        let input = json!({"id": 5, "values": [{"id": 2, "value": "gold"}]});
+        let (path, _, body) =
+            request_parts(&find("set_customer_custom_field_values"), input).unwrap();
+        assert_eq!(path, "/api/customers/5/custom-fields");
+        assert_eq!(body, Some(json!([{"id": 2, "value": "gold"}])));
+        let (path, _, body) = request_parts(
+            &find("set_customer_data"),
+            json!({"id": 5, "data": {"vip": true}}),
+        )
+        .unwrap();
+        assert_eq!(path, "/api/customers/5/data");
+        assert_eq!(body, Some(json!({"data": {"vip": true}})));
+        let (path, _, body) = request_parts(
+            &find("set_customer_custom_field_value"),
+            json!({"customer_id": 5, "id": 2, "value": "gold"}),
+        )
+        .unwrap();
+        assert_eq!(path, "/api/customers/5/custom-fields/2");
+        assert_eq!(body, Some(json!({"id": 2, "value": "gold"})));
+        let (path, _, _) = request_parts(
+            &find("delete_customer_custom_field_value"),
+            json!({"customer_id": 5, "id": 2}),
+        )
+        .unwrap();
+        assert_eq!(path, "/api/customers/5/custom-fields/2");
+    }
 }
