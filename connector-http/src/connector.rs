@@ -13,6 +13,7 @@ use connector_sdk::{
 
 use crate::action::{ActionDecl, HttpAction};
 use crate::client::{Client, ClientStats};
+use crate::composite::{CompositeAction, CompositeDecl};
 use crate::list::{ListStream, StreamDecl};
 
 /// A connector's declarations with their descriptors, and the spec made from them. Build it
@@ -22,6 +23,7 @@ use crate::list::{ListStream, StreamDecl};
 pub struct Catalog {
     streams: Vec<(Arc<StreamDecl>, Arc<StreamDescriptor>)>,
     actions: Vec<(Arc<ActionDecl>, Arc<ActionDescriptor>)>,
+    composites: Vec<(Arc<CompositeDecl>, Arc<ActionDescriptor>)>,
     spec: ConnectorSpec,
 }
 
@@ -31,6 +33,18 @@ impl Catalog {
     pub fn new(
         streams: Vec<StreamDecl>,
         actions: Vec<ActionDecl>,
+        spec: impl FnOnce(Vec<StreamDescriptor>, Vec<ActionDescriptor>) -> ConnectorSpec,
+    ) -> Self {
+        Self::with_composites(streams, actions, Vec::new(), spec)
+    }
+
+    /// [`Catalog::new`] with composite read actions ([`crate::composite`]) too: `spec`
+    /// receives the stream descriptors, then the HTTP actions' descriptors followed by the
+    /// composites'. A composite may call any of the HTTP actions that read.
+    pub fn with_composites(
+        streams: Vec<StreamDecl>,
+        actions: Vec<ActionDecl>,
+        composites: Vec<CompositeDecl>,
         spec: impl FnOnce(Vec<StreamDescriptor>, Vec<ActionDescriptor>) -> ConnectorSpec,
     ) -> Self {
         let streams: Vec<_> = streams
@@ -52,13 +66,27 @@ impl Catalog {
                 (Arc::new(d), descriptor)
             })
             .collect();
+        let composites: Vec<_> = composites
+            .into_iter()
+            .map(|mut d| {
+                let descriptor = Arc::new(d.descriptor());
+                d.input = serde_json::Value::Null;
+                d.output = serde_json::Value::Null;
+                (Arc::new(d), descriptor)
+            })
+            .collect();
         let spec = spec(
             streams.iter().map(|(_, d)| (**d).clone()).collect(),
-            actions.iter().map(|(_, d)| (**d).clone()).collect(),
+            actions
+                .iter()
+                .map(|(_, d)| (**d).clone())
+                .chain(composites.iter().map(|(_, d)| (**d).clone()))
+                .collect(),
         );
         Catalog {
             streams,
             actions,
+            composites,
             spec,
         }
     }
@@ -83,7 +111,7 @@ impl Catalog {
                 )) as Arc<dyn Stream>
             })
             .collect();
-        let actions = self
+        let mut actions: Vec<Arc<dyn Action>> = self
             .actions
             .iter()
             .map(|(decl, d)| {
@@ -91,6 +119,14 @@ impl Catalog {
                     as Arc<dyn Action>
             })
             .collect();
+        if !self.composites.is_empty() {
+            // What the composites may call: the account's HTTP actions, bound once.
+            let bound: Arc<[Arc<dyn Action>]> = actions.clone().into();
+            actions.extend(self.composites.iter().map(|(decl, d)| {
+                Arc::new(CompositeAction::new(decl.clone(), d.clone(), bound.clone()))
+                    as Arc<dyn Action>
+            }));
+        }
         HttpConnector {
             spec: &self.spec,
             client,

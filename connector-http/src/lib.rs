@@ -12,6 +12,9 @@
 //!   [`StreamDecl`](list::StreamDecl) declarations, with resumable checkpoints.
 //! * [`action`]: the one generic HTTP action over [`ActionDecl`](action::ActionDecl)
 //!   declarations (path templates, query fields, bodies, replies) and CRUD builders.
+//! * [`composite`]: composite read actions over [`CompositeDecl`]
+//!   declarations: several of the account's own read actions in one call, with a declared
+//!   bound on the number of calls.
 //! * [`transfer`]: file transfers for the generic action: multipart uploads from an input
 //!   field, and downloads that follow redirects only to declared hosts (never with the
 //!   credentials) into a file or a bounded buffer.
@@ -37,6 +40,7 @@ pub mod action;
 pub mod auth;
 pub mod browse;
 pub mod client;
+pub mod composite;
 pub mod connector;
 pub mod datetimes;
 pub mod dialect;
@@ -52,6 +56,7 @@ pub mod transfer;
 
 pub use auth::Credentials;
 pub use client::{Client, ClientStats, Method, RetryOptions, RetryPolicy};
+pub use composite::{Calls, CompositeDecl};
 pub use connector::{AccountOptions, Catalog, HttpConnector, SharedHttp};
 pub use dialect::Dialect;
 pub use oauth::{OAuth2, OAuth2Fields};

@@ -78,7 +78,14 @@ pub struct GorgiasDefinition {
 /// The object declarations with their descriptors and the spec, built once per process.
 fn catalog() -> &'static Catalog {
     static CATALOG: OnceLock<Catalog> = OnceLock::new();
-    CATALOG.get_or_init(|| Catalog::new(objects::streams(), objects::actions(), spec))
+    CATALOG.get_or_init(|| {
+        Catalog::with_composites(
+            objects::streams(),
+            objects::actions(),
+            objects::composites(),
+            spec,
+        )
+    })
 }
 
 impl Default for GorgiasDefinition {

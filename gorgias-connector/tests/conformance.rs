@@ -40,6 +40,9 @@ fn kind(stream: &str) -> Result<ObjectKind, HarnessError> {
 
 /// The first seeded id of the object behind every stream that has one (the sandbox is
 /// deterministic from its seed).
+/// The first seeded customer's email (set with [`seeded_ids`]).
+static SEEDED_EMAIL: OnceLock<String> = OnceLock::new();
+
 fn seeded_ids() -> &'static BTreeMap<String, i64> {
     static IDS: OnceLock<BTreeMap<String, i64>> = OnceLock::new();
     IDS.get_or_init(|| {
@@ -58,6 +61,13 @@ fn seeded_ids() -> &'static BTreeMap<String, i64> {
                         ids.insert(stream.name.clone(), *first);
                     }
                 }
+                // The first customer's email, for find_customer_by_email.
+                let email = ids
+                    .get("customers")
+                    .and_then(|id| h.get_record(SUBDOMAIN, ObjectKind::Customers, *id).ok())
+                    .flatten()
+                    .and_then(|c| c["email"].as_str().map(str::to_owned));
+                let _ = SEEDED_EMAIL.set(email.expect("a seeded customer with an email"));
                 h.shutdown().await;
                 ids
             })
@@ -210,6 +220,21 @@ impl Harness for Gorgias {
         add(
             "get_statistic",
             json!({"name": "total-tickets-created", "filters": period}),
+        );
+        // The composite read actions (the seed is fixed: their outputs are too).
+        add(
+            "get_ticket_with_messages",
+            json!({"id": id("tickets"), "messages_limit": 5}),
+        );
+        seeded_ids();
+        let email = SEEDED_EMAIL.get().expect("seeded with the ids").clone();
+        add(
+            "find_customer_by_email",
+            json!({"email": email, "tickets_limit": 3}),
+        );
+        add(
+            "summarize_tickets",
+            json!({"since": "2000-01-01T00:00:00Z", "max_pages": 2}),
         );
         m
     }

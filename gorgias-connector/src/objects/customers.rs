@@ -32,14 +32,30 @@
 //! ordered by name and a 2022 tap found only `created_datetime` orderable. This follows the
 //! documented `order_by` values and Airbyte's production use; if a live account refused
 //! `updated_datetime`, the fallback would be a client-side filter over a full read.
+//!
+//! Composite read action `find_customer_by_email` ([`composites`]): `list_customers` with the
+//! `email=` filter (recorded: Nango test create-ticket, `/api/customers?email=x%40example.com&limit=1`;
+//! <https://developers.gorgias.com/reference/list-customers>), then that customer's tickets,
+//! most recently updated first (`list_tickets` with `customer_id` and
+//! `order_by=updated_datetime:desc`, both documented at
+//! <https://developers.gorgias.com/reference/list-tickets>; the order recorded: Nango test
+//! tickets). Gorgias does not promise one customer per email (whether its filter is exact or
+//! case-insensitive is UNCONFIRMED): the first listed customer whose `email` equals the one
+//! asked (ignoring case) is taken, else the first listed, and the other matches' ids are named.
+//! 2 requests, 1 when no customer matches.
 
 use connector_sdk::ActionEffect;
 use serde_json::{Value, json};
 
 use connector_http::action::{self, ActionDecl, Body, Obj, Reply};
 use connector_http::client::Method;
+use connector_http::composite::{Calls, CompositeDecl};
 use connector_http::list::{Browse, IncrementalRead, StreamDecl};
+use connector_sdk::{Result, ValidInput};
+use futures::FutureExt;
+use futures::future::BoxFuture;
 use crate::objects::custom_fields::{self, FieldOwner, values_field};
+use crate::objects::whole;
 use crate::schema::*;
 
 /// The OAuth scope resource of this module: `customers:read` / `customers:write` (developers.gorgias.com/docs/oauth2-scopes).
@@ -358,6 +374,125 @@ pub fn actions() -> Vec<ActionDecl> {
         custom_fields::set_value(&FIELD_OWNER),
         custom_fields::delete_value(&FIELD_OWNER),
     ]
+}
+
+/// Customers listed per email lookup: the match and up to 9 others.
+const EMAIL_MATCHES: u64 = 10;
+
+/// The composite read actions over customers: `find_customer_by_email`.
+pub fn composites() -> Vec<CompositeDecl> {
+    let input = input(
+        "Find a customer by email",
+        &[
+            (
+                "email",
+                field("Email", email(), "The customer's email address."),
+            ),
+            (
+                "tickets_limit",
+                field(
+                    "Tickets",
+                    json!({"type": "integer", "minimum": 1, "maximum": crate::objects::MAX_LIMIT, "default": 10}),
+                    "The customer's most recently updated tickets to return, 1 to 100 (10 when left out).",
+                ),
+            ),
+        ],
+        &["email"],
+    );
+    let mut customer = strip_root(record());
+    customer["type"] = json!(["object", "null"]);
+    let output = record_of(
+        "Customer with tickets",
+        &[
+            (
+                "customer",
+                describe(
+                    customer,
+                    "The customer with this email as list_customers returns it, or null when there is none.",
+                ),
+            ),
+            (
+                "other_matches",
+                describe(
+                    json!({"type": "array", "items": {"type": "integer"}, "maxItems": EMAIL_MATCHES - 1}),
+                    "Ids of other customers Gorgias listed for this email (it does not promise one per email); get them with get_customer.",
+                ),
+            ),
+            (
+                "more_matches",
+                describe(
+                    boolean(),
+                    "True when even more customers matched than other_matches names (list_customers with email lists them all).",
+                ),
+            ),
+            (
+                "tickets",
+                describe(
+                    strip_root(list_of(crate::objects::tickets::record())),
+                    "The customer's tickets, most recently updated first, as list_tickets returns them (empty when no customer matched): for more, call list_tickets with customer_id, order_by updated_datetime:desc and next_cursor as cursor.",
+                ),
+            ),
+        ],
+        &["customer", "other_matches", "more_matches", "tickets"],
+    );
+    vec![
+        CompositeDecl::new(
+            "find_customer_by_email",
+            "Find a customer by email",
+            "Finds the customer with an email address and returns them with their most recently updated tickets (status, channel, subject, assignee, tags): one call instead of list_customers with email then list_tickets with customer_id. No customer: customer null, no tickets, one request. Several customers with the email (Gorgias allows it): the first listed whose email equals the one asked (ignoring case) is returned, the others' ids are in other_matches. For more tickets call list_tickets with customer_id, order_by updated_datetime:desc and tickets.next_cursor as cursor.",
+            input,
+            output,
+            2,
+            run_find_by_email,
+        )
+        .scopes(&["customers:read", "tickets:read"]),
+    ]
+}
+
+fn run_find_by_email(calls: Calls, input: ValidInput) -> BoxFuture<'static, Result<Value>> {
+    async move {
+        let v = input.value();
+        let email = v["email"].as_str().unwrap_or_default().to_string();
+        let found = calls
+            .call(
+                "list_customers",
+                json!({"email": email, "limit": EMAIL_MATCHES}),
+            )
+            .await?;
+        let mut listed = found["data"].as_array().cloned().unwrap_or_default();
+        let more_matches = found["next_cursor"].is_string();
+        let exact = listed.iter().position(|c| {
+            c["email"]
+                .as_str()
+                .is_some_and(|e| e.to_lowercase() == email.to_lowercase())
+        });
+        let Some(customer) = (!listed.is_empty()).then(|| listed.remove(exact.unwrap_or(0))) else {
+            return Ok(json!({
+                "customer": null,
+                "other_matches": [],
+                "more_matches": false,
+                "tickets": {"data": [], "next_cursor": null},
+            }));
+        };
+        let other_matches: Vec<Value> = listed.iter().filter_map(|c| c.get("id").cloned()).collect();
+        let tickets = calls
+            .call(
+                "list_tickets",
+                json!({
+                    "customer_id": customer["id"],
+                    "limit": whole(v, "tickets_limit", 10),
+                    "order_by": "updated_datetime:desc",
+                }),
+            )
+            .await?;
+        Ok(json!({
+            "customer": customer,
+            "other_matches": other_matches,
+            "more_matches": more_matches,
+            "tickets": tickets,
+        }))
+    }
+    .boxed()
 }
 
 #[cfg(test)]

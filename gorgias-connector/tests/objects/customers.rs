@@ -296,3 +296,104 @@ async fn customer_custom_field_values() {
     .await;
     assert!(matches!(bad, Error::InvalidInput { .. }), "{bad:?}");
 }
+
+/// `find_customer_by_email` is `list_customers` with `email` then `list_tickets` with the
+/// customer's id, most recently updated first, in 2 requests; no customer is `null` after 1
+/// request; invalid inputs send nothing.
+#[tokio::test]
+async fn find_customer_by_email_is_the_customer_and_their_latest_tickets() {
+    let env = start().await;
+    let c = env.connector.as_ref();
+    let sub = env.sandbox.accounts()[0].subdomain.clone();
+    let requests = || env.sandbox.stats().account(&sub).total_requests;
+    // The customer with the most tickets.
+    let tickets = read(c, "tickets", ReadRequest::full_refresh()).await;
+    let mut per_customer: std::collections::BTreeMap<i64, usize> = Default::default();
+    for t in &tickets.records {
+        if let Some(id) = t["customer"]["id"].as_i64() {
+            *per_customer.entry(id).or_default() += 1;
+        }
+    }
+    let (&customer_id, &n) = per_customer
+        .iter()
+        .max_by_key(|(_, n)| **n)
+        .expect("tickets with customers");
+    assert!(n >= 2, "no customer with two tickets: {per_customer:?}");
+    let customer = run(c, "get_customer", json!({"id": customer_id})).await;
+    let email = customer["email"].as_str().expect("an email").to_string();
+
+    env.sandbox.reset_stats();
+    let out = run(
+        c,
+        "find_customer_by_email",
+        json!({"email": email.to_uppercase(), "tickets_limit": 1}),
+    )
+    .await;
+    assert_eq!(requests(), 2, "documented: 2 requests");
+    let listed = run(
+        c,
+        "list_customers",
+        json!({"email": email.to_uppercase(), "limit": 10}),
+    )
+    .await;
+    assert_eq!(out["customer"], listed["data"][0], "{out}");
+    assert_eq!(out["customer"]["id"], json!(customer_id));
+    assert_eq!(out["other_matches"], json!([]));
+    assert_eq!(out["more_matches"], false);
+    let expected = run(
+        c,
+        "list_tickets",
+        json!({"customer_id": customer_id, "limit": 1, "order_by": "updated_datetime:desc"}),
+    )
+    .await;
+    assert_eq!(out["tickets"], expected);
+    assert!(out["tickets"]["next_cursor"].is_string(), "{out}");
+    // The default: 10 tickets, all the customer's, most recently updated first.
+    let all = run(c, "find_customer_by_email", json!({"email": email})).await;
+    let data = all["tickets"]["data"].as_array().expect("data");
+    assert_eq!(data.len(), n.min(10), "{all}");
+    assert!(
+        data.iter()
+            .all(|t| t["customer"]["id"] == json!(customer_id))
+    );
+    let updated: Vec<_> = data
+        .iter()
+        .map(|t| {
+            parse_datetime(t["updated_datetime"].as_str().expect("updated")).expect("datetime")
+        })
+        .collect();
+    assert!(updated.windows(2).all(|w| w[0] >= w[1]), "{updated:?}");
+
+    env.sandbox.reset_stats();
+    let none = run(
+        c,
+        "find_customer_by_email",
+        json!({"email": "nobody-at-all@example.com"}),
+    )
+    .await;
+    assert_eq!(requests(), 1, "no customer: no second request");
+    assert_eq!(
+        none,
+        json!({"customer": null, "other_matches": [], "more_matches": false, "tickets": {"data": [], "next_cursor": null}})
+    );
+
+    env.sandbox.reset_stats();
+    for (bad, field) in [
+        (json!({}), "email"),
+        (json!({"email": "not an email"}), "email"),
+        (json!({"email": email, "tickets_limit": 0}), "tickets_limit"),
+        (
+            json!({"email": email, "tickets_limit": 101}),
+            "tickets_limit",
+        ),
+        (json!({"email": email, "customer_id": 1}), "customer_id"),
+    ] {
+        let e = error(c, "find_customer_by_email", bad.clone()).await;
+        assert!(
+            matches!(&e, Error::InvalidInput { action, .. } if action == "find_customer_by_email"),
+            "{bad}: {e}"
+        );
+        assert!(e.to_string().contains(field), "{bad}: {e}");
+    }
+    assert_eq!(requests(), 0, "a refused input sent a request");
+}

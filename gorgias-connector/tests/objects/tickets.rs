@@ -635,3 +635,273 @@ async fn ticket_custom_field_values() {
         .expect_err("a string for a boolean field");
     assert!(matches!(e, Error::Upstream { status: 400, .. }), "{e}");
 }
+
+/// Requests the sandbox saw for the first account since the last reset.
+fn requests(sandbox: &gorgias_sandbox::SandboxHandle) -> u64 {
+    sandbox.stats().account(&sub(sandbox)).total_requests
+}
+
+/// `get_ticket_with_messages` is `get_ticket` (without its embedded messages) plus one page of
+/// `list_ticket_messages`, in 2 requests; its cursor pages on; an unknown ticket is not found
+/// after 1 request; invalid inputs send nothing.
+#[tokio::test]
+async fn get_ticket_with_messages_is_the_ticket_and_a_page_of_its_messages() {
+    let env = common::start_with(small()).await;
+    let c = env.connector.as_ref();
+    // The ticket with the most messages.
+    let messages = common::read(c, "ticket_messages", ReadRequest::full_refresh()).await;
+    let mut per_ticket: std::collections::BTreeMap<i64, usize> = Default::default();
+    for m in &messages.records {
+        *per_ticket
+            .entry(m["ticket_id"].as_i64().expect("ticket_id"))
+            .or_default() += 1;
+    }
+    let (&id, &n) = per_ticket
+        .iter()
+        .max_by_key(|(_, n)| **n)
+        .expect("messages");
+    assert!(n >= 2, "no ticket with two messages: {per_ticket:?}");
+
+    env.sandbox.reset_stats();
+    let out = common::run(
+        c,
+        "get_ticket_with_messages",
+        json!({"id": id, "messages_limit": 1}),
+    )
+    .await;
+    assert_eq!(requests(&env.sandbox), 2, "documented: 2 requests");
+    let mut ticket = common::run(c, "get_ticket", json!({"id": id})).await;
+    ticket.as_object_mut().expect("ticket").remove("messages");
+    assert_eq!(out["ticket"], ticket);
+    let page = common::run(
+        c,
+        "list_ticket_messages",
+        json!({"ticket_id": id, "limit": 1, "order_by": "created_datetime:asc"}),
+    )
+    .await;
+    assert_eq!(out["messages"], page);
+    let cursor = out["messages"]["next_cursor"]
+        .as_str()
+        .expect("a next page");
+
+    // Paging on: the next page is list_ticket_messages's next page.
+    let next = common::run(
+        c,
+        "get_ticket_with_messages",
+        json!({"id": id, "messages_limit": 1, "messages_cursor": cursor}),
+    )
+    .await;
+    let listed = common::run(
+        c,
+        "list_ticket_messages",
+        json!({"ticket_id": id, "limit": 1, "order_by": "created_datetime:asc", "cursor": cursor}),
+    )
+    .await;
+    assert_eq!(next["messages"], listed);
+    assert_ne!(next["messages"]["data"], out["messages"]["data"]);
+    // Default: 30 per page, every message of the ticket, oldest first.
+    let all = common::run(c, "get_ticket_with_messages", json!({"id": id})).await;
+    let ids: Vec<i64> = all["messages"]["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(support::id_of)
+        .collect();
+    assert_eq!(ids.len(), n.min(30), "{all}");
+    assert!(
+        all["messages"]["data"]
+            .as_array()
+            .expect("data")
+            .iter()
+            .all(|m| m["ticket_id"] == json!(id))
+    );
+
+    env.sandbox.reset_stats();
+    let gone = c
+        .run_action("get_ticket_with_messages", json!({"id": 999_999_999}))
+        .await
+        .expect_err("unknown ticket");
+    assert!(matches!(gone, Error::NotFound { .. }), "{gone}");
+    assert_eq!(requests(&env.sandbox), 1, "no second request after a 404");
+
+    env.sandbox.reset_stats();
+    for (bad, field) in [
+        (json!({}), "id"),
+        (json!({"id": 0}), "id"),
+        (json!({"id": id, "messages_limit": 0}), "messages_limit"),
+        (json!({"id": id, "messages_limit": 101}), "messages_limit"),
+        (json!({"id": id, "messages_cursor": ""}), "messages_cursor"),
+        (
+            json!({"id": id, "messages_order_by": "id:asc"}),
+            "messages_order_by",
+        ),
+        (json!({"id": id, "limit": 5}), "limit"),
+    ] {
+        let e = c
+            .run_action("get_ticket_with_messages", bad.clone())
+            .await
+            .expect_err("refused");
+        assert!(
+            matches!(&e, Error::InvalidInput { action, .. } if action == "get_ticket_with_messages"),
+            "{bad}: {e}"
+        );
+        assert!(e.to_string().contains(field), "{bad}: {e}");
+    }
+    assert_eq!(requests(&env.sandbox), 0, "a refused input sent a request");
+}
+
+/// Counts of `tickets` (trashed left out) created at or after `since` and before `until`, from
+/// a full `list_tickets` walk: `(counted, by_status, by_channel, open_by_channel)`.
+async fn count_by_walk(
+    c: &dyn connector_sdk::Connector,
+    since: &str,
+    until: Option<&str>,
+) -> Value {
+    use connector_sdk::cursor::parse_datetime;
+    let since = parse_datetime(since).expect("since");
+    let until = until.map(|u| parse_datetime(u).expect("until"));
+    let (mut counted, mut status, mut channel, mut open) = (
+        0u64,
+        serde_json::Map::new(),
+        serde_json::Map::new(),
+        serde_json::Map::new(),
+    );
+    let bump = |m: &mut serde_json::Map<String, Value>, k: &str| {
+        let n = m.get(k).and_then(Value::as_u64).unwrap_or(0);
+        m.insert(k.to_string(), json!(n + 1));
+    };
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut q = json!({"limit": 100, "trashed": false});
+        if let Some(c) = &cursor {
+            q["cursor"] = json!(c);
+        }
+        let page = common::run(c, "list_tickets", q).await;
+        for t in page["data"].as_array().expect("data") {
+            let created = parse_datetime(t["created_datetime"].as_str().expect("created"))
+                .expect("a datetime");
+            if created < since || until.is_some_and(|u| created >= u) {
+                continue;
+            }
+            counted += 1;
+            let (s, ch) = (
+                t["status"].as_str().expect("status"),
+                t["channel"].as_str().expect("channel"),
+            );
+            bump(&mut status, s);
+            bump(&mut channel, ch);
+            if s == "open" {
+                bump(&mut open, ch);
+            }
+        }
+        match page["next_cursor"].as_str() {
+            Some(n) => cursor = Some(n.to_string()),
+            None => break,
+        }
+    }
+    json!({"tickets_counted": counted, "by_status": status, "by_channel": channel, "open_by_channel": open})
+}
+
+/// `summarize_tickets` counts what a full walk of `list_tickets` counts, one request per page of
+/// 100; `complete` is false when `max_pages` stops it first; bad periods send nothing.
+#[tokio::test]
+async fn summarize_tickets_counts_what_a_full_walk_counts() {
+    let env = common::start_with(common::sized(DataSizes::scaled(250))).await;
+    let c = env.connector.as_ref();
+    // Creation datetimes, newest first: a `since` between the 150th and 151st newest.
+    let all = common::read(c, "tickets", ReadRequest::full_refresh()).await;
+    let mut created: Vec<_> = all
+        .records
+        .iter()
+        .filter(|t| t["trashed_datetime"].is_null())
+        .map(|t| {
+            connector_sdk::cursor::parse_datetime(t["created_datetime"].as_str().expect("created"))
+                .expect("datetime")
+        })
+        .collect();
+    created.sort_unstable_by(|a, b| b.cmp(a));
+    assert!(created.len() > 200, "{} untrashed tickets", created.len());
+    let fmt = connector_sdk::cursor::format_datetime;
+    let since = fmt(created[150]);
+    let until = fmt(created[20]);
+
+    for (input, until) in [
+        (json!({"since": since}), None),
+        (
+            json!({"since": since, "until": until}),
+            Some(until.as_str()),
+        ),
+    ] {
+        env.sandbox.reset_stats();
+        let out = common::run(c, "summarize_tickets", input.clone()).await;
+        let made = requests(&env.sandbox);
+        let expected = count_by_walk(c, &since, until).await;
+        for k in [
+            "tickets_counted",
+            "by_status",
+            "by_channel",
+            "open_by_channel",
+        ] {
+            assert_eq!(out[k], expected[k], "{k} of {input}: {out}");
+        }
+        assert_eq!(out["complete"], true, "{out}");
+        assert_eq!(out["pages_read"], json!(made), "{out}");
+        // At least 151 tickets from the newest: the ticket before `since` is on page 2.
+        assert_eq!(made, 2, "{out}");
+        assert_eq!(out["oldest_counted"], json!(since), "{out}");
+        assert_eq!(out["since"], json!(since));
+    }
+
+    // Cut by max_pages: incomplete, one request, and the counts cover oldest_counted onwards.
+    env.sandbox.reset_stats();
+    let cut = common::run(
+        c,
+        "summarize_tickets",
+        json!({"since": "2000-01-01T00:00:00Z", "max_pages": 1}),
+    )
+    .await;
+    assert_eq!(requests(&env.sandbox), 1);
+    assert_eq!(cut["complete"], false, "{cut}");
+    assert_eq!(cut["tickets_counted"], 100, "{cut}");
+    let oldest = cut["oldest_counted"].as_str().expect("oldest").to_string();
+    let expected = count_by_walk(c, &oldest, None).await;
+    assert_eq!(cut["by_status"], expected["by_status"], "{cut}");
+
+    // The whole account: complete after every page, one request each.
+    env.sandbox.reset_stats();
+    let whole = common::run(
+        c,
+        "summarize_tickets",
+        json!({"since": "2000-01-01 00:00", "max_pages": 20}),
+    )
+    .await;
+    let pages = created.len().div_ceil(100) as u64;
+    assert_eq!(requests(&env.sandbox), pages);
+    assert_eq!(whole["complete"], true, "{whole}");
+    assert_eq!(whole["tickets_counted"], json!(created.len()), "{whole}");
+    assert_eq!(whole["since"], "2000-01-01T00:00:00.000000Z");
+
+    env.sandbox.reset_stats();
+    for (bad, field) in [
+        (json!({}), "since"),
+        (json!({"since": "yesterday"}), "since"),
+        (json!({"since": since, "max_pages": 0}), "max_pages"),
+        (json!({"since": since, "max_pages": 21}), "max_pages"),
+        (json!({"since": since, "until": since}), "until"),
+        (
+            json!({"since": "2024-02-01T00:00:00Z", "until": "2024-01-01T00:00:00Z"}),
+            "until",
+        ),
+    ] {
+        let e = c
+            .run_action("summarize_tickets", bad.clone())
+            .await
+            .expect_err("refused");
+        assert!(
+            matches!(&e, Error::InvalidInput { action, .. } if action == "summarize_tickets"),
+            "{bad}: {e}"
+        );
+        assert!(e.to_string().contains(field), "{bad}: {e}");
+    }
+    assert_eq!(requests(&env.sandbox), 0, "a refused input sent a request");
+}
