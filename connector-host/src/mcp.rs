@@ -291,6 +291,25 @@ fn records(n: usize) -> String {
     }
 }
 
+/// Whether the output schema declares `field` (top level) as possibly an object.
+fn declares_object(action: &ActionDescriptor, field: &str) -> bool {
+    let Some(schema) = action.output_schema.get("properties").and_then(|p| p.get(field)) else {
+        return false;
+    };
+    let has_object = |s: &Value| match s.get("type") {
+        Some(Value::String(t)) => t == "object",
+        Some(Value::Array(ts)) => ts.iter().any(|t| t == "object"),
+        _ => false,
+    };
+    has_object(schema)
+        || ["anyOf", "oneOf"].iter().any(|k| {
+            schema
+                .get(*k)
+                .and_then(Value::as_array)
+                .is_some_and(|branches| branches.iter().any(has_object))
+        })
+}
+
 /// The one line a text-only client sees first: for a page, how many records and how to go on;
 /// for an acknowledgement, the status; for a record, its id; for an object of several parts
 /// (a composite's answer), each part in a few words (a record's id, a page's size, a number).
@@ -331,7 +350,8 @@ pub fn summary_line(action: &ActionDescriptor, output: &Value) -> String {
     let mut parts = Vec::new();
     for (field, value) in map {
         let part = match value {
-            Value::Null => format!("no {field}"),
+            // A missing record says something ("no customer"); a missing bound does not.
+            Value::Null if declares_object(action, field) => format!("no {field}"),
             Value::Number(n) => format!("{field} {n}"),
             Value::Bool(b) => format!("{field} {b}"),
             Value::Object(o) => match (page_words(value), o.get("id")) {
@@ -613,7 +633,10 @@ mod tests {
             "Does a thing",
             effect,
             json!({"type": "object", "properties": {"id": {"type": "integer"}}}),
-            json!({"type": "object"}),
+            json!({"type": "object", "properties": {
+                "customer": {"type": ["object", "null"]},
+                "until": {"type": ["string", "null"]},
+            }}),
         )
     }
 
@@ -789,7 +812,7 @@ mod tests {
                 "Do a thing: ticket id 5; messages: 1 record on this page, more with its next_cursor.",
             ),
             (
-                json!({"customer": null, "tickets": {"data": [], "next_cursor": null}}),
+                json!({"customer": null, "until": null, "tickets": {"data": [], "next_cursor": null}}),
                 "Do a thing: no customer; tickets: 0 records.",
             ),
             (
