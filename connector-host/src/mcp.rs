@@ -293,7 +293,11 @@ fn records(n: usize) -> String {
 
 /// Whether the output schema declares `field` (top level) as possibly an object.
 fn declares_object(action: &ActionDescriptor, field: &str) -> bool {
-    let Some(schema) = action.output_schema.get("properties").and_then(|p| p.get(field)) else {
+    let Some(schema) = action
+        .output_schema
+        .get("properties")
+        .and_then(|p| p.get(field))
+    else {
         return false;
     };
     let has_object = |s: &Value| match s.get("type") {
