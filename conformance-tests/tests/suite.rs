@@ -977,10 +977,10 @@ async fn full_refresh_that_honours_state_fails() {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn exceeding_the_declared_rate_limit_fails() {
-    let broken = mutant(
-        "too_fast",
+/// The example declaring a budget of 2 requests a minute, which a full read exceeds.
+fn too_fast(name: &str) -> Arc<dyn Harness> {
+    mutant(
+        name,
         Mutation {
             spec: Some(Arc::new(|s| {
                 s.rate_limits[0].requests = 2;
@@ -988,9 +988,13 @@ async fn exceeding_the_declared_rate_limit_fails() {
             })),
             ..Mutation::default()
         },
-    );
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exceeding_the_declared_rate_limit_fails() {
     catches(
-        broken,
+        too_fast("too_fast"),
         "limits::full_read_within_rate_limit",
         "overflowed the declared budget of 2 requests per 60s",
     )
@@ -1037,18 +1041,8 @@ async fn a_tool_output_violating_its_schema_fails_mcp_sample_results() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tool_calls_beside_a_read_beyond_the_budget_fail_mcp() {
-    let broken = mutant(
-        "too_fast_with_tools",
-        Mutation {
-            spec: Some(Arc::new(|s| {
-                s.rate_limits[0].requests = 2;
-                s.rate_limits[0].window_ms = 60_000;
-            })),
-            ..Mutation::default()
-        },
-    );
     catches(
-        broken,
+        too_fast("too_fast_with_tools"),
         "mcp::calls_share_the_pacer",
         "overflowed the declared budget of 2 per 60s",
     )

@@ -56,23 +56,18 @@ impl Catalog {
                 (Arc::new(d), descriptor)
             })
             .collect();
+        // An action is validated and described by its descriptor from here on: the
+        // declaration keeps no schema.
         let actions: Vec<_> = actions
             .into_iter()
-            .map(|mut d| {
-                let descriptor = Arc::new(d.descriptor());
-                // Likewise: an action is validated and described by its descriptor.
-                d.input = serde_json::Value::Null;
-                d.output = serde_json::Value::Null;
-                (Arc::new(d), descriptor)
-            })
+            .map(|d| described(d, ActionDecl::descriptor, |d| (&mut d.input, &mut d.output)))
             .collect();
         let composites: Vec<_> = composites
             .into_iter()
-            .map(|mut d| {
-                let descriptor = Arc::new(d.descriptor());
-                d.input = serde_json::Value::Null;
-                d.output = serde_json::Value::Null;
-                (Arc::new(d), descriptor)
+            .map(|d| {
+                described(d, CompositeDecl::descriptor, |d| {
+                    (&mut d.input, &mut d.output)
+                })
             })
             .collect();
         let spec = spec(
@@ -135,6 +130,20 @@ impl Catalog {
             actions,
         }
     }
+}
+
+/// A declaration with its descriptor, its input and output schemas dropped (the descriptor
+/// holds them).
+fn described<D>(
+    mut decl: D,
+    descriptor: fn(&D) -> ActionDescriptor,
+    schemas: fn(&mut D) -> (&mut serde_json::Value, &mut serde_json::Value),
+) -> (Arc<D>, Arc<ActionDescriptor>) {
+    let d = Arc::new(descriptor(&decl));
+    let (input, output) = schemas(&mut decl);
+    *input = serde_json::Value::Null;
+    *output = serde_json::Value::Null;
+    (Arc::new(decl), d)
 }
 
 /// What one account's connector needs beyond its client.

@@ -217,6 +217,27 @@ fn write(dir: &Path, name: &str, value: &Value) -> String {
     path.to_string_lossy().into_owned()
 }
 
+/// Asserts that `updated` is `first` with a new refresh token (not `old`) and an access token,
+/// every other field unchanged; returns (refresh token, access token).
+fn rotated(first: &Value, updated: &Value, old: &str) -> (String, String) {
+    let token = |field: &str| {
+        updated["auth"][field]
+            .as_str()
+            .unwrap_or_else(|| panic!("the updated config has no {field}"))
+            .to_string()
+    };
+    let (refresh, access) = (token("refresh_token"), token("access_token"));
+    assert_ne!(refresh, old);
+    let mut expected = first.clone();
+    expected["auth"]["refresh_token"] = json!(refresh);
+    expected["auth"]["access_token"] = json!(access);
+    assert_eq!(
+        *updated, expected,
+        "the whole config, only the tokens changed"
+    );
+    (refresh, access)
+}
+
 fn controls(lines: &[Value]) -> Vec<&Value> {
     lines.iter().filter(|l| l["type"] == "CONTROL").collect()
 }
@@ -252,20 +273,7 @@ fn a_rotated_refresh_token_reaches_the_host_as_one_control_line_that_works_next_
             .is_some_and(|t| t > 1_700_000_000_000)
     );
     let updated = c["control"]["connectorConfig"]["config"].clone();
-    let new_refresh = updated["auth"]["refresh_token"]
-        .as_str()
-        .expect("a refresh token")
-        .to_string();
-    let access = updated["auth"]["access_token"]
-        .as_str()
-        .expect("the access token")
-        .to_string();
-    assert_ne!(new_refresh, a.refresh_token);
-    // The whole config, only the tokens changed.
-    let mut expected = first.clone();
-    expected["auth"]["refresh_token"] = json!(new_refresh);
-    expected["auth"]["access_token"] = json!(access);
-    assert_eq!(updated, expected);
+    let (new_refresh, access) = rotated(&first, &updated, &a.refresh_token);
     // Written before any record: before the new access token was used.
     let at = |t: &str| lines.iter().position(|l| l["type"] == t);
     assert!(at("CONTROL") < at("RECORD"), "{lines:?}");
@@ -457,19 +465,7 @@ fn mcp_writes_a_rotated_refresh_token_back_to_its_config_file_and_shows_it_nowhe
     let stored: Value =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("the config file"))
             .expect("the config file is JSON");
-    let new_refresh = stored["auth"]["refresh_token"]
-        .as_str()
-        .expect("a refresh token")
-        .to_string();
-    let access = stored["auth"]["access_token"]
-        .as_str()
-        .expect("an access token")
-        .to_string();
-    assert_ne!(new_refresh, a.refresh_token);
-    let mut expected = first.clone();
-    expected["auth"]["refresh_token"] = json!(new_refresh);
-    expected["auth"]["access_token"] = json!(access);
-    assert_eq!(stored, expected);
+    let (new_refresh, access) = rotated(&first, &stored, &a.refresh_token);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
