@@ -22,7 +22,8 @@
 //! pacer, shared with whatever else uses the same connector (a sync in the same process); at
 //! most [`McpOptions::max_concurrent_calls`] run at once. The output has every secret of the
 //! config removed, is refused when its JSON is larger than [`McpOptions::max_result_bytes`]
-//! (the message says to ask for a smaller page), and is returned as `structuredContent` with a
+//! (the message says to ask for a smaller page); at most [`MAX_CALLS_IN_FLIGHT`] calls are held at
+//! once (the next is refused at once); the output is returned as `structuredContent` with a
 //! text block: one summary line ([`summary_line`]) then the JSON, since the specification asks
 //! servers returning structured content to serialise it in a text block too, for clients that
 //! only read text. Errors are tool errors carrying the connector's actionable message, secrets
@@ -50,6 +51,12 @@ pub const DEFAULT_MAX_RESULT_BYTES: usize = 512 << 10;
 
 /// How many tool calls run at once, by default (the others wait their turn).
 pub const DEFAULT_MAX_CONCURRENT_CALLS: usize = 4;
+
+/// The most tool calls in flight (running, or waiting for one of the
+/// [`McpOptions::max_concurrent_calls`] turns); a call beyond them is refused at once (a tool
+/// error asking to wait for answers), so a client that sends without reading the answers cannot
+/// make the server hold an unbounded queue.
+pub const MAX_CALLS_IN_FLIGHT: usize = 64;
 
 /// What the server serves and how much it returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -396,6 +403,7 @@ pub struct McpServer {
     options: McpOptions,
     tools: Vec<Tool>,
     permits: Arc<Semaphore>,
+    in_flight: Arc<Semaphore>,
 }
 
 impl std::fmt::Debug for McpServer {
@@ -424,12 +432,14 @@ impl McpServer {
             .map(|a| tool(a, &options))
             .collect();
         let permits = Arc::new(Semaphore::new(options.max_concurrent_calls.max(1)));
+        let in_flight = Arc::new(Semaphore::new(MAX_CALLS_IN_FLIGHT));
         McpServer {
             connector,
             redactor,
             options,
             tools,
             permits,
+            in_flight,
         }
     }
 
@@ -491,6 +501,11 @@ impl McpServer {
         }
         let input = Value::Object(arguments.unwrap_or_default());
         let output = {
+            let Ok(_in_flight) = self.in_flight.try_acquire() else {
+                return Ok(self.failure(&format!(
+                    "{MAX_CALLS_IN_FLIGHT} calls are already in flight on this server; wait for their answers before sending more"
+                )));
+            };
             let Ok(_permit) = self.permits.acquire().await else {
                 return Ok(self.failure("the server is shutting down; call again"));
             };
@@ -827,5 +842,108 @@ mod tests {
         for (output, line) in table {
             assert_eq!(summary_line(&a, &output), line, "{output}");
         }
+    }
+
+    /// A connector whose actions wait at a gate before they run.
+    struct Gated {
+        inner: Box<dyn Connector>,
+        gate: Arc<Semaphore>,
+    }
+
+    struct GatedAction {
+        inner: Arc<dyn connector_sdk::Action>,
+        gate: Arc<Semaphore>,
+    }
+
+    #[async_trait::async_trait]
+    impl connector_sdk::Action for GatedAction {
+        fn descriptor(&self) -> &ActionDescriptor {
+            self.inner.descriptor()
+        }
+        async fn run(&self, input: connector_sdk::ValidInput) -> Result<Value> {
+            let _open = self.gate.acquire().await;
+            self.inner.run(input).await
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl Connector for Gated {
+        fn spec(&self) -> &ConnectorSpec {
+            self.inner.spec()
+        }
+        async fn check(&self) -> Result<()> {
+            self.inner.check().await
+        }
+        fn streams(&self) -> Vec<Arc<dyn connector_sdk::Stream>> {
+            self.inner.streams()
+        }
+        fn actions(&self) -> Vec<Arc<dyn connector_sdk::Action>> {
+            self.inner
+                .actions()
+                .into_iter()
+                .map(|inner| {
+                    Arc::new(GatedAction {
+                        inner,
+                        gate: self.gate.clone(),
+                    }) as Arc<dyn connector_sdk::Action>
+                })
+                .collect()
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn calls_beyond_the_in_flight_bound_are_refused_at_once_and_the_rest_complete() {
+        use connector_sdk::DefinitionExt as _;
+        use connector_sdk::testing::{MemoryBackend, MemoryDefinition};
+        let token = "gate-token";
+        let definition = MemoryDefinition::new(MemoryBackend::new(3, token));
+        let inner = definition
+            .connect(&json!({"token": token}))
+            .expect("the example connects");
+        let gate = Arc::new(Semaphore::new(0));
+        let connector: Arc<dyn Connector> = Arc::new(Gated {
+            inner,
+            gate: gate.clone(),
+        });
+        let options = McpOptions {
+            max_concurrent_calls: 2,
+            ..McpOptions::default()
+        };
+        let server = Arc::new(McpServer::new(
+            connector,
+            Arc::new(RwLock::new(Redactor::none())),
+            options,
+        ));
+        let args = || json!({"id": 1}).as_object().cloned();
+        let held: Vec<_> = (0..MAX_CALLS_IN_FLIGHT)
+            .map(|_| {
+                let server = server.clone();
+                tokio::spawn(async move { server.call("get_book", args()).await })
+            })
+            .collect();
+        while server.in_flight.available_permits() > 0 {
+            tokio::task::yield_now().await;
+        }
+        let refused = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            server.call("get_book", args()),
+        )
+        .await
+        .expect("refused at once, not queued")
+        .expect("a result");
+        assert_eq!(refused.is_error, Some(true));
+        let text = refused.content[0].as_text().expect("text").text.clone();
+        assert!(
+            text.contains("in flight") && text.contains("wait for their answers"),
+            "{text}"
+        );
+        gate.add_permits(MAX_CALLS_IN_FLIGHT * 2);
+        for call in held {
+            let result = call.await.expect("the task").expect("a result");
+            assert_eq!(result.is_error, Some(false), "{:?}", result.content);
+        }
+        assert_eq!(server.in_flight.available_permits(), MAX_CALLS_IN_FLIGHT);
+        let again = server.call("get_book", args()).await.expect("a result");
+        assert_eq!(again.is_error, Some(false));
     }
 }
