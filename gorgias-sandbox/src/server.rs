@@ -274,6 +274,19 @@ pub(crate) fn status_fault(status: u16) -> Response {
     ApiError::new(code, msg).into_response()
 }
 
+/// The most bytes of a request body the sandbox reads to discard it before an early answer.
+const DRAIN_BYTES: usize = 64 << 20;
+
+/// Reads the rest of a request's body and drops it (at most [`DRAIN_BYTES`]), before an
+/// answer given without running the handler (a 429, a fault's status). A server that answers
+/// and closes with request bytes unread makes the kernel reset the connection, and the client
+/// may see "broken pipe" while sending instead of the answer; servers avoid it by reading the
+/// request whole first (a front end that buffers requests) or by a lingering close (nginx).
+/// Which one Gorgias's front end does is unconfirmed; either way the client receives the answer.
+async fn drain(req: Request) {
+    let _ = axum::body::to_bytes(req.into_body(), DRAIN_BYTES).await;
+}
+
 /// The pipeline every `/api` request goes through.
 pub async fn pipeline(State(app): State<AppState>, mut req: Request, next: Next) -> Response {
     let route = req
@@ -345,9 +358,12 @@ pub async fn pipeline(State(app): State<AppState>, mut req: Request, next: Next)
                 limit,
                 level,
             } => {
-                let mut s = account.stats();
-                s.level(level);
-                s.status(429);
+                {
+                    let mut s = account.stats();
+                    s.level(level);
+                    s.status(429);
+                }
+                drain(req).await;
                 return too_many(retry_after, limit);
             }
         }
@@ -375,7 +391,10 @@ pub async fn pipeline(State(app): State<AppState>, mut req: Request, next: Next)
         _ => None,
     };
     let mut resp = match early {
-        Some(r) => r,
+        Some(r) => {
+            drain(req).await;
+            r
+        }
         None => {
             let user_id = account.read().owner_user_id;
             req.extensions_mut().insert(Ctx {
