@@ -627,9 +627,7 @@ impl Host {
             }
         }
     }
-}
 
-impl Host {
     /// `mcp`: connects (a rotated config goes back to the `--config` file, never to stdout) and
     /// serves MCP on stdin/stdout until the client closes the channel.
     async fn serve_mcp(
@@ -713,6 +711,8 @@ fn write_config_file(path: &Path, config: &Value) -> Result<()> {
     let text = serde_json::to_vec_pretty(config)
         .map_err(|e| Error::internal(format!("the updated config is not JSON: {e}")))?;
     let write = || -> std::io::Result<()> {
+        // A leftover of a crashed run could carry other permissions: start from no file.
+        let _ = std::fs::remove_file(&tmp);
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create(true).truncate(true);
         #[cfg(unix)]
