@@ -29,6 +29,7 @@
 //! only read text. Errors are tool errors carrying the connector's actionable message, secrets
 //! removed; an unknown tool name is the protocol error `-32602` the specification prescribes.
 
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use rmcp::model::{
@@ -41,7 +42,7 @@ use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt};
 use serde_json::{Map, Value};
 use tokio::sync::Semaphore;
 
-use connector_sdk::connector::{ActionExt, Connector, ConnectorExt};
+use connector_sdk::connector::{Action, ActionExt, Connector};
 use connector_sdk::error::{Error, Result};
 use connector_sdk::redact::Redactor;
 use connector_sdk::spec::{ActionDescriptor, ActionEffect, ConnectorSpec};
@@ -193,11 +194,17 @@ pub fn description(action: &ActionDescriptor, options: &McpOptions) -> String {
     text
 }
 
-/// A JSON Schema as the object MCP wants, if it is one whose instances are objects (MCP
-/// requires both schemas' root `type` to be `object`).
+/// Whether a JSON Schema's root says its instances are objects (MCP requires both of a tool's
+/// schemas to).
+fn describes_objects(schema: &Value) -> bool {
+    schema.get("type").and_then(Value::as_str) == Some("object")
+}
+
+/// A JSON Schema as the object MCP wants, if it is one whose instances are objects.
 fn object_schema(schema: &Value) -> Option<Map<String, Value>> {
-    let map = schema.as_object()?;
-    (map.get("type") == Some(&Value::String("object".into()))).then(|| map.clone())
+    describes_objects(schema)
+        .then(|| schema.as_object().cloned())
+        .flatten()
 }
 
 /// The field a tool result puts an output under when the action's output schema does not
@@ -207,7 +214,7 @@ pub const RESULT_FIELD: &str = "result";
 /// Whether results of `action` are wrapped as `{"result": output}`: its output schema's root is
 /// not `type: object` (a bare array, or a choice of shapes).
 pub fn wraps_output(action: &ActionDescriptor) -> bool {
-    object_schema(&action.output_schema).is_none()
+    !describes_objects(&action.output_schema)
 }
 
 /// The tool's `outputSchema`: the action's output schema when it describes objects; otherwise
@@ -341,13 +348,10 @@ pub fn summary_line(action: &ActionDescriptor, output: &Value) -> String {
             _ => format!("{title}: {records}."),
         };
     }
-    match output {
+    let map = match output {
+        Value::Object(map) => map,
         Value::Array(items) => return format!("{title}: {}.", records(items.len())),
-        Value::Object(_) => {}
         _ => return format!("{title}: done."),
-    }
-    let Some(map) = output.as_object() else {
-        return format!("{title}: done.");
     };
     if map.get("ok") == Some(&Value::Bool(true)) {
         return match map.get("status").and_then(Value::as_u64) {
@@ -399,6 +403,8 @@ pub type SharedRedactor = Arc<RwLock<Redactor>>;
 /// An MCP server over one connector (one account): tools from its declared actions.
 pub struct McpServer {
     connector: Arc<dyn Connector>,
+    /// The connector's actions by name, bound once.
+    actions: HashMap<String, Arc<dyn Action>>,
     redactor: SharedRedactor,
     options: McpOptions,
     tools: Vec<Tool>,
@@ -431,10 +437,16 @@ impl McpServer {
             .filter(|a| Exposure::of(a, &options) == Exposure::Served)
             .map(|a| tool(a, &options))
             .collect();
+        let actions = connector
+            .actions()
+            .into_iter()
+            .map(|a| (a.descriptor().name.clone(), a))
+            .collect();
         let permits = Arc::new(Semaphore::new(options.max_concurrent_calls.max(1)));
         let in_flight = Arc::new(Semaphore::new(MAX_CALLS_IN_FLIGHT));
         McpServer {
             connector,
+            actions,
             redactor,
             options,
             tools,
@@ -460,18 +472,15 @@ impl McpServer {
             .with_instructions(instructions(spec, &self.options, self.tools.len()))
     }
 
-    fn scrub(&self, text: &str) -> String {
-        match self.redactor.read() {
-            Ok(r) => r.scrub(text).into_owned(),
-            Err(poisoned) => poisoned.into_inner().scrub(text).into_owned(),
-        }
+    /// The redactor as it is now (a poisoned lock still holds every secret added before).
+    fn redactor(&self) -> std::sync::RwLockReadGuard<'_, Redactor> {
+        self.redactor
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn redact(&self, value: &mut Value) {
-        match self.redactor.read() {
-            Ok(r) => r.redact_value(value),
-            Err(poisoned) => poisoned.into_inner().redact_value(value),
-        }
+    fn scrub(&self, text: &str) -> String {
+        self.redactor().scrub(text).into_owned()
     }
 
     fn failure(&self, text: &str) -> CallToolResult {
@@ -486,8 +495,7 @@ impl McpServer {
         name: &str,
         arguments: Option<Map<String, Value>>,
     ) -> std::result::Result<CallToolResult, ErrorData> {
-        let spec = self.connector.spec();
-        let Some(action) = spec.action(name) else {
+        let Some(bound) = self.actions.get(name) else {
             return Err(ErrorData::invalid_params(
                 format!(
                     "unknown tool `{}`; call tools/list for the tools this server offers",
@@ -496,6 +504,7 @@ impl McpServer {
                 None,
             ));
         };
+        let action = bound.descriptor();
         if let Some(refusal) = Exposure::of(action, &self.options).refusal(name) {
             return Ok(self.failure(&refusal));
         }
@@ -509,20 +518,15 @@ impl McpServer {
             let Ok(_permit) = self.permits.acquire().await else {
                 return Ok(self.failure("the server is shutting down; call again"));
             };
-            self.run(name, input).await
+            bound.invoke(input).await
         };
         Ok(match output {
             Ok(mut output) => {
-                self.redact(&mut output);
+                self.redactor().redact_value(&mut output);
                 self.result(action, output)
             }
             Err(e) => self.failure(&error_text(&e)),
         })
-    }
-
-    async fn run(&self, name: &str, input: Value) -> Result<Value> {
-        let action = self.connector.action(name)?;
-        action.invoke(input).await
     }
 
     /// A successful output as a result, or a tool error when it is too large.

@@ -217,6 +217,18 @@ fn write(dir: &Path, name: &str, value: &Value) -> String {
     path.to_string_lossy().into_owned()
 }
 
+/// A runtime (for a test that also runs the binary) and a sandbox whose OAuth2 app rotates
+/// its refresh tokens.
+fn rotating_sandbox() -> (tokio::runtime::Runtime, SandboxHandle) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let sandbox = rt.block_on(sandbox(OAuthOptions::default().rotate_refresh_tokens(true)));
+    (rt, sandbox)
+}
+
 /// Asserts that `updated` is `first` with a new refresh token (not `old`) and an access token,
 /// every other field unchanged; returns (refresh token, access token).
 fn rotated(first: &Value, updated: &Value, old: &str) -> (String, String) {
@@ -244,12 +256,7 @@ fn controls(lines: &[Value]) -> Vec<&Value> {
 
 #[test]
 fn a_rotated_refresh_token_reaches_the_host_as_one_control_line_that_works_next_time() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let sandbox = rt.block_on(sandbox(OAuthOptions::default().rotate_refresh_tokens(true)));
+    let (rt, sandbox) = rotating_sandbox();
     let a = sandbox.accounts()[0].clone();
     let dir = tempfile::tempdir().expect("temp dir");
     let d = dir.path();
@@ -438,12 +445,7 @@ fn mcp_session(args: &[&str], requests: &[Value]) -> (i32, Vec<Value>, String) {
 
 #[test]
 fn mcp_writes_a_rotated_refresh_token_back_to_its_config_file_and_shows_it_nowhere() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let sandbox = rt.block_on(sandbox(OAuthOptions::default().rotate_refresh_tokens(true)));
+    let (rt, sandbox) = rotating_sandbox();
     let a = sandbox.accounts()[0].clone();
     let dir = tempfile::tempdir().expect("temp dir");
     let first = oauth_config(&sandbox);

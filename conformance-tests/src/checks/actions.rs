@@ -3,7 +3,7 @@
 //! validate against the output schema.
 
 use connector_sdk::validate::{ValidInput, violations};
-use connector_sdk::{ActionEffect, ConnectorExt, Error};
+use connector_sdk::{ActionDescriptor, ActionEffect, ConnectorExt, Error};
 use serde_json::{Value, json};
 
 use crate::failure::{Failure, Outcome, fail};
@@ -110,6 +110,24 @@ pub async fn effects_declared(h: &dyn Harness) -> Outcome {
     Failure::from_problems("action effects are not declared as such", p)
 }
 
+/// The input invalid cases are made from, and whether it is valid: the action's first sample
+/// when it validates, else one synthesized from the input schema (`{}` when none can be).
+pub(crate) fn base_input(h: &dyn Harness, d: &ActionDescriptor) -> (Value, bool) {
+    let sample = h
+        .action_samples()
+        .get(&d.name)
+        .and_then(|s| s.first().cloned())
+        .filter(|s| ValidInput::check(d, s.clone()).is_ok());
+    match sample {
+        Some(s) => (s, true),
+        None => {
+            let synth = schema::synthesize(&d.input_schema, &d.input_schema).unwrap_or(json!({}));
+            let ok = ValidInput::check(d, synth.clone()).is_ok();
+            (synth, ok)
+        }
+    }
+}
+
 /// `actions::invalid_input_refused::<action>`: every [`invalid_inputs`] case (made from the
 /// first sample input, or a synthesized one) is refused with `InvalidInput` for this action
 /// naming the field, and the backend's request count does not move.
@@ -118,19 +136,7 @@ pub async fn invalid_input_refused(h: &dyn Harness, action: &str) -> Outcome {
     let Some(d) = session.spec().action(action).cloned() else {
         fail!("the spec declares no action `{action}`");
     };
-    let sample = h
-        .action_samples()
-        .get(action)
-        .and_then(|s| s.first().cloned())
-        .filter(|s| ValidInput::check(&d, s.clone()).is_ok());
-    let (base, valid) = match sample {
-        Some(s) => (s, true),
-        None => {
-            let synth = schema::synthesize(&d.input_schema, &d.input_schema).unwrap_or(json!({}));
-            let ok = ValidInput::check(&d, synth.clone()).is_ok();
-            (synth, ok)
-        }
-    };
+    let (base, valid) = base_input(h, &d);
     let connector = session.connect()?;
     let mut p = Vec::new();
     for case in invalid_inputs(&d.input_schema, &base, valid) {

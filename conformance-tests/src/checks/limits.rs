@@ -54,7 +54,8 @@ pub fn max_in_window(instants: &[Duration], window: Duration) -> usize {
     best
 }
 
-fn limit_for(session: &Session) -> Result<RateLimit, Failure> {
+/// The rate limit declared for the valid config's auth scheme (else the one for every scheme).
+pub(crate) fn limit_for(session: &Session) -> Result<RateLimit, Failure> {
     let spec = session.spec();
     let scheme = support::auth_kind(spec, &session.config).map(|k| k.scheme);
     let limit = match scheme {

@@ -27,7 +27,7 @@ use connector_host::airbyte::{ConfiguredCatalog, MessageWriter};
 use connector_host::mcp::{self, Exposure, McpOptions, McpServer};
 use connector_host::{ReadOptions, read};
 use connector_sdk::redact::Redactor;
-use connector_sdk::validate::{ValidInput, violations};
+use connector_sdk::validate::violations;
 use connector_sdk::{ActionDescriptor, ActionEffect, Connector, ConnectorSpec, State};
 use rmcp::model::{CallToolRequestParams, CallToolResult, Tool};
 use rmcp::service::{RoleClient, RunningService, ServiceExt};
@@ -36,7 +36,6 @@ use serde_json::{Value, json};
 use crate::checks::{actions, limits};
 use crate::failure::{Failure, Outcome, ensure, fail};
 use crate::harness::Harness;
-use crate::schema;
 use crate::support::{self, Session};
 use crate::{Check, Plan};
 
@@ -255,13 +254,9 @@ pub async fn tools_follow_declarations(h: &dyn Harness) -> Outcome {
     Failure::from_problems("the MCP tools do not follow the declarations", p)
 }
 
-/// A valid input for `action` if one is known (its first sample, else a synthesized one).
+/// An input for `action` as MCP arguments (an object): [`actions::base_input`]'s, else `{}`.
 fn some_input(h: &dyn Harness, action: &ActionDescriptor) -> Value {
-    h.action_samples()
-        .get(&action.name)
-        .and_then(|s| s.first().cloned())
-        .filter(|s| ValidInput::check(action, s.clone()).is_ok())
-        .or_else(|| schema::synthesize(&action.input_schema, &action.input_schema))
+    Some(actions::base_input(h, action).0)
         .filter(Value::is_object)
         .unwrap_or_else(|| json!({}))
 }
@@ -328,8 +323,7 @@ pub async fn invalid_input_is_a_tool_error(h: &dyn Harness) -> Outcome {
         .iter()
         .filter(|a| Exposure::of(a, &McpOptions::default()) == Exposure::Served)
     {
-        let base = some_input(h, a);
-        let valid = ValidInput::check(a, base.clone()).is_ok();
+        let (base, valid) = actions::base_input(h, a);
         // MCP arguments are an object: the first invalid case that is one.
         let Some(case) = actions::invalid_inputs(&a.input_schema, &base, valid)
             .into_iter()
@@ -457,12 +451,7 @@ pub const LOOPS: usize = 3;
 pub async fn calls_share_the_pacer(h: &dyn Harness) -> Outcome {
     let session = Session::start(h).await?;
     let spec = session.spec().clone();
-    let Some(limit) = spec.rate_limits.first().cloned() else {
-        fail!("the spec declares no rate limit");
-    };
-    let limit = support::auth_kind(&spec, &session.config)
-        .and_then(|k| spec.rate_limit_for(k.scheme).cloned())
-        .unwrap_or(limit);
+    let limit = limits::limit_for(&session)?;
     let window = session.backend.rate_limit_window(limit.window());
     // A cheap read tool and its input: the first sampled read action.
     let samples = h.action_samples();
